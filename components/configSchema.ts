@@ -1,0 +1,218 @@
+/**
+ * The shape of the stack configuration (keys under `nocobase-platform:`), field by field. This is
+ * the contract of the stack file: extend it, never rename a key. Rules that span fields (names that
+ * must exist, be unique, or depend on the mode) are in `validation.ts`.
+ */
+import * as s from "./schema";
+
+/** NocoBase app names become PostgreSQL identifiers, so they follow both sets of rules. */
+export const APP_ID = /^[a-z][a-z0-9_]{0,62}$/;
+export const ENVIRONMENT_NAME = /^[a-z][a-z0-9_]*$/;
+export const RUNTIME_NAME = /^[a-z][a-z0-9-]{0,30}$/;
+/** A PostgreSQL identifier that never needs quoting. */
+export const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+/** A lower-case DNS name with at least two labels. */
+export const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+/** A server address: a DNS name (one label allowed, e.g. a container name) or an IPv4 address. */
+export const HOST = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+
+export const MODES = ["shared-memory", "multi-environment"] as const;
+export const DATABASE_MODES = ["database", "schema", "connection"] as const;
+export const START_MODES = ["first-visit", "with-main"] as const;
+export const APP_STATES = ["running", "stopped"] as const;
+export const JWT_SECRET_MODES = ["independent", "shared"] as const;
+export const SUPERVISORS = ["applications", "app-supervisor"] as const;
+export const SSL_MODES = ["disable", "require", "verify-ca", "verify-full"] as const;
+
+const floatingTag = "must be a pinned version like 2.2.15 (a floating tag changes under a running platform)";
+
+export const platformSchema = s.object(
+    {
+        mode: s.oneOf(MODES, "shared-memory: one NocoBase process hosts every app; multi-environment: an entry app supervises worker environments."),
+        nocobaseVersion: s.string({
+            description: "The NocoBase release, pinned (image tag and npm version), e.g. 2.2.15.",
+            pattern: SEMVER,
+            patternHint: floatingTag,
+            reject: { latest: floatingTag, beta: floatingTag, alpha: floatingTag },
+        }),
+        image: s.optional(
+            s.string({
+                description: "Image repository without a tag (the tag is nocobaseVersion). Default nocobase/nocobase.",
+                pattern: IMAGE,
+                patternHint: "must be an image repository without a tag or digest, e.g. nocobase/nocobase",
+            }),
+        ),
+        supervisor: s.optional(
+            s.oneOf(
+                SUPERVISORS,
+                "Which NocoBase API manages apps: applications (open-source multi-app manager) or app-supervisor (commercial). Default: applications in shared-memory mode, app-supervisor in multi-environment mode.",
+            ),
+        ),
+        adminEmail: s.optional(s.string({ description: "The root account of every NocoBase instance. Default admin@nocobase.com.", pattern: /^[^@\s]+@[^@\s]+$/, patternHint: "must be an e-mail address" })),
+    },
+    "The platform as a whole.",
+);
+
+const dockerRuntime = s.object({
+    type: s.oneOf(["docker"] as const),
+    host: s.optional(
+        s.string({
+            description: "Docker daemon address (unix://, tcp:// or ssh://). Default: the local engine.",
+            pattern: /^(unix|tcp|ssh|npipe):\/\/\S+$/,
+            patternHint: "must be a Docker host URL such as unix:///var/run/docker.sock or ssh://user@host",
+        }),
+    ),
+});
+
+const kubernetesRuntime = s.object({
+    type: s.oneOf(["kubernetes"] as const),
+    context: s.optional(s.string({ description: "kubeconfig context of the cluster. Default: the current context.", pattern: /^\S+$/, patternHint: "must not contain spaces" })),
+    namespace: s.string({ description: "Namespace for NocoBase workloads (created by the stack).", pattern: DNS_LABEL, patternHint: "must be a DNS label (lower-case letters, digits and -)" }),
+    ingressClass: s.optional(s.string({ description: "IngressClass for public routes. Default nginx.", pattern: DNS_LABEL, patternHint: "must be a DNS label" })),
+    clusterIssuer: s.optional(s.string({ description: "cert-manager ClusterIssuer that signs TLS certificates for domains.", pattern: DNS_LABEL, patternHint: "must be a DNS label" })),
+    storageClass: s.optional(s.string({ description: "StorageClass of the storage volumes. Default: the cluster default.", pattern: DNS_LABEL, patternHint: "must be a DNS label" })),
+});
+
+export const runtimeSchema = s.variants<s.Infer<typeof dockerRuntime> | s.Infer<typeof kubernetesRuntime>>(
+    (raw) =>
+        raw.type === "docker" ? dockerRuntime : raw.type === "kubernetes" ? kubernetesRuntime : `type: expected one of docker, kubernetes, got ${s.describe(raw.type)}`,
+    [dockerRuntime, kubernetesRuntime],
+    "Where workloads run: a Docker engine or a Kubernetes cluster.",
+);
+
+const tenantsDatabase = s.optional(
+    s.string({ description: "Database holding the schemas of schema-mode apps. Default nocobase_tenants.", pattern: PG_IDENTIFIER, patternHint: "must be a PostgreSQL identifier ([a-z_][a-z0-9_]*, at most 63)" }),
+);
+
+const postgresContainer = s.object({
+    runtime: s.string({ description: "Docker runtime that runs PostgreSQL in a container.", pattern: RUNTIME_NAME, patternHint: "must be a runtime name" }),
+    port: s.optional(s.integer(1, 65535, "Port published on the Docker host, through which `pulumi up` manages roles and databases. Default 5432.")),
+    tenantsDatabase,
+});
+
+const postgresExternal = s.object({
+    host: s.string({ description: "PostgreSQL server address.", pattern: HOST, patternHint: "must be a host name or IPv4 address" }),
+    port: s.optional(s.integer(1, 65535, "Default 5432.")),
+    adminUser: s.string({ description: "A role with CREATEROLE and CREATEDB.", pattern: /^[A-Za-z_][A-Za-z0-9_@.-]{0,62}$/, patternHint: "must be a PostgreSQL role name" }),
+    adminPassword: s.secret("Password of adminUser."),
+    sslMode: s.optional(s.oneOf(SSL_MODES, "Default require.")),
+    tenantsDatabase,
+});
+
+export const postgresSchema = s.variants<s.Infer<typeof postgresContainer> | s.Infer<typeof postgresExternal>>(
+    (raw) => ("runtime" in raw ? postgresContainer : "host" in raw ? postgresExternal : "expected either runtime (a container) or host (an external server)"),
+    [postgresContainer, postgresExternal],
+    "The PostgreSQL server for the entry app, environments and tenants.",
+);
+
+const redisContainer = s.object({ runtime: s.string({ description: "Docker runtime that runs Redis in a container.", pattern: RUNTIME_NAME, patternHint: "must be a runtime name" }) });
+const redisExternal = s.object({ url: s.secret("redis:// or rediss:// URL, with its password if any.") });
+
+export const redisSchema = s.variants<s.Infer<typeof redisContainer> | s.Infer<typeof redisExternal>>(
+    (raw) => ("runtime" in raw ? redisContainer : "url" in raw ? redisExternal : "expected either runtime (a container) or url (an external server)"),
+    [redisContainer, redisExternal],
+    "Redis: the supervisor's config cache and command channel (multi-environment mode only).",
+);
+
+const replicas = s.optional(s.integer(1, 20, "NocoBase replicas (Kubernetes only; Docker runs one). Default 1."));
+
+export const entrySchema = s.object(
+    {
+        runtime: s.string({ description: "Runtime of the entry app.", pattern: RUNTIME_NAME, patternHint: "must be a runtime name" }),
+        domain: s.optional(s.string({ description: "Public host name of the entry app.", pattern: HOSTNAME, patternHint: "must be a lower-case host name such as apps.example.com" })),
+        replicas,
+        port: s.optional(s.integer(1, 65535, "Docker only: host port that publishes the entry app. Default 13000.")),
+        apiUrl: s.optional(
+            s.string({ description: "Where `pulumi up` reaches the entry app's API. Default: https://<domain>, or http://<docker host>:<port>.", pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/, patternHint: "must be an http(s) URL" }),
+        ),
+    },
+    "The entry application: the control plane that registers and supervises apps.",
+);
+
+export const environmentSchema = s.object({
+    name: s.string({ description: "ENVIRONMENT_NAME of the worker; also names its database nocobase_env_<name>.", pattern: ENVIRONMENT_NAME, patternHint: "must match ^[a-z][a-z0-9_]*$", maxLength: 50 }),
+    runtime: s.string({ description: "Runtime of this environment's worker.", pattern: RUNTIME_NAME, patternHint: "must be a runtime name" }),
+    replicas,
+    url: s.optional(
+        s.string({ description: "ENVIRONMENT_URL: where the entry app reaches this worker. Required when the worker runs on another runtime than the entry app.", pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/, patternHint: "must be an http(s) URL" }),
+    ),
+});
+
+const databaseSchema = s.object({
+    mode: s.oneOf(DATABASE_MODES, "database: own database; schema: own schema in the tenants database; connection: an existing external database."),
+    host: s.optional(s.string({ description: "connection mode: server address.", pattern: HOST, patternHint: "must be a host name or IPv4 address" })),
+    port: s.optional(s.integer(1, 65535, "connection mode: server port. Default 5432.")),
+    user: s.optional(s.string({ description: "The app's login role. Default: the app id.", pattern: PG_IDENTIFIER, patternHint: "must be a PostgreSQL identifier ([a-z_][a-z0-9_]*, at most 63)" })),
+    password: s.optional(s.secret("connection mode: password of user.")),
+    database: s.optional(s.string({ description: "Database name. Default: the app id (database mode).", pattern: PG_IDENTIFIER, patternHint: "must be a PostgreSQL identifier ([a-z_][a-z0-9_]*, at most 63)" })),
+    schema: s.optional(s.string({ description: "Schema name. Default: the app id (schema mode).", pattern: PG_IDENTIFIER, patternHint: "must be a PostgreSQL identifier ([a-z_][a-z0-9_]*, at most 63)" })),
+});
+
+export const appSchema = s.object({
+    id: s.string({ description: "NocoBase app name: URL path /apps/<id>/, database and role name. Never change it: it identifies the tenant.", pattern: APP_ID, patternHint: "must match ^[a-z][a-z0-9_]{0,62}$", reject: { main: "is reserved for the entry app" } }),
+    displayName: s.string({ description: "Name shown in NocoBase; safe to change.", pattern: /\S/, patternHint: "must not be empty", maxLength: 200 }),
+    environment: s.optional(s.string({ description: "Environment that runs the app. Default: local (shared-memory) or the first environment.", pattern: ENVIRONMENT_NAME, patternHint: "must match ^[a-z][a-z0-9_]*$" })),
+    database: databaseSchema,
+    startMode: s.optional(s.oneOf(START_MODES, "first-visit: start on the first request; with-main: start with the entry app. Default first-visit.")),
+    state: s.optional(s.oneOf(APP_STATES, "Desired state. Default running.")),
+    jwtSecret: s.optional(s.oneOf(JWT_SECRET_MODES, "independent: own session secret; shared: accept the entry app's tokens. Default independent.")),
+    domain: s.optional(s.string({ description: "Custom domain (NocoBase cname).", pattern: HOSTNAME, patternHint: "must be a lower-case host name such as crm.example.com" })),
+    upgrade: s.optional(s.boolean("Upgrade the app's data when NocoBase is upgraded. Default true.")),
+});
+
+/** Every top-level key, in the order they are validated and documented. */
+export const stackConfigSchema = {
+    platform: { schema: platformSchema, required: true },
+    runtimes: { schema: s.record(RUNTIME_NAME, "runtime names must match ^[a-z][a-z0-9-]{0,30}$", runtimeSchema, "Named places where workloads run."), required: true },
+    postgres: { schema: postgresSchema, required: true },
+    redis: { schema: redisSchema, required: false },
+    entry: { schema: entrySchema, required: true },
+    environments: { schema: s.list(environmentSchema, 100, "Runtime environments (multi-environment mode only)."), required: false },
+    apps: { schema: s.list(appSchema, 5000, "Tenant apps."), required: true },
+} as const;
+
+export type StackConfigKey = keyof typeof stackConfigSchema;
+export const STACK_CONFIG_KEYS = Object.keys(stackConfigSchema) as StackConfigKey[];
+
+export type RawPlatform = s.Infer<typeof platformSchema>;
+export type RawRuntime = s.Infer<typeof runtimeSchema>;
+export type RawPostgres = s.Infer<typeof postgresSchema>;
+export type RawRedis = s.Infer<typeof redisSchema>;
+export type RawEntry = s.Infer<typeof entrySchema>;
+export type RawEnvironment = s.Infer<typeof environmentSchema>;
+export type RawApp = s.Infer<typeof appSchema>;
+
+/**
+ * JSON Schema (draft 2020-12) of a stack file, for editors: `stacks/stack.schema.json` is written
+ * from this and a test keeps the two equal.
+ */
+export function stackFileJsonSchema(project: string): Record<string, unknown> {
+    const properties: Record<string, unknown> = {};
+    const required: string[] = [];
+    for (const key of STACK_CONFIG_KEYS) {
+        properties[`${project}:${key}`] = stackConfigSchema[key].schema.jsonSchema();
+        if (stackConfigSchema[key].required) required.push(`${project}:${key}`);
+    }
+    return {
+        $schema: "https://json-schema.org/draft/2020-12/schema",
+        title: `Pulumi stack file of ${project}`,
+        type: "object",
+        properties: {
+            secretsprovider: { type: "string" },
+            encryptedkey: { type: "string" },
+            encryptionsalt: { type: "string" },
+            config: {
+                type: "object",
+                properties,
+                required,
+                // Keys of other namespaces (docker:host, kubernetes:context, ...) are the providers' business.
+                patternProperties: { [`^(?!${project}:)`]: {} },
+                additionalProperties: false,
+            },
+        },
+        required: ["config"],
+    };
+}
