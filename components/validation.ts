@@ -187,7 +187,7 @@ function resolveRedis(raw: ParsedKeys, mode: PlatformConfig["mode"], runtimeRef:
         runtimeRef("redis.runtime", raw.redis.runtime, "must name a docker runtime (on Kubernetes, use an external Redis: url)");
         return { kind: "container", runtime: raw.redis.runtime };
     }
-    if (!/^rediss?:\/\/\S+$/.test(raw.redis.url.reveal())) report("redis.url", "must be a redis:// or rediss:// URL");
+    if (raw.redis.url.known && !/^rediss?:\/\/\S+$/.test(raw.redis.url.reveal())) report("redis.url", "must be a redis:// or rediss:// URL");
     return { kind: "external", url: raw.redis.url };
 }
 
@@ -239,7 +239,7 @@ function resolveEnvironments(
 }
 
 function resolveApps(rawApps: RawApp[], mode: PlatformConfig["mode"], environments: EnvironmentConfig[], postgres: PostgresConfig, report: Report): AppConfig[] {
-    const envNames = environments.map((e) => e.name);
+    const envNames = [...new Set(environments.map((e) => e.name))];
     const defaultEnvironment = envNames[0] ?? LOCAL_ENVIRONMENT;
     const seenIds = new Map<string, number>();
     return rawApps.map((raw, i) => {
@@ -248,7 +248,8 @@ function resolveApps(rawApps: RawApp[], mode: PlatformConfig["mode"], environmen
         if (first !== undefined) report(`${path}.id`, `duplicate of apps[${first}].id ${describe(raw.id)}`);
         else seenIds.set(raw.id, i);
         const environment = raw.environment ?? defaultEnvironment;
-        if (!envNames.includes(environment)) {
+        // With no environment at all, that one problem is already reported.
+        if (envNames.length > 0 && !envNames.includes(environment)) {
             report(
                 `${path}.environment`,
                 mode === "shared-memory"
@@ -327,10 +328,15 @@ function checkUniqueNames(apps: AppConfig[], environments: EnvironmentConfig[], 
     const targets = new Map<string, string>();
     const domains = new Map<string, string>();
     if (entry.domain) domains.set(entry.domain, "entry.domain");
+    // One clash per key is enough: an app id reused as a database name clashes as a role name too.
+    const clashed = new Set<string>();
     const claim = (names: Map<string, string>, name: string, path: string, what: string) => {
         const owner = names.get(name);
-        if (owner !== undefined) report(path, `${what} ${describe(name)} is already used by ${owner}`);
-        else names.set(name, path);
+        if (owner === undefined) names.set(name, path);
+        else if (!clashed.has(path)) {
+            clashed.add(path);
+            report(path, `${what} ${describe(name)} is already used by ${owner}`);
+        }
     };
     const ids = new Set<string>();
     apps.forEach((app, i) => {

@@ -1,0 +1,41 @@
+/**
+ * The platform's random secrets, made once per stack by @pulumi/random, and the per-app secrets
+ * derived from them.
+ *
+ * Per-app database passwords and JWT secrets are HMAC-SHA256 of a random stack key and the app id:
+ * each app gets its own value, no app's value reveals another's or the key, and adding a tenant
+ * costs no extra resource (see README, Scale).
+ */
+import { createHmac } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+
+export class PlatformSecrets extends pulumi.ComponentResource {
+    /** APP_KEY: signs the entry app's sessions and API keys. */
+    readonly appKey: pulumi.Output<string>;
+    /** INIT_ROOT_PASSWORD of every NocoBase instance; the supervisor signs in with it. */
+    readonly adminPassword: pulumi.Output<string>;
+    /** APP_AES_SECRET_KEY / APP_SUPERVISOR_AES_SECRET_KEY: 64 hex characters. */
+    readonly aesKey: pulumi.Output<string>;
+    private readonly derivationKey: pulumi.Output<string>;
+
+    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+        super("nocobase-platform:index:PlatformSecrets", name, {}, opts);
+        const password = (role: string, length: number) =>
+            new random.RandomPassword(`${name}-${role}`, { length, special: false }, { parent: this }).result;
+        this.appKey = password("app-key", 48);
+        this.adminPassword = password("admin-password", 24);
+        this.derivationKey = password("derivation-key", 64);
+        this.aesKey = new random.RandomId(`${name}-aes-key`, { byteLength: 32 }, { parent: this, additionalSecretOutputs: ["hex", "b64Std", "b64Url", "dec", "id"] }).hex;
+        this.registerOutputs({});
+    }
+
+    /** A secret for one purpose ("db:crm", "jwt:crm"), stable for as long as the stack key is. */
+    derive(purpose: string): pulumi.Output<string> {
+        return pulumi.secret(this.derivationKey.apply((key) => deriveSecret(key, purpose)));
+    }
+}
+
+export function deriveSecret(key: string, purpose: string): string {
+    return createHmac("sha256", key).update(purpose).digest("hex");
+}

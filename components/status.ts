@@ -1,0 +1,127 @@
+/**
+ * The platform's aggregated status, as the `status` stack output shows it: computed from the
+ * validated configuration (what is wanted) and what NocoBase reported for each app (what is).
+ * Pure: no Pulumi, no I/O, and no secret ever enters it.
+ */
+import type { AppConfig, AppState, PlatformConfig, StartMode } from "./config";
+import { appAdminUrl } from "./naming";
+
+/** Where an app's observed status falls in the totals. */
+export type ObservedCategory = "running" | "stopped" | "error" | "transitioning" | "unknown";
+
+export interface AppStatus {
+    displayName: string;
+    environment: string;
+    url: string;
+    domain: string | null;
+    database: { mode: AppConfig["database"]["mode"]; name: string; schema: string | null; host: string | null };
+    desired: { state: AppState; startMode: StartMode };
+    /** NocoBase's status of the app at the last update or refresh; null before the first one. */
+    observed: string | null;
+    /** True when observed agrees with desired (a stopped app may be `initialized`: registered, never started). */
+    inSync: boolean | null;
+}
+
+export interface EnvironmentStatus {
+    runtime: string;
+    url: string;
+    apps: number;
+    appsWantedRunning: number;
+    appsObservedRunning: number;
+}
+
+export interface PlatformStatus {
+    mode: PlatformConfig["mode"];
+    nocobaseVersion: string;
+    supervisor: PlatformConfig["supervisor"];
+    entry: { url: string; runtime: string; domain: string | null };
+    environments: Record<string, EnvironmentStatus>;
+    apps: Record<string, AppStatus>;
+    totals: {
+        environments: number;
+        apps: number;
+        wantedRunning: number;
+        wantedStopped: number;
+        byDatabaseMode: Record<AppConfig["database"]["mode"], number>;
+        observed: Record<ObservedCategory, number>;
+    };
+}
+
+export function observedCategory(status: string | null | undefined): ObservedCategory {
+    switch (status) {
+        case "running":
+            return "running";
+        case "stopped":
+        case "initialized":
+            return "stopped";
+        case "error":
+        case "not_found":
+            return "error";
+        case "preparing":
+        case "initializing":
+        case "commanding":
+            return "transitioning";
+        default:
+            return "unknown";
+    }
+}
+
+/**
+ * @param environmentUrls ENVIRONMENT_URL of each environment.
+ * @param observed NocoBase's status per app id; a missing id means not observed yet.
+ */
+export function buildStatus(config: PlatformConfig, environmentUrls: Record<string, string>, observed: Record<string, string | undefined> = {}): PlatformStatus {
+    const environments: Record<string, EnvironmentStatus> = {};
+    for (const env of config.environments) {
+        environments[env.name] = { runtime: env.runtime, url: environmentUrls[env.name] ?? config.entry.url, apps: 0, appsWantedRunning: 0, appsObservedRunning: 0 };
+    }
+    const totals: PlatformStatus["totals"] = {
+        environments: config.environments.length,
+        apps: config.apps.length,
+        wantedRunning: 0,
+        wantedStopped: 0,
+        byDatabaseMode: { database: 0, schema: 0, connection: 0 },
+        observed: { running: 0, stopped: 0, error: 0, transitioning: 0, unknown: 0 },
+    };
+    const apps: Record<string, AppStatus> = {};
+    for (const app of config.apps) {
+        const seen = observed[app.id] ?? null;
+        const category = observedCategory(seen);
+        const env = environments[app.environment];
+        env.apps++;
+        if (app.state === "running") {
+            env.appsWantedRunning++;
+            totals.wantedRunning++;
+        } else {
+            totals.wantedStopped++;
+        }
+        if (category === "running") env.appsObservedRunning++;
+        totals.observed[category]++;
+        totals.byDatabaseMode[app.database.mode]++;
+        const db = app.database;
+        apps[app.id] = {
+            displayName: app.displayName,
+            environment: app.environment,
+            url: appAdminUrl(config.entry.url, app.id),
+            domain: app.domain ?? null,
+            database: {
+                mode: db.mode,
+                name: db.database,
+                schema: db.mode === "database" ? null : (db.schema ?? null),
+                host: db.mode === "connection" ? db.host : null,
+            },
+            desired: { state: app.state, startMode: app.startMode },
+            observed: seen,
+            inSync: seen === null ? null : category === app.state,
+        };
+    }
+    return {
+        mode: config.mode,
+        nocobaseVersion: config.nocobaseVersion,
+        supervisor: config.supervisor,
+        entry: { url: config.entry.url, runtime: config.entry.runtime, domain: config.entry.domain ?? null },
+        environments,
+        apps,
+        totals,
+    };
+}
