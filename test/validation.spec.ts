@@ -1,0 +1,214 @@
+import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import Ajv2020 from "ajv/dist/2020";
+import { parse } from "yaml";
+import { stackFileJsonSchema } from "../components/configSchema";
+import { Issue, formatIssues, stackConfigInput, validateStackConfig } from "../components/validation";
+import { PROJECT, parseStackFile, readStackFile, stackFilePath } from "../cli/stackFile";
+
+const STACKS = ["dev", "staging", "prod"];
+
+/** A valid shared-memory config, as plain data, that each case below breaks in one place. */
+function devConfig(): Record<string, any> {
+    return {
+        platform: { mode: "shared-memory", nocobaseVersion: "2.2.15" },
+        runtimes: { local: { type: "docker" } },
+        postgres: { runtime: "local" },
+        entry: { runtime: "local" },
+        apps: [
+            { id: "crm", displayName: "CRM", database: { mode: "database" } },
+            { id: "hr", displayName: "HR", database: { mode: "schema" } },
+        ],
+    };
+}
+
+function multiConfig(): Record<string, any> {
+    return {
+        ...devConfig(),
+        platform: { mode: "multi-environment", nocobaseVersion: "2.2.15" },
+        redis: { runtime: "local" },
+        environments: [
+            { name: "env_a", runtime: "local" },
+            { name: "env_b", runtime: "local" },
+        ],
+        apps: [
+            { id: "crm", displayName: "CRM", environment: "env_b", database: { mode: "database" } },
+            { id: "hr", displayName: "HR", database: { mode: "schema" } },
+        ],
+    };
+}
+
+function validate(values: Record<string, unknown>, secretKeys: string[] = []) {
+    return validateStackConfig({ values, secretKeys: new Set(secretKeys) });
+}
+
+function issuesOf(values: Record<string, unknown>, secretKeys: string[] = []): Issue[] {
+    const result = validate(values, secretKeys);
+    assert.equal(result.ok, false, "expected the config to be rejected");
+    return (result as { issues: Issue[] }).issues;
+}
+
+describe("stack configuration validation", () => {
+    for (const stack of STACKS) {
+        it(`accepts the sample stack ${stack}`, () => {
+            const file = readStackFile(stackFilePath(stack));
+            const result = validateStackConfig(stackConfigInput(file.values, file.secretKeys, PROJECT));
+            assert.ok(result.ok, result.ok ? "" : formatIssues(result.issues));
+        });
+    }
+
+    it("applies the documented defaults", () => {
+        const result = validate(multiConfig());
+        assert.ok(result.ok);
+        const { config } = result;
+        assert.equal(config.supervisor, "app-supervisor");
+        assert.equal(config.image, "nocobase/nocobase");
+        const hr = config.apps[1];
+        assert.equal(hr.environment, "env_a", "the first environment is the default");
+        assert.equal(hr.startMode, "first-visit");
+        assert.equal(hr.state, "running");
+        assert.equal(hr.jwtSecret, "independent");
+        assert.equal(hr.upgrade, true);
+        assert.deepEqual(hr.database, { mode: "schema", database: "nocobase_tenants", schema: "hr", role: "hr" });
+        assert.deepEqual(config.apps[0].database, { mode: "database", database: "crm", role: "crm" });
+        assert.equal(config.entry.url, "http://localhost:13000");
+    });
+
+    it("puts every app of a shared-memory stack in the local environment", () => {
+        const result = validate(devConfig());
+        assert.ok(result.ok);
+        assert.deepEqual(result.config.environments.map((e) => [e.name, e.sharesEntryProcess]), [["local", true]]);
+        assert.deepEqual(result.config.apps.map((a) => a.environment), ["local", "local"]);
+        assert.equal(result.config.supervisor, "applications");
+    });
+
+    // Each case: what to break, and the exact issue(s) it must produce.
+    const cases: Array<[string, (c: Record<string, any>) => void, Array<[string, RegExp]>, (() => Record<string, any>)?]> = [
+        ["unknown database mode", (c) => (c.apps[1].database.mode = "db"), [["apps[1].database.mode", /^expected one of database, schema, connection, got "db"$/]]],
+        ["floating version latest", (c) => (c.platform.nocobaseVersion = "latest"), [["platform.nocobaseVersion", /pinned version.*got "latest"/]]],
+        ["floating version beta", (c) => (c.platform.nocobaseVersion = "beta"), [["platform.nocobaseVersion", /pinned version/]]],
+        ["floating minor tag", (c) => (c.platform.nocobaseVersion = "2.2"), [["platform.nocobaseVersion", /pinned version.*got "2.2"/]]],
+        ["version as a number", (c) => (c.platform.nocobaseVersion = 2.2), [["platform.nocobaseVersion", /expected a string, got 2.2/]]],
+        ["unknown mode", (c) => (c.platform.mode = "cluster"), [["platform.mode", /expected one of shared-memory, multi-environment/]]],
+        ["image with a tag", (c) => (c.platform.image = "nocobase/nocobase:latest"), [["platform.image", /without a tag/]]],
+        ["missing platform", (c) => delete c.platform, [["platform", /^required$/]]],
+        ["missing apps", (c) => delete c.apps, [["apps", /^required$/]]],
+        ["apps not a list", (c) => (c.apps = { crm: {} }), [["apps", /expected a list, got an object/]]],
+        ["unknown top-level key", (c) => (c.tenants = []), [["tenants", /unknown key \(expected one of platform, runtimes/]]],
+        ["typo in an app key", (c) => ((c.apps[0].dispayName = c.apps[0].displayName), delete c.apps[0].displayName), [["apps[0].dispayName", /unknown key/], ["apps[0].displayName", /^required$/]]],
+        ["app id with upper case", (c) => (c.apps[0].id = "CRM"), [["apps[0].id", /must match \^\[a-z\]/]]],
+        ["app id main", (c) => (c.apps[0].id = "main"), [["apps[0].id", /reserved for the entry app/]]],
+        ["app id too long", (c) => (c.apps[0].id = "a" + "b".repeat(63)), [["apps[0].id", /must match/]]],
+        ["app id with a dash", (c) => (c.apps[0].id = "t-1"), [["apps[0].id", /must match/]]],
+        ["duplicate app id", (c) => (c.apps[1].id = "crm"), [["apps[1].id", /duplicate of apps\[0\]\.id "crm"/]]],
+        ["empty display name", (c) => (c.apps[0].displayName = "  "), [["apps[0].displayName", /must not be empty/]]],
+        ["bad start mode", (c) => (c.apps[0].startMode = "eager"), [["apps[0].startMode", /expected one of first-visit, with-main/]]],
+        ["bad state", (c) => (c.apps[0].state = "paused"), [["apps[0].state", /expected one of running, stopped/]]],
+        ["bad jwtSecret", (c) => (c.apps[0].jwtSecret = "none"), [["apps[0].jwtSecret", /expected one of independent, shared/]]],
+        ["upgrade as a string", (c) => (c.apps[0].upgrade = "yes"), [["apps[0].upgrade", /expected true or false/]]],
+        ["domain with upper case", (c) => (c.apps[0].domain = "CRM.example.com"), [["apps[0].domain", /lower-case host name/]]],
+        ["duplicate domains", (c) => ((c.apps[0].domain = "a.example.com"), (c.apps[1].domain = "a.example.com")), [["apps[1].domain", /domain "a.example.com" is already used by apps\[0\]\.domain/]]],
+        ["app domain equal to the entry domain", (c) => ((c.entry.domain = "a.example.com"), (c.apps[1].domain = "a.example.com")), [["apps[1].domain", /already used by entry.domain/]]],
+        ["environment outside shared-memory", (c) => (c.apps[0].environment = "eu"), [["apps[0].environment", /only the local environment, got "eu"/]]],
+        ["environments in shared-memory mode", (c) => (c.environments = [{ name: "a", runtime: "local" }]), [["environments", /must be absent in shared-memory mode/]]],
+        ["redis in shared-memory mode", (c) => (c.redis = { runtime: "local" }), [["redis", /only used in multi-environment mode/]]],
+        ["unknown runtime", (c) => (c.entry.runtime = "remote"), [["entry.runtime", /no runtime named "remote" \(expected one of local\)/]]],
+        ["unknown runtime type", (c) => (c.runtimes.local = { type: "nomad" }), [["runtimes.local", /type: expected one of docker, kubernetes, got "nomad"/]]],
+        ["kubernetes runtime without namespace", (c) => (c.runtimes.k = { type: "kubernetes" }), [["runtimes.k.namespace", /^required$/]]],
+        ["postgres container on kubernetes", (c) => ((c.runtimes.k = { type: "kubernetes", namespace: "nb" }), (c.postgres.runtime = "k")), [["postgres.runtime", /must name a docker runtime/]]],
+        ["postgres neither container nor server", (c) => (c.postgres = { port: 5432 }), [["postgres", /expected either runtime \(a container\) or host/]]],
+        ["external postgres password in plain text", (c) => (c.postgres = { host: "db.example.com", adminUser: "admin", adminPassword: "hunter2" }), [["postgres.adminPassword", /must be stored encrypted: pulumi config set --secret --path 'postgres.adminPassword'/]]],
+        ["connection mode without its keys", (c) => (c.apps[0].database = { mode: "connection" }), [["apps[0].database.host", /required for mode connection/], ["apps[0].database.user", /required/], ["apps[0].database.password", /required/], ["apps[0].database.database", /required/]]],
+        ["connection password in plain text", (c) => (c.apps[0].database = { mode: "connection", host: "db", user: "u", password: "p", database: "d" }), [["apps[0].database.password", /must be stored encrypted/]]],
+        ["host in database mode", (c) => (c.apps[0].database.host = "db.example.com"), [["apps[0].database.host", /only for mode connection/]]],
+        ["database name in schema mode", (c) => (c.apps[1].database.database = "other"), [["apps[1].database.database", /schema mode puts every schema in postgres.tenantsDatabase/]]],
+        ["database name clashing with another app", (c) => (c.apps[1] = { id: "hr", displayName: "HR", database: { mode: "database", database: "crm" } }), [["apps[1].database.database", /database "crm" is already used by apps\[0\]\.id/]]],
+        ["database named like the entry database", (c) => (c.apps[0].id = "nocobase_main"), [["apps[0].id", /database "nocobase_main" is already used by the entry app's database/]]],
+        ["identifier needing quotes", (c) => (c.apps[0].database.user = "Crm-Owner"), [["apps[0].database.user", /PostgreSQL identifier/]]],
+        ["port out of range", (c) => (c.postgres.port = 70000), [["postgres.port", /between 1 and 65535, got 70000/]]],
+        ["replicas on docker", (c) => (c.entry.replicas = 2), [["entry.replicas", /a docker runtime runs one container, got 2/]]],
+        ["entry on kubernetes without a domain", (c) => ((c.runtimes.k = { type: "kubernetes", namespace: "nb" }), (c.entry.runtime = "k")), [["entry.domain", /required when the entry app runs on kubernetes/]]],
+        ["multi-environment without redis", (c) => delete c.redis, [["redis", /required in multi-environment mode/]], multiConfig],
+        ["multi-environment without environments", (c) => (c.environments = []), [["environments", /at least one environment/]], multiConfig],
+        ["duplicate environment", (c) => (c.environments[1].name = "env_a"), [["environments[1].name", /duplicate of environments\[0\]\.name "env_a"/], ["apps[0].environment", /no environment named "env_b" \(expected one of env_a\)$/]], multiConfig],
+        ["environment name with a dash", (c) => (c.environments[0].name = "env-a"), [["environments[0].name", /must match/]], multiConfig],
+        ["app in an unknown environment", (c) => (c.apps[0].environment = "env_c"), [["apps[0].environment", /no environment named "env_c" \(expected one of env_a, env_b\)/]], multiConfig],
+        ["open-source supervisor in multi-environment mode", (c) => (c.platform.supervisor = "applications"), [["platform.supervisor", /needs app-supervisor/]], multiConfig],
+        ["worker on another runtime without url", (c) => ((c.runtimes.far = { type: "docker", host: "ssh://ops@far" }), (c.environments[1].runtime = "far")), [["environments[1].url", /required: the worker runs on runtime "far"/]], multiConfig],
+    ];
+
+    for (const [title, mutate, expected, base] of cases) {
+        it(`rejects ${title}`, () => {
+            const config = (base ?? devConfig)();
+            mutate(config);
+            const issues = issuesOf(config);
+            for (const [key, message] of expected) {
+                const hit = issues.find((i) => i.path === key);
+                assert.ok(hit, `no issue at ${key}; got:\n${formatIssues(issues)}`);
+                assert.match(hit.message, message);
+            }
+            assert.equal(issues.length, expected.length, `unexpected extra issues:\n${formatIssues(issues)}`);
+        });
+    }
+
+    it("reports every problem of a config in one go", () => {
+        const config = devConfig();
+        config.platform.nocobaseVersion = "latest";
+        config.apps[0].database.mode = "db";
+        config.apps[1].id = "Bad";
+        config.entry.port = "13000";
+        const issues = issuesOf(config);
+        assert.deepEqual(issues.map((i) => i.path).sort(), ["apps[0].database.mode", "apps[1].id", "entry.port", "platform.nocobaseVersion"]);
+    });
+
+    it("accepts credentials stored encrypted", () => {
+        const config = devConfig();
+        config.postgres = { host: "db.example.com", adminUser: "admin", adminPassword: "s3cret" };
+        const result = validate(config, ["postgres"]);
+        assert.ok(result.ok, result.ok ? "" : formatIssues(result.issues));
+        assert.equal(result.config.postgres.kind, "external");
+        if (result.config.postgres.kind === "external") {
+            assert.equal(result.config.postgres.adminPassword.reveal(), "s3cret");
+            assert.equal(JSON.stringify(result.config.postgres), JSON.stringify({ ...result.config.postgres, adminPassword: "[secret]" }), "a secret never serializes its value");
+        }
+    });
+
+    it("reads stack file secrets as placeholders that stay secret", () => {
+        const file = parseStackFile(
+            ["config:", "  nocobase-platform:postgres:", "    host: db.example.com", "    adminUser: admin", "    adminPassword:", "      secure: v1:abc:def"].join("\n"),
+            "x",
+        );
+        assert.deepEqual(file.secretKeys, ["nocobase-platform:postgres"]);
+        assert.deepEqual(JSON.parse(file.values["nocobase-platform:postgres"]), { host: "db.example.com", adminUser: "admin", adminPassword: "[secret]" });
+    });
+});
+
+describe("stack file JSON Schema", () => {
+    const schemaFile = path.resolve(__dirname, "..", "stacks", "stack.schema.json");
+
+    it("is the one generated from the config schema (run npm run schema after changing it)", () => {
+        const committed = JSON.parse(readFileSync(schemaFile, "utf8"));
+        assert.deepEqual(committed, stackFileJsonSchema(PROJECT));
+    });
+
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    const check = ajv.compile(stackFileJsonSchema(PROJECT));
+
+    for (const stack of STACKS) {
+        it(`validates the sample stack ${stack}`, () => {
+            const doc = parse(readFileSync(stackFilePath(stack), "utf8"));
+            assert.ok(check(doc), ajv.errorsText(check.errors));
+        });
+    }
+
+    it("flags what an editor should flag as people type", () => {
+        const doc = parse(readFileSync(stackFilePath("dev"), "utf8"));
+        doc.config["nocobase-platform:apps"][0].database.mode = "db";
+        doc.config["nocobase-platform:platform"].nocobaseVersion = "latest";
+        assert.equal(check(doc), false);
+        const paths = (check.errors ?? []).map((e) => e.instancePath);
+        assert.ok(paths.includes("/config/nocobase-platform:apps/0/database/mode"), paths.join(", "));
+        assert.ok(paths.includes("/config/nocobase-platform:platform/nocobaseVersion"), paths.join(", "));
+    });
+});
