@@ -100,7 +100,7 @@ export function mockSecret(name: string): string {
     return `mock-secret-${createHash("sha256").update(name).digest("hex").slice(0, 24)}`;
 }
 
-function mockOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+export function mockOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     const digest = createHash("sha256").update(`${type}/${name}`).digest("hex");
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
@@ -112,6 +112,15 @@ function mockOutputs(type: string, name: string, inputs: Record<string, unknown>
         case "pulumi-nodejs:dynamic/nocobase:App":
             // What NocoBase reports after a successful update: the desired state.
             return { observedStatus: inputs.state, observedAt: "2026-01-01T00:00:00.000Z" };
+        case "pulumi-nodejs:dynamic/nocobase:Decommission":
+            // What the provider reports after its dump.
+            return {
+                backupFile: `${inputs.location}/${inputs.stack}/${inputs.appId}-2026-01-01T00-00-00-000Z.dump`,
+                backupBytes: 4096,
+                backupSha256: digest,
+                backupAt: "2026-01-01T00:00:00.000Z",
+                dropped: inputs.dropData,
+            };
         default:
             return {};
     }

@@ -7,7 +7,7 @@ import type { Secret } from "./schema";
 export type PlatformMode = "shared-memory" | "multi-environment";
 export type Supervisor = "applications" | "app-supervisor";
 export type StartMode = "first-visit" | "with-main";
-export type AppState = "running" | "stopped";
+export type AppState = "running" | "stopped" | "decommissioned";
 export type JwtSecretMode = "independent" | "shared";
 export type SslMode = "disable" | "require" | "verify-ca" | "verify-full";
 
@@ -113,6 +113,13 @@ export interface AppConfig {
     jwtSecret: JwtSecretMode;
     domain?: string;
     upgrade: boolean;
+    /** Decommissioned apps only: drop the database or schema and role once the dump exists. */
+    dropData: boolean;
+}
+
+export interface BackupsConfig {
+    /** Directory on the machine that runs `pulumi up`. */
+    location: string;
 }
 
 export interface PlatformConfig {
@@ -126,6 +133,7 @@ export interface PlatformConfig {
     postgres: PostgresConfig;
     redis?: RedisConfig;
     entry: EntryConfig;
+    backups?: BackupsConfig;
     /** In shared-memory mode, the single `local` environment. */
     environments: EnvironmentConfig[];
     apps: AppConfig[];

@@ -22,7 +22,7 @@ const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)
 export const MODES = ["shared-memory", "multi-environment"] as const;
 export const DATABASE_MODES = ["database", "schema", "connection"] as const;
 export const START_MODES = ["first-visit", "with-main"] as const;
-export const APP_STATES = ["running", "stopped"] as const;
+export const APP_STATES = ["running", "stopped", "decommissioned"] as const;
 export const JWT_SECRET_MODES = ["independent", "shared"] as const;
 export const SUPERVISORS = ["applications", "app-supervisor"] as const;
 export const SSL_MODES = ["disable", "require", "verify-ca", "verify-full"] as const;
@@ -157,7 +157,10 @@ export const appSchema = s.object({
     environment: s.optional(s.string({ description: "Environment that runs the app. Default: local (shared-memory) or the first environment.", pattern: ENVIRONMENT_NAME, patternHint: "must match ^[a-z][a-z0-9_]*$" })),
     database: databaseSchema,
     startMode: s.optional(s.oneOf(START_MODES, "first-visit: start on the first request; with-main: start with the entry app. Default first-visit.")),
-    state: s.optional(s.oneOf(APP_STATES, "Desired state. Default running.")),
+    state: s.optional(
+        s.oneOf(APP_STATES, "Desired state. Default running. decommissioned: unregister the app and dump its data to backups.location; the data stays unless dropData is true."),
+    ),
+    dropData: s.optional(s.boolean("With state decommissioned: drop the app's database or schema and role, after its dump exists. Default false.")),
     jwtSecret: s.optional(s.oneOf(JWT_SECRET_MODES, "independent: own session secret; shared: accept the entry app's tokens. Default independent.")),
     domain: s.optional(s.string({ description: "Custom domain (NocoBase cname).", pattern: HOSTNAME, patternHint: "must be a lower-case host name such as crm.example.com" })),
     upgrade: s.optional(s.boolean("Upgrade the app's data when NocoBase is upgraded. Default true.")),
@@ -172,6 +175,19 @@ export const stackConfigSchema = {
     entry: { schema: entrySchema, required: true },
     environments: { schema: s.list(environmentSchema, 100, "Runtime environments (multi-environment mode only)."), required: false },
     apps: { schema: s.list(appSchema, 5000, "Tenant apps."), required: true },
+    backups: {
+        schema: s.object(
+            {
+                location: s.string({
+                    description: "Directory, on the machine that runs `pulumi up`, where pg_dump writes a decommissioned app's dump.",
+                    pattern: /^(\/|\.\/|\.\.\/)[^\0\n]*$/,
+                    patternHint: "must be a directory path starting with /, ./ or ../",
+                }),
+            },
+            "Where decommissioned apps are backed up. Required once an app is decommissioned.",
+        ),
+        required: false,
+    },
 } as const;
 
 export type StackConfigKey = keyof typeof stackConfigSchema;
@@ -184,6 +200,7 @@ export type RawRedis = s.Infer<typeof redisSchema>;
 export type RawEntry = s.Infer<typeof entrySchema>;
 export type RawEnvironment = s.Infer<typeof environmentSchema>;
 export type RawApp = s.Infer<typeof appSchema>;
+export type RawBackups = { location: string };
 
 /**
  * JSON Schema (draft 2020-12) of a stack file, for editors: `stacks/stack.schema.json` is written

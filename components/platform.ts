@@ -113,14 +113,15 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
             (app) =>
                 new TenantApp(
                     `${name}-app-${app.id}`,
-                    { app, config, entry, postgres, secrets, tenantsGroupRole: tenants?.groupRole.name, tenantsDatabase: tenants?.database },
+                    { app, config, entry, postgres, secrets, tenantsGroupRole: tenants?.groupRole.name, tenantsDatabase: tenants?.database, backupLocation: config.backups?.location },
                     { parent: this },
                 ),
         );
 
         this.entryUrl = entry.url;
         const observed = pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.observedStatus])));
-        this.status = observed.apply((seen) => buildStatus(config, environmentUrls, seen));
+        const backups = pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.backup])));
+        this.status = pulumi.all([observed, backups]).apply(([seen, dumps]) => buildStatus(config, environmentUrls, seen, dumps));
         this.databases = pulumi.secret(
             pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.access.password]))).apply(
                 (passwords): DatabaseAccess => ({

@@ -8,6 +8,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { PostgresConfig, SslMode } from "./config";
+import type { PgLogin } from "./decommission";
 import { dockerHostAddress } from "./naming";
 import type { DockerTarget } from "./runtime";
 
@@ -27,6 +28,8 @@ export class PostgresServer extends pulumi.ComponentResource {
     readonly host: string;
     readonly port: number;
     readonly sslMode: SslMode;
+    /** The admin login as the machine running `pulumi up` reaches the server; secret. */
+    readonly adminLogin: pulumi.Output<PgLogin>;
 
     constructor(name: string, args: PostgresServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("nocobase-platform:index:PostgresServer", name, {}, opts);
@@ -35,6 +38,7 @@ export class PostgresServer extends pulumi.ComponentResource {
             this.host = config.host;
             this.port = config.port;
             this.sslMode = config.sslMode;
+            this.adminLogin = pulumi.secret({ host: config.host, port: config.port, user: config.adminUser, password: config.adminPassword.reveal(), sslMode: config.sslMode });
             this.provider = new postgresql.Provider(
                 `${name}-admin`,
                 {
@@ -77,10 +81,12 @@ export class PostgresServer extends pulumi.ComponentResource {
             this.host = hostName;
             this.port = 5432;
             this.sslMode = "disable";
+            const adminHost = dockerHostAddress(args.runtime.config.host);
+            this.adminLogin = pulumi.secret(password.apply((pw) => ({ host: adminHost, port: config.port, user: "postgres", password: pw, sslMode: "disable" })));
             this.provider = new postgresql.Provider(
                 `${name}-admin`,
                 {
-                    host: dockerHostAddress(args.runtime.config.host),
+                    host: adminHost,
                     port: config.port,
                     username: "postgres",
                     password,

@@ -6,6 +6,15 @@
 import type { AppConfig, AppState, PlatformConfig, StartMode } from "./config";
 import { appAdminUrl } from "./naming";
 
+/** A decommissioned app's dump: where it is, and whether the data it holds was dropped since. */
+export interface BackupStatus {
+    file: string;
+    bytes: number;
+    sha256: string;
+    at: string;
+    dropped: boolean;
+}
+
 /** Where an app's observed status falls in the totals. */
 export type ObservedCategory = "running" | "stopped" | "error" | "transitioning" | "unknown";
 
@@ -20,6 +29,8 @@ export interface AppStatus {
     observed: string | null;
     /** True when observed agrees with desired (a stopped app may be `initialized`: registered, never started). */
     inSync: boolean | null;
+    /** Decommissioned apps: the dump (null until the first `pulumi up` took it) and where dumps go. */
+    backup: (BackupStatus & { location: string }) | { location: string } | null;
 }
 
 export interface EnvironmentStatus {
@@ -42,6 +53,7 @@ export interface PlatformStatus {
         apps: number;
         wantedRunning: number;
         wantedStopped: number;
+        decommissioned: number;
         byDatabaseMode: Record<AppConfig["database"]["mode"], number>;
         observed: Record<ObservedCategory, number>;
     };
@@ -69,8 +81,14 @@ export function observedCategory(status: string | null | undefined): ObservedCat
 /**
  * @param environmentUrls ENVIRONMENT_URL of each environment.
  * @param observed NocoBase's status per app id; a missing id means not observed yet.
+ * @param backups the dump of each decommissioned app, once taken.
  */
-export function buildStatus(config: PlatformConfig, environmentUrls: Record<string, string>, observed: Record<string, string | undefined> = {}): PlatformStatus {
+export function buildStatus(
+    config: PlatformConfig,
+    environmentUrls: Record<string, string>,
+    observed: Record<string, string | undefined> = {},
+    backups: Record<string, BackupStatus | undefined> = {},
+): PlatformStatus {
     const environments: Record<string, EnvironmentStatus> = {};
     for (const env of config.environments) {
         environments[env.name] = { runtime: env.runtime, url: environmentUrls[env.name] ?? config.entry.url, apps: 0, appsWantedRunning: 0, appsObservedRunning: 0 };
@@ -80,6 +98,7 @@ export function buildStatus(config: PlatformConfig, environmentUrls: Record<stri
         apps: config.apps.length,
         wantedRunning: 0,
         wantedStopped: 0,
+        decommissioned: 0,
         byDatabaseMode: { database: 0, schema: 0, connection: 0 },
         observed: { running: 0, stopped: 0, error: 0, transitioning: 0, unknown: 0 },
     };
@@ -92,11 +111,14 @@ export function buildStatus(config: PlatformConfig, environmentUrls: Record<stri
         if (app.state === "running") {
             env.appsWantedRunning++;
             totals.wantedRunning++;
-        } else {
+        } else if (app.state === "stopped") {
             totals.wantedStopped++;
+        } else {
+            totals.decommissioned++;
         }
         if (category === "running") env.appsObservedRunning++;
-        totals.observed[category]++;
+        // A decommissioned app is unregistered: NocoBase has nothing to say about it.
+        if (app.state !== "decommissioned") totals.observed[category]++;
         totals.byDatabaseMode[app.database.mode]++;
         const db = app.database;
         apps[app.id] = {
@@ -113,6 +135,7 @@ export function buildStatus(config: PlatformConfig, environmentUrls: Record<stri
             desired: { state: app.state, startMode: app.startMode },
             observed: seen,
             inSync: seen === null ? null : category === app.state,
+            backup: app.state === "decommissioned" ? { location: config.backups!.location, ...backups[app.id] } : null,
         };
     }
     return {

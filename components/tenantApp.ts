@@ -1,7 +1,8 @@
 /**
  * One tenant: a NocoBase app with its own database or schema (or an external connection), its own
  * JWT secret unless it shares the entry app's sessions, and its registration with the entry app,
- * which reconciles its record and running state on every `pulumi up`.
+ * which reconciles its record and running state on every `pulumi up`. A decommissioned app has no
+ * registration: it is unregistered, dumped, and dropped only when it says `dropData: true`.
  *
  * Identity is the app id alone: display name, domain, environment, start mode and state are
  * updates of the registration and never touch the database.
@@ -9,6 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NocoBaseApp } from "./appProvider";
 import type { AppConfig, PlatformConfig } from "./config";
+import { AppDecommission } from "./decommission";
 import type { EntryApp } from "./entryApp";
 import type { PlatformSecrets } from "./platformSecrets";
 import type { PostgresServer } from "./postgresServer";
@@ -24,9 +26,11 @@ export interface TenantAppArgs {
     tenantsGroupRole?: pulumi.Input<string>;
     /** Schema mode: the tenants database must exist before a schema is created in it. */
     tenantsDatabase?: pulumi.Resource;
+    /** Where decommissioned apps are dumped; validation guarantees it for them. */
+    backupLocation?: string;
 }
 
-/** How the app's own role reaches its data; `password` is secret. */
+/** How the app's own role reaches its data (as NocoBase sees the server); `password` is secret. */
 export interface TenantAccess {
     mode: AppConfig["database"]["mode"];
     host: string;
@@ -37,28 +41,60 @@ export interface TenantAccess {
     password: pulumi.Output<string>;
 }
 
+export interface BackupRecord {
+    file: string;
+    bytes: number;
+    sha256: string;
+    at: string;
+    dropped: boolean;
+}
+
 export class TenantApp extends pulumi.ComponentResource {
-    /** NocoBase's own word on the app (running, stopped, error, ...), read on every update and refresh. */
+    /** NocoBase's own word on the app (running, stopped, error, ...); undefined once decommissioned. */
     readonly observedStatus: pulumi.Output<string | undefined>;
+    /** The dump of a decommissioned app; undefined otherwise. */
+    readonly backup: pulumi.Output<BackupRecord | undefined>;
     readonly access: TenantAccess;
 
     constructor(name: string, args: TenantAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("nocobase-platform:index:TenantApp", name, {}, opts);
         const { app, postgres, secrets } = args;
         const db = app.database;
+        const decommissioned = app.state === "decommissioned";
         const storage: pulumi.Resource[] = [];
         if (db.mode === "connection") {
             this.access = { mode: db.mode, host: db.host, port: db.port, database: db.database, schema: db.schema, user: db.user, password: pulumi.secret(db.password.reveal()) };
         } else {
             const password = secrets.derive(`db:${app.id}`);
-            const database = new TenantDatabase(
-                `${name}-db`,
-                { storage: db, password, provider: postgres.provider, tenantsGroupRole: args.tenantsGroupRole },
-                { parent: this, dependsOn: args.tenantsDatabase ? [args.tenantsDatabase] : [] },
-            );
-            storage.push(database);
+            // Once dropData is asked for, the storage leaves the program; the decommission drops it.
+            if (!(decommissioned && app.dropData)) {
+                storage.push(
+                    new TenantDatabase(
+                        `${name}-db`,
+                        { storage: db, password, provider: postgres.provider, tenantsGroupRole: args.tenantsGroupRole, protect: !decommissioned },
+                        { parent: this, dependsOn: args.tenantsDatabase ? [args.tenantsDatabase] : [] },
+                    ),
+                );
+            }
             this.access = { mode: db.mode, host: postgres.host, port: postgres.port, database: db.database, schema: db.mode === "schema" ? db.schema : undefined, user: db.role, password };
         }
+
+        if (decommissioned) {
+            const record = this.decommission(name, args, storage);
+            this.observedStatus = pulumi.output(undefined);
+            this.backup = pulumi
+                .all([record.backupFile, record.backupBytes, record.backupSha256, record.backupAt, record.dropped])
+                .apply(([file, bytes, sha256, at, dropped]) => ({ file, bytes, sha256, at, dropped }));
+        } else {
+            this.observedStatus = this.register(name, args, storage);
+            this.backup = pulumi.output(undefined);
+        }
+        this.registerOutputs({ observedStatus: this.observedStatus, backup: this.backup });
+    }
+
+    private register(name: string, args: TenantAppArgs, storage: pulumi.Resource[]): pulumi.Output<string | undefined> {
+        const { app, secrets } = args;
+        const access = this.access;
         const registration = new NocoBaseApp(
             `${name}-registration`,
             {
@@ -70,16 +106,16 @@ export class TenantApp extends pulumi.ComponentResource {
                 cname: app.domain,
                 environment: app.environment,
                 startMode: app.startMode,
-                state: app.state,
+                state: app.state === "stopped" ? "stopped" : "running",
                 jwtSecret: app.jwtSecret === "independent" ? secrets.derive(`jwt:${app.id}`) : undefined,
                 database: pulumi.secret(
-                    this.access.password.apply((password) => ({
-                        host: this.access.host,
-                        port: this.access.port,
-                        username: this.access.user,
+                    access.password.apply((password) => ({
+                        host: access.host,
+                        port: access.port,
+                        username: access.user,
                         password,
-                        database: this.access.database,
-                        ...(this.access.schema ? { schema: this.access.schema } : {}),
+                        database: access.database,
+                        ...(access.schema ? { schema: access.schema } : {}),
                     })),
                 ),
                 upgrade: app.upgrade,
@@ -87,7 +123,35 @@ export class TenantApp extends pulumi.ComponentResource {
             // NocoBase must find the database in place when it registers the app.
             { parent: this, dependsOn: [args.entry, ...storage] },
         );
-        this.observedStatus = registration.observedStatus;
-        this.registerOutputs({ observedStatus: this.observedStatus });
+        return registration.observedStatus;
+    }
+
+    private decommission(name: string, args: TenantAppArgs, storage: pulumi.Resource[]): AppDecommission {
+        const { app, postgres } = args;
+        const access = this.access;
+        const owned = app.database.mode !== "connection";
+        return new AppDecommission(
+            `${name}-decommission`,
+            {
+                appId: app.id,
+                stack: pulumi.getStack(),
+                location: args.backupLocation!,
+                // pg_dump runs where `pulumi up` runs: stack-owned data is reached at the admin address.
+                tenant: pulumi.all([access.password, postgres.adminLogin]).apply(([password, admin]) => ({
+                    host: owned ? admin.host : access.host,
+                    port: owned ? admin.port : access.port,
+                    user: access.user,
+                    password,
+                    sslMode: owned ? admin.sslMode : "prefer",
+                    database: access.database,
+                    ...(access.schema ? { schema: access.schema } : {}),
+                })),
+                admin: owned ? postgres.adminLogin : undefined,
+                role: owned ? access.user : undefined,
+                dropData: app.dropData,
+            },
+            // The app is unregistered (its registration leaves the program) before its data is touched.
+            { parent: this, dependsOn: storage },
+        );
     }
 }

@@ -5,7 +5,7 @@
  *
  * Used for tenant apps, and for the entry app and each environment, which are NocoBase apps too.
  * Role, database and schema are protected and retained: no configuration change can drop them
- * (see README, Data safety).
+ * (see README, Data safety); only a decommissioned app's dump-then-drop does.
  */
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
@@ -20,9 +20,12 @@ export interface TenantDatabaseArgs {
     provider: postgresql.Provider;
     /** Schema storage: the group role allowed to connect to the tenants database. */
     tenantsGroupRole?: pulumi.Input<string>;
+    /**
+     * False once the app is decommissioned: its storage may then leave the program, and is still
+     * retained on the server (only the decommission resource drops data, after its dump).
+     */
+    protect?: boolean;
 }
-
-const KEEP = { protect: true, retainOnDelete: true } as const;
 
 export class TenantDatabase extends pulumi.ComponentResource {
     readonly role: postgresql.Role;
@@ -35,6 +38,7 @@ export class TenantDatabase extends pulumi.ComponentResource {
         super("nocobase-platform:index:TenantDatabase", name, {}, opts);
         const { storage, provider } = args;
         const childOpts = { parent: this, provider };
+        const KEEP = { protect: args.protect ?? true, retainOnDelete: true };
         this.role = new postgresql.Role(
             `${name}-role`,
             {

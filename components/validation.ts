@@ -109,6 +109,7 @@ interface ParsedKeys {
     entry: RawEntry;
     environments?: RawEnvironment[];
     apps: RawApp[];
+    backups?: { location: string };
 }
 
 /** Applies defaults and checks every rule that spans more than one field. */
@@ -137,6 +138,10 @@ function resolve(raw: ParsedKeys, issues: Issue[]): PlatformConfig {
     const entry = resolveEntry(raw.entry, runtimeRef, report);
     const environments = resolveEnvironments(raw, mode, entry, runtimes, runtimeRef, report);
     const apps = resolveApps(raw.apps, mode, environments, postgres, report);
+    const decommissioned = apps.findIndex((a) => a.state === "decommissioned");
+    if (decommissioned >= 0 && !raw.backups) {
+        report(`apps[${decommissioned}].state`, "decommissioned needs backups.location (where pg_dump writes the app's data before anything is dropped)");
+    }
     checkUniqueNames(apps, environments, postgres, entry, report);
 
     return {
@@ -151,6 +156,7 @@ function resolve(raw: ParsedKeys, issues: Issue[]): PlatformConfig {
         entry,
         environments,
         apps,
+        backups: raw.backups,
     };
 }
 
@@ -267,8 +273,17 @@ function resolveApps(rawApps: RawApp[], mode: PlatformConfig["mode"], environmen
             jwtSecret: raw.jwtSecret ?? "independent",
             domain: raw.domain,
             upgrade: raw.upgrade ?? true,
+            dropData: resolveDropData(raw, path, report),
         };
     });
+}
+
+/** Dropping data is a second, explicit word on top of decommissioning, and only for data this stack created. */
+function resolveDropData(raw: RawApp, path: string, report: Report): boolean {
+    if (raw.dropData === undefined) return false;
+    if (raw.state !== "decommissioned") report(`${path}.dropData`, `only with state decommissioned (the app is ${raw.state ?? "running"})`);
+    else if (raw.dropData && raw.database.mode === "connection") report(`${path}.dropData`, "an external connection's data is not this stack's to drop");
+    return raw.dropData;
 }
 
 const CONNECTION_ONLY = ["host", "port", "password"] as const;
