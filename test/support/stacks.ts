@@ -1,0 +1,66 @@
+/** Renders sample stacks, as they are or edited, through the real program under mocks. */
+import { Registration, Rendered, SecretValue, renderProgram } from "../../cli/render";
+import { PROJECT, StackFile, readStackFile, stackFilePath } from "../../cli/stackFile";
+
+/** The stack's config as plain objects, keyed without the project prefix, for a test to edit. */
+export type EditableConfig = Record<string, any>;
+
+export function stackConfig(file: StackFile): EditableConfig {
+    const prefix = `${PROJECT}:`;
+    return Object.fromEntries(Object.entries(file.values).map(([k, v]) => [k.slice(prefix.length), JSON.parse(v)]));
+}
+
+export async function renderStack(stack: string, edit?: (config: EditableConfig) => void): Promise<Rendered & { config: EditableConfig }> {
+    const file = readStackFile(stackFilePath(stack));
+    const config = stackConfig(file);
+    edit?.(config);
+    const values = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, JSON.stringify(v)]));
+    const rendered = await renderProgram({ stack, values, secretKeys: file.secretKeys });
+    return { ...rendered, config };
+}
+
+export function byName(rendered: Rendered, name: string): Registration {
+    const found = rendered.registrations.find((r) => r.name === name);
+    if (!found) throw new Error(`no resource named ${name}; have: ${rendered.registrations.map((r) => r.name).join(", ")}`);
+    return found;
+}
+
+export function ofType(rendered: Rendered, type: string): Registration[] {
+    return rendered.registrations.filter((r) => r.type === type);
+}
+
+/** URNs whose inputs differ between two renders, and URNs only in one of them. */
+export function compare(base: Rendered, next: Rendered): { added: string[]; removed: string[]; changed: string[] } {
+    const before = new Map(base.registrations.map((r) => [r.urn, r]));
+    const after = new Map(next.registrations.map((r) => [r.urn, r]));
+    const same = (a: Registration, b: Registration) => JSON.stringify(a.inputs) === JSON.stringify(b.inputs);
+    return {
+        added: [...after.keys()].filter((u) => !before.has(u)),
+        removed: [...before.keys()].filter((u) => !after.has(u)),
+        changed: [...after.keys()].filter((u) => before.has(u) && !same(before.get(u)!, after.get(u)!)),
+    };
+}
+
+/** Every string in a value that is NOT under a SecretValue, with where it was found. */
+export function plainStrings(value: unknown, at = ""): Array<[string, string]> {
+    if (value instanceof SecretValue) return [];
+    if (typeof value === "string") return [[at, value]];
+    if (Array.isArray(value)) return value.flatMap((v, i) => plainStrings(v, `${at}[${i}]`));
+    if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([k, v]) => plainStrings(v, at ? `${at}.${k}` : k));
+    return [];
+}
+
+/** `KEY=value` lists (Docker) or `{name, value}` lists (Kubernetes) as a map. */
+export function envMap(env: unknown): Record<string, string> {
+    const list = env instanceof SecretValue ? env.value : env;
+    if (!Array.isArray(list)) throw new Error(`expected an env list, got ${JSON.stringify(list)}`);
+    return Object.fromEntries(
+        list.map((e) => {
+            if (typeof e === "string") {
+                const i = e.indexOf("=");
+                return [e.slice(0, i), e.slice(i + 1)];
+            }
+            return [e.name, e.value];
+        }),
+    );
+}
