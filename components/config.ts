@@ -111,6 +111,8 @@ export interface AppConfig {
     startMode: StartMode;
     state: AppState;
     jwtSecret: JwtSecretMode;
+    /** jwtSecret shared only: said explicitly, so that a production policy can let it pass. */
+    acknowledgeSharedSessions: boolean;
     domain?: string;
     upgrade: boolean;
     /** Decommissioned apps only: drop the database or schema and role once the dump exists. */

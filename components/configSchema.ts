@@ -9,14 +9,36 @@ import * as s from "./schema";
 export const APP_ID = /^[a-z][a-z0-9_]{0,62}$/;
 export const ENVIRONMENT_NAME = /^[a-z][a-z0-9_]*$/;
 export const RUNTIME_NAME = /^[a-z][a-z0-9-]{0,30}$/;
-/** A PostgreSQL identifier that never needs quoting. */
+/** A PostgreSQL identifier that never needs quoting (reserved words aside, see below). */
 export const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+/**
+ * PostgreSQL's reserved words (`pg_get_keywords()` categories R and T, PostgreSQL 15). They match
+ * PG_IDENTIFIER but break unquoted SQL, and NocoBase runs `CREATE SCHEMA IF NOT EXISTS <schema>`
+ * unquoted, so they are refused wherever a name reaches SQL.
+ */
+const PG_RESERVED = [
+    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization",
+    "binary", "both", "case", "cast", "check", "collate", "collation", "column", "concurrently",
+    "constraint", "create", "cross", "current_catalog", "current_date", "current_role",
+    "current_schema", "current_time", "current_timestamp", "current_user", "default", "deferrable",
+    "desc", "distinct", "do", "else", "end", "except", "false", "fetch", "for", "foreign", "freeze",
+    "from", "full", "grant", "group", "having", "ilike", "in", "initially", "inner", "intersect",
+    "into", "is", "isnull", "join", "lateral", "leading", "left", "like", "limit", "localtime",
+    "localtimestamp", "natural", "not", "notnull", "null", "offset", "on", "only", "or", "order",
+    "outer", "overlaps", "placing", "primary", "references", "returning", "right", "select",
+    "session_user", "similar", "some", "symmetric", "table", "tablesample", "then", "to", "trailing",
+    "true", "union", "unique", "user", "using", "variadic", "verbose", "when", "where", "window",
+    "with",
+];
+const reservedWords = (what: string) => Object.fromEntries(PG_RESERVED.map((w) => [w, `is a reserved word in PostgreSQL and cannot be ${what}`]));
 /** A lower-case DNS name with at least two labels. */
 export const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 /** A server address: a DNS name (one label allowed, e.g. a container name) or an IPv4 address. */
 export const HOST = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+/** Patterns admit the shape; `new URL` decides, so that every accepted URL parses later too. */
+const parsesAsUrl = (value: string) => (URL.canParse(value) ? undefined : "is not a valid URL");
 const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 
 export const MODES = ["shared-memory", "multi-environment"] as const;
@@ -51,7 +73,7 @@ export const platformSchema = s.object(
                 "Which NocoBase API manages apps: applications (open-source multi-app manager) or app-supervisor (commercial). Default: applications in shared-memory mode, app-supervisor in multi-environment mode.",
             ),
         ),
-        adminEmail: s.optional(s.string({ description: "The root account of every NocoBase instance. Default admin@nocobase.com.", pattern: /^[^@\s]+@[^@\s]+$/, patternHint: "must be an e-mail address" })),
+        adminEmail: s.optional(s.string({ description: "The root account of every NocoBase instance. Default admin@nocobase.com.", pattern: /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, patternHint: "must be an e-mail address" })),
     },
     "The platform as a whole.",
 );
@@ -63,6 +85,7 @@ const dockerRuntime = s.object({
             description: "Docker daemon address (unix://, tcp:// or ssh://). Default: the local engine.",
             pattern: /^(unix|tcp|ssh|npipe):\/\/\S+$/,
             patternHint: "must be a Docker host URL such as unix:///var/run/docker.sock or ssh://user@host",
+            check: parsesAsUrl,
         }),
     ),
 });
@@ -83,8 +106,12 @@ export const runtimeSchema = s.variants<s.Infer<typeof dockerRuntime> | s.Infer<
     "Where workloads run: a Docker engine or a Kubernetes cluster.",
 );
 
+function pgIdentifier(what: string) {
+    return { pattern: PG_IDENTIFIER, patternHint: "must be a PostgreSQL identifier ([a-z_][a-z0-9_]*, at most 63)", reject: reservedWords(what) };
+}
+
 const tenantsDatabase = s.optional(
-    s.string({ description: "Database holding the schemas of schema-mode apps. Default nocobase_tenants.", pattern: PG_IDENTIFIER, patternHint: "must be a PostgreSQL identifier ([a-z_][a-z0-9_]*, at most 63)" }),
+    s.string({ description: "Database holding the schemas of schema-mode apps. Default nocobase_tenants.", ...pgIdentifier("a database name") }),
 );
 
 const postgresContainer = s.object({
@@ -126,7 +153,7 @@ export const entrySchema = s.object(
         replicas,
         port: s.optional(s.integer(1, 65535, "Docker only: host port that publishes the entry app. Default 13000.")),
         apiUrl: s.optional(
-            s.string({ description: "Where `pulumi up` reaches the entry app's API. Default: https://<domain>, or http://<docker host>:<port>.", pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/, patternHint: "must be an http(s) URL" }),
+            s.string({ description: "Where `pulumi up` reaches the entry app's API. Default: https://<domain>, or http://<docker host>:<port>.", pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/, patternHint: "must be an http(s) URL", check: parsesAsUrl }),
         ),
     },
     "The entry application: the control plane that registers and supervises apps.",
@@ -137,7 +164,7 @@ export const environmentSchema = s.object({
     runtime: s.string({ description: "Runtime of this environment's worker.", pattern: RUNTIME_NAME, patternHint: "must be a runtime name" }),
     replicas,
     url: s.optional(
-        s.string({ description: "ENVIRONMENT_URL: where the entry app reaches this worker. Required when the worker runs on another runtime than the entry app.", pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/, patternHint: "must be an http(s) URL" }),
+        s.string({ description: "ENVIRONMENT_URL: where the entry app reaches this worker. Required when the worker runs on another runtime than the entry app.", pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/, patternHint: "must be an http(s) URL", check: parsesAsUrl }),
     ),
 });
 
@@ -145,15 +172,15 @@ const databaseSchema = s.object({
     mode: s.oneOf(DATABASE_MODES, "database: own database; schema: own schema in the tenants database; connection: an existing external database."),
     host: s.optional(s.string({ description: "connection mode: server address.", pattern: HOST, patternHint: "must be a host name or IPv4 address" })),
     port: s.optional(s.integer(1, 65535, "connection mode: server port. Default 5432.")),
-    user: s.optional(s.string({ description: "The app's login role. Default: the app id.", pattern: PG_IDENTIFIER, patternHint: "must be a PostgreSQL identifier ([a-z_][a-z0-9_]*, at most 63)" })),
+    user: s.optional(s.string({ description: "The app's login role. Default: the app id.", ...pgIdentifier("a role name") })),
     password: s.optional(s.secret("connection mode: password of user.")),
-    database: s.optional(s.string({ description: "Database name. Default: the app id (database mode).", pattern: PG_IDENTIFIER, patternHint: "must be a PostgreSQL identifier ([a-z_][a-z0-9_]*, at most 63)" })),
-    schema: s.optional(s.string({ description: "Schema name. Default: the app id (schema mode).", pattern: PG_IDENTIFIER, patternHint: "must be a PostgreSQL identifier ([a-z_][a-z0-9_]*, at most 63)" })),
+    database: s.optional(s.string({ description: "Database name. Default: the app id (database mode).", ...pgIdentifier("a database name") })),
+    schema: s.optional(s.string({ description: "Schema name. Default: the app id (schema mode).", ...pgIdentifier("a schema name") })),
 });
 
 export const appSchema = s.object({
-    id: s.string({ description: "NocoBase app name: URL path /apps/<id>/, database and role name. Never change it: it identifies the tenant.", pattern: APP_ID, patternHint: "must match ^[a-z][a-z0-9_]{0,62}$", reject: { main: "is reserved for the entry app" } }),
-    displayName: s.string({ description: "Name shown in NocoBase; safe to change.", pattern: /\S/, patternHint: "must not be empty", maxLength: 200 }),
+    id: s.string({ description: "NocoBase app name: URL path /apps/<id>/, database and role name. Never change it: it identifies the tenant.", pattern: APP_ID, patternHint: "must match ^[a-z][a-z0-9_]{0,62}$", reject: { main: "is reserved for the entry app", ...reservedWords("an app id (it names its database, schema and role)") } }),
+    displayName: s.string({ description: "Name shown in NocoBase; safe to change.", pattern: /^[^\p{Cc}]*\S[^\p{Cc}]*$/u, patternHint: "must not be empty or hold control characters", maxLength: 200 }),
     environment: s.optional(s.string({ description: "Environment that runs the app. Default: local (shared-memory) or the first environment.", pattern: ENVIRONMENT_NAME, patternHint: "must match ^[a-z][a-z0-9_]*$" })),
     database: databaseSchema,
     startMode: s.optional(s.oneOf(START_MODES, "first-visit: start on the first request; with-main: start with the entry app. Default first-visit.")),
@@ -162,6 +189,9 @@ export const appSchema = s.object({
     ),
     dropData: s.optional(s.boolean("With state decommissioned: drop the app's database or schema and role, after its dump exists. Default false.")),
     jwtSecret: s.optional(s.oneOf(JWT_SECRET_MODES, "independent: own session secret; shared: accept the entry app's tokens. Default independent.")),
+    acknowledgeSharedSessions: s.optional(
+        s.boolean("With jwtSecret shared: the app's owners accept that the entry app's users are signed in to it (policies refuse shared sessions in production otherwise)."),
+    ),
     domain: s.optional(s.string({ description: "Custom domain (NocoBase cname).", pattern: HOSTNAME, patternHint: "must be a lower-case host name such as crm.example.com" })),
     upgrade: s.optional(s.boolean("Upgrade the app's data when NocoBase is upgraded. Default true.")),
 });

@@ -82,13 +82,15 @@ interface StringOptions {
     maxLength?: number;
     /** Values that match the pattern but are still refused, each with its reason. */
     reject?: Record<string, string>;
+    /** A last check on a value that matched the pattern: an error message, or undefined. */
+    check?: (value: string) => string | undefined;
 }
 
 export function string(options: StringOptions = {}): Schema<string> {
     return {
         parse(value, path, ctx) {
             if (typeof value !== "string") return fail(ctx, path, `expected a string, got ${describe(value)}`);
-            const rejected = options.reject?.[value];
+            const rejected = options.reject && Object.hasOwn(options.reject, value) ? options.reject[value] : undefined;
             if (rejected !== undefined) return fail(ctx, path, `${rejected}, got ${describe(value)}`);
             if (options.maxLength !== undefined && value.length > options.maxLength) {
                 return fail(ctx, path, `must be at most ${options.maxLength} characters, got ${value.length}`);
@@ -96,6 +98,8 @@ export function string(options: StringOptions = {}): Schema<string> {
             if (options.pattern && !options.pattern.test(value)) {
                 return fail(ctx, path, `${options.patternHint ?? `must match ${options.pattern.source}`}, got ${describe(value)}`);
             }
+            const problem = options.check?.(value);
+            if (problem !== undefined) return fail(ctx, path, `${problem}, got ${describe(value)}`);
             return value;
         },
         jsonSchema() {
@@ -269,7 +273,8 @@ export function record<T>(keyPattern: RegExp, keyHint: string, value: Schema<T>,
     return {
         parse(raw, path, ctx) {
             if (!isPlainObject(raw)) return fail(ctx, path, `expected a map of names to objects, got ${describe(raw)}`);
-            const out: Record<string, T> = {};
+            // No prototype: a key such as "constructor" must not find Object.prototype's.
+            const out: Record<string, T> = Object.create(null);
             let ok = true;
             for (const [key, entry] of Object.entries(raw)) {
                 if (!keyPattern.test(key)) {

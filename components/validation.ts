@@ -121,7 +121,7 @@ function resolve(raw: ParsedKeys, issues: Issue[]): PlatformConfig {
         report("platform.supervisor", "multi-environment mode needs app-supervisor (the open-source applications API runs every app in one process)");
     }
 
-    const runtimes: Record<string, RuntimeConfig> = {};
+    const runtimes: Record<string, RuntimeConfig> = Object.create(null);
     for (const [name, r] of Object.entries(raw.runtimes)) {
         runtimes[name] = r.type === "docker" ? { name, type: "docker", host: r.host } : { name, ...r, type: "kubernetes", ingressClass: r.ingressClass ?? "nginx" };
     }
@@ -271,11 +271,17 @@ function resolveApps(rawApps: RawApp[], mode: PlatformConfig["mode"], environmen
             startMode: raw.startMode ?? "first-visit",
             state: raw.state ?? "running",
             jwtSecret: raw.jwtSecret ?? "independent",
+            acknowledgeSharedSessions: resolveSharedSessions(raw, path, report),
             domain: raw.domain,
             upgrade: raw.upgrade ?? true,
             dropData: resolveDropData(raw, path, report),
         };
     });
+}
+
+function resolveSharedSessions(raw: RawApp, path: string, report: Report): boolean {
+    if (raw.acknowledgeSharedSessions && raw.jwtSecret !== "shared") report(`${path}.acknowledgeSharedSessions`, "only with jwtSecret: shared");
+    return raw.acknowledgeSharedSessions ?? false;
 }
 
 /** Dropping data is a second, explicit word on top of decommissioning, and only for data this stack created. */
