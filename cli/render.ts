@@ -77,6 +77,11 @@ export interface RenderOptions {
     preview?: boolean;
     /** Give up when the program has not settled by then (a failed registration never settles). */
     timeoutMs?: number;
+    /**
+     * Another program module to render instead of `index.ts`: the benchmark renders its baselines
+     * through this same harness, so that only the program differs between them.
+     */
+    program?: string;
 }
 
 /** The error `pulumi up` would print for this program (a configuration error is the common one). */
@@ -197,10 +202,11 @@ export async function renderProgram(options: RenderOptions): Promise<Rendered> {
             options.preview ?? false,
         );
         pulumi.runtime.setAllConfig(options.values, options.secretKeys);
-        delete require.cache[PROGRAM];
+        const programModule = options.program ?? PROGRAM;
+        delete require.cache[programModule];
         let program: Record<string, unknown>;
         try {
-            program = require(PROGRAM);
+            program = require(programModule);
         } catch (e) {
             throw new RenderError((e as Error).message);
         }
