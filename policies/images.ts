@@ -1,0 +1,57 @@
+/**
+ * NocoBase images are pinned to a release, and every NocoBase process of a stack runs the same one:
+ * the entry app and its workers share databases and a command channel, and a floating tag would
+ * upgrade (and migrate) one process under the others.
+ */
+import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { K8S_WORKLOAD_TYPES, TYPES, isNocobaseImage, nocobaseWorkloads, parseImage, podContainers } from "./resources";
+
+/** A release like 2.2.15; pre-releases (beta, alpha, rc) move and are not for platforms. */
+const RELEASE = /^\d+\.\d+\.\d+$/;
+
+export function imagePinProblem(ref: string): string | undefined {
+    const { tag, digest } = parseImage(ref);
+    if (digest) return undefined;
+    if (tag === undefined) return `image ${ref} has no tag (Docker reads it as latest)`;
+    if (!RELEASE.test(tag)) return `image ${ref}: tag ${tag} is not a pinned release like 2.2.15`;
+    return undefined;
+}
+
+function imagesOf(type: string, props: Record<string, unknown>): string[] {
+    if (type === TYPES.dockerImage) return typeof props.name === "string" ? [props.name] : [];
+    if (K8S_WORKLOAD_TYPES.includes(type)) return podContainers(props).flatMap((c) => (c.image ? [c.image] : []));
+    return [];
+}
+
+export const imagePinned: ResourceValidationPolicy = {
+    name: "nocobase-image-pinned",
+    description: "NocoBase images carry a release tag (no latest, beta, alpha or missing tag) or a digest.",
+    // A floating tag upgrades NocoBase, and migrates every tenant's data, on a container restart.
+    enforcementLevel: "mandatory",
+    severity: "high",
+    validateResource: (args, report) => {
+        for (const image of imagesOf(args.type, args.props)) {
+            if (!isNocobaseImage(image)) continue;
+            const problem = imagePinProblem(image);
+            if (problem) report(problem);
+        }
+    },
+};
+
+export const sameVersion: StackValidationPolicy = {
+    name: "nocobase-same-version",
+    description: "The entry app and every environment run the same NocoBase image.",
+    // Supervisor and workers share the app registry and Redis protocol of one release.
+    enforcementLevel: "mandatory",
+    severity: "high",
+    validateStack: (args, report) => {
+        const byImage = new Map<string, PolicyResource["urn"][]>();
+        for (const w of nocobaseWorkloads(args.resources)) byImage.set(w.image, [...(byImage.get(w.image) ?? []), w.urn]);
+        if (byImage.size <= 1) return;
+        const [majority] = [...byImage.entries()].sort((a, b) => b[1].length - a[1].length)[0];
+        for (const [image, urns] of byImage) {
+            if (image === majority) continue;
+            for (const urn of urns) report(`runs ${image}, but the other NocoBase processes run ${majority}`, urn);
+        }
+    },
+};
