@@ -28,6 +28,11 @@ export interface TenantAppArgs {
     tenantsDatabase?: pulumi.Resource;
     /** Where decommissioned apps are dumped; validation guarantees it for them. */
     backupLocation?: string;
+    /**
+     * The admin login registrations sign in with (secret). The same for every app, so the platform
+     * builds it once: per app it cost two Outputs for one value.
+     */
+    adminCredentials: pulumi.Output<{ account: string; password: string }>;
 }
 
 /** How the app's own role reaches its data (as NocoBase sees the server); `password` is secret. */
@@ -100,7 +105,7 @@ export class TenantApp extends pulumi.ComponentResource {
             {
                 entryUrl: args.entry.apiUrl,
                 adapter: args.config.supervisor,
-                credentials: pulumi.secret(secrets.adminPassword.apply((password) => ({ account: args.config.adminEmail, password }))),
+                credentials: args.adminCredentials,
                 appId: app.id,
                 displayName: app.displayName,
                 cname: app.domain,
@@ -108,6 +113,7 @@ export class TenantApp extends pulumi.ComponentResource {
                 startMode: app.startMode,
                 state: app.state === "stopped" ? "stopped" : "running",
                 jwtSecret: app.jwtSecret === "independent" ? secrets.derive(`jwt:${app.id}`) : undefined,
+                ...(app.acknowledgeSharedSessions ? { sharedSessionsAcknowledged: true } : {}),
                 database: pulumi.secret(
                     access.password.apply((password) => ({
                         host: access.host,

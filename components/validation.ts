@@ -245,7 +245,9 @@ function resolveEnvironments(
 }
 
 function resolveApps(rawApps: RawApp[], mode: PlatformConfig["mode"], environments: EnvironmentConfig[], postgres: PostgresConfig, report: Report): AppConfig[] {
-    const envNames = [...new Set(environments.map((e) => e.name))];
+    // A set, not a list: every app is checked against it (up to 100 environments times 5000 apps).
+    const known = new Set(environments.map((e) => e.name));
+    const envNames = [...known];
     const defaultEnvironment = envNames[0] ?? LOCAL_ENVIRONMENT;
     const seenIds = new Map<string, number>();
     return rawApps.map((raw, i) => {
@@ -255,7 +257,7 @@ function resolveApps(rawApps: RawApp[], mode: PlatformConfig["mode"], environmen
         else seenIds.set(raw.id, i);
         const environment = raw.environment ?? defaultEnvironment;
         // With no environment at all, that one problem is already reported.
-        if (envNames.length > 0 && !envNames.includes(environment)) {
+        if (known.size > 0 && !known.has(environment)) {
             report(
                 `${path}.environment`,
                 mode === "shared-memory"

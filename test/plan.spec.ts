@@ -123,10 +123,13 @@ describe("plan: command line", function () {
             c.apps[0].id = "Main";
             c.apps[1].database.mode = "graph";
         });
+        // prod's demo app shares the entry app's sessions; without its acknowledgment that is a violation.
+        const unacknowledged = writeStackFile("prod", (c) => delete appOf(c, "demo").acknowledgeSharedSessions);
         const cases: Record<string, string[]> = {
             dev: [],
             devJson: ["--stack", "dev", "--json"],
             prod: ["--stack", "prod"],
+            sharedSessions: ["--file", unacknowledged],
             invalid: ["--file", invalid],
             invalidJson: ["--file", invalid, "--json"],
             unknownFlag: ["--stack", "dev", "--verbose"],
@@ -158,10 +161,15 @@ describe("plan: command line", function () {
         assert.deepEqual(doc.policies, { mandatory: [], advisory: [] });
     });
 
+    it("exits 0 on the production sample, whose one shared-session app says so", () => {
+        assert.equal(runs.prod.code, 0, runs.prod.stderr);
+        assert.match(runs.prod.stdout, /Policy violations: 0 mandatory, 0 advisory/);
+    });
+
     it("exits 1 on a mandatory violation, with `<policy>: <message>` on stderr", () => {
-        assert.equal(runs.prod.code, 1);
-        assert.match(runs.prod.stderr, /^no-shared-jwt-secret-in-production: app demo shares the entry app's JWT secret/m);
-        assert.match(runs.prod.stdout, /\[mandatory\] no-shared-jwt-secret-in-production/, "the plan itself is still printed");
+        assert.equal(runs.sharedSessions.code, 1);
+        assert.match(runs.sharedSessions.stderr, /^no-shared-jwt-secret-in-production: app demo shares the entry app's JWT secret/m);
+        assert.match(runs.sharedSessions.stdout, /\[mandatory\] no-shared-jwt-secret-in-production/, "the plan itself is still printed");
     });
 
     it("exits 1 on an invalid stack file, with `<key path>: <message>` on stderr and nothing rendered", () => {

@@ -3,27 +3,13 @@
  * their stack file edited first (as an engineer would edit it), and their registrations edited
  * after (for what validation or the program would never produce, but a program change could).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { parseDocument } from "yaml";
-import { useOfflineRuntime } from "../../cli/offlineRuntime";
-import { Registration, Rendered, SecretValue, renderProgram } from "../../cli/render";
-import { PROJECT, parseStackFile, stackFilePath } from "../../cli/stackFile";
+import { Registration, Rendered, SecretValue } from "../../cli/render";
+import { ConfigEdit, editedStackText, renderStack as renderOffline } from "./stacks";
 
-/** The stack file's config, keyed without the project prefix, for an edit to change in place. */
-export type ConfigEdit = (config: Record<string, any>) => void;
-
-/** The text of a sample stack file after `edit`; comments and `secure:` values are kept. */
-export function editedStackText(stack: string, edit?: ConfigEdit): string {
-    const doc = parseDocument(readFileSync(stackFilePath(stack), "utf8"));
-    if (!edit) return doc.toString();
-    const config = doc.get("config") as { toJSON(): Record<string, unknown> };
-    const plain = Object.fromEntries(Object.entries(config.toJSON()).map(([k, v]) => [k.slice(PROJECT.length + 1), v]));
-    edit(plain);
-    doc.set("config", Object.fromEntries(Object.entries(plain).map(([k, v]) => [`${PROJECT}:${k}`, v])));
-    return doc.toString();
-}
+export type { ConfigEdit } from "./stacks";
 
 /** Writes an edited sample stack to a fresh temporary `Pulumi.<stack>.yaml` and returns its path. */
 export function writeStackFile(stack: string, edit?: ConfigEdit): string {
@@ -32,14 +18,9 @@ export function writeStackFile(stack: string, edit?: ConfigEdit): string {
     return file;
 }
 
-export async function renderStack(stack: string, edit?: ConfigEdit): Promise<Rendered> {
-    const file = parseStackFile(editedStackText(stack, edit), stack);
-    const restore = useOfflineRuntime();
-    try {
-        return await renderProgram({ stack, values: file.values, secretKeys: file.secretKeys });
-    } finally {
-        restore();
-    }
+/** The plan's and the policies' renders: as the offline plan renders. */
+export function renderStack(stack: string, edit?: ConfigEdit): Promise<Rendered> {
+    return renderOffline(stack, edit, { offline: true });
 }
 
 /** The app entry of `id` in a config being edited. */

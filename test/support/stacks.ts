@@ -1,22 +1,43 @@
 /** Renders sample stacks, as they are or edited, through the real program under mocks. */
+import { readFileSync } from "node:fs";
+import { parseDocument } from "yaml";
+import { useOfflineRuntime } from "../../cli/offlineRuntime";
 import { Registration, Rendered, SecretValue, renderProgram } from "../../cli/render";
-import { PROJECT, StackFile, readStackFile, stackFilePath } from "../../cli/stackFile";
+import { PROJECT, StackFile, parseStackFile, stackFilePath } from "../../cli/stackFile";
 
 /** The stack's config as plain objects, keyed without the project prefix, for a test to edit. */
 export type EditableConfig = Record<string, any>;
+export type ConfigEdit = (config: EditableConfig) => void;
 
 export function stackConfig(file: StackFile): EditableConfig {
     const prefix = `${PROJECT}:`;
     return Object.fromEntries(Object.entries(file.values).map(([k, v]) => [k.slice(prefix.length), JSON.parse(v)]));
 }
 
-export async function renderStack(stack: string, edit?: (config: EditableConfig) => void): Promise<Rendered & { config: EditableConfig }> {
-    const file = readStackFile(stackFilePath(stack));
-    const config = stackConfig(file);
-    edit?.(config);
-    const values = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, JSON.stringify(v)]));
-    const rendered = await renderProgram({ stack, values, secretKeys: file.secretKeys });
-    return { ...rendered, config };
+/** The text of a sample stack file after `edit`, as an engineer would edit it: comments and `secure:` values kept. */
+export function editedStackText(stack: string, edit?: ConfigEdit): string {
+    const doc = parseDocument(readFileSync(stackFilePath(stack), "utf8"));
+    if (!edit) return doc.toString();
+    const config = doc.get("config") as { toJSON(): Record<string, unknown> };
+    const plain = Object.fromEntries(Object.entries(config.toJSON()).map(([k, v]) => [k.slice(PROJECT.length + 1), v]));
+    edit(plain);
+    doc.set("config", Object.fromEntries(Object.entries(plain).map(([k, v]) => [`${PROJECT}:${k}`, v])));
+    return doc.toString();
+}
+
+/**
+ * @param options.offline render as the plan does (no provider serialization, no stack traces):
+ *   for suites that render many variants and do not look at `__provider`.
+ */
+export async function renderStack(stack: string, edit?: ConfigEdit, options: { offline?: boolean } = {}): Promise<Rendered & { config: EditableConfig }> {
+    const file = parseStackFile(editedStackText(stack, edit), stack);
+    const restore = options.offline ? useOfflineRuntime() : undefined;
+    try {
+        const rendered = await renderProgram({ stack, values: file.values, secretKeys: file.secretKeys });
+        return { ...rendered, config: stackConfig(file) };
+    } finally {
+        restore?.();
+    }
 }
 
 export function byName(rendered: Rendered, name: string): Registration {
