@@ -1,6 +1,6 @@
 /**
  * Settings that make rendering under mocks cheap for the offline plan, measured on the sample
- * stacks (docs/plan.md, Timing):
+ * stacks (README, Offline plan: Timing):
  *
  * - A dynamic resource serializes its provider's code at construction: the SDK's closure
  *   serializer walks the provider through the V8 inspector and parses every function with

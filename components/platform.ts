@@ -109,11 +109,22 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
         const tenants = config.apps.some((a) => a.database.mode === "schema")
             ? new SharedTenantsDatabase(`${name}-tenants`, { name: config.postgres.tenantsDatabase, provider: postgres.provider }, { parent: this })
             : undefined;
+        const adminCredentials = pulumi.secret(secrets.adminPassword.apply((password) => ({ account: config.adminEmail, password })));
         const apps = config.apps.map(
             (app) =>
                 new TenantApp(
                     `${name}-app-${app.id}`,
-                    { app, config, entry, postgres, secrets, tenantsGroupRole: tenants?.groupRole.name, tenantsDatabase: tenants?.database, backupLocation: config.backups?.location },
+                    {
+                        app,
+                        config,
+                        entry,
+                        postgres,
+                        secrets,
+                        tenantsGroupRole: tenants?.groupRole.name,
+                        tenantsDatabase: tenants?.database,
+                        backupLocation: config.backups?.location,
+                        adminCredentials,
+                    },
                     { parent: this },
                 ),
         );
