@@ -11,7 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createSupervisorClient } from "./supervisor";
-import type { AppRecord, AppSpec, AppStatus, SupervisorClient } from "./supervisor";
+import type { AppRecord, AppSpec, AppStatus, DatabaseSpec, SupervisorClient } from "./supervisor";
 
 /** Bump when the provider's behaviour changes: Pulumi does not notice new provider code by itself. */
 export const PROVIDER_VERSION = "1";
@@ -20,14 +20,8 @@ export type AdapterName = "applications" | "app-supervisor";
 export type StartMode = "first-visit" | "with-main";
 export type DesiredState = "running" | "stopped";
 
-export interface AppDatabase {
-    host: string;
-    port: number;
-    username: string;
-    password: string;
-    database: string;
-    schema?: string;
-}
+/** Where the app's data is; always PostgreSQL here, so the dialect is the client's to add. */
+export type AppDatabase = Omit<DatabaseSpec, "dialect">;
 
 export interface NocoBaseAppArgs {
     /** Base URL of the entry app as reachable from where `pulumi up` runs. */

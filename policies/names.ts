@@ -7,11 +7,11 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { APP_ID, ENVIRONMENT_NAME, HOSTNAME, PG_IDENTIFIER } from "../components/configSchema";
 import { TYPES, appRegistrations, nocobaseWorkloads } from "./resources";
+// Shared-memory mode runs every app in the entry app's process, NocoBase's `local` environment.
+import { LOCAL_ENVIRONMENT } from "../components/validation";
 
 /** NocoBase's own app is `main`; a tenant of that name would shadow the entry app. */
 const RESERVED_APP_IDS = new Set(["main"]);
-/** Shared-memory mode runs every app in the entry app's process, NocoBase's `local` environment. */
-const LOCAL_ENVIRONMENT = "local";
 
 type Report = (message: string, urn?: string) => void;
 
