@@ -13,6 +13,7 @@ export interface DockerWorkloadArgs extends WorkloadArgs {
 export class DockerWorkload extends pulumi.ComponentResource implements Workload {
     readonly internalUrl: string;
     readonly container: docker.Container;
+    readonly ready: pulumi.Resource;
 
     constructor(name: string, args: DockerWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
         super("nocobase-platform:index:DockerWorkload", name, {}, opts);
@@ -38,9 +39,14 @@ export class DockerWorkload extends pulumi.ComponentResource implements Workload
                     retries: 5,
                     startPeriod: "120s",
                 },
+                // Dependents (app registrations) wait until NocoBase answers its health check; the
+                // first start installs NocoBase into its database, which takes minutes, not seconds.
+                wait: true,
+                waitTimeout: 900,
             },
             { parent: this, provider },
         );
+        this.ready = this.container;
         this.internalUrl = workloadInternalUrl(args.runtime.config, args.hostName, args.httpPort);
         this.registerOutputs({ container: this.container.name });
     }

@@ -21,6 +21,7 @@ export const NOCOBASE_RESOURCES = {
 export class KubernetesWorkload extends pulumi.ComponentResource implements Workload {
     readonly internalUrl: string;
     readonly deployment: k8s.apps.v1.Deployment;
+    readonly ready: pulumi.Resource;
 
     constructor(name: string, args: KubernetesWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
         super("nocobase-platform:index:KubernetesWorkload", name, {}, opts);
@@ -113,6 +114,7 @@ export class KubernetesWorkload extends pulumi.ComponentResource implements Work
                 childOpts,
             );
         }
+        this.ready = this.deployment;
         this.internalUrl = workloadInternalUrl(args.runtime.config, args.hostName, args.httpPort);
         this.registerOutputs({ deployment: this.deployment.metadata.name });
     }

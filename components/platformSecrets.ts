@@ -25,14 +25,15 @@ export class PlatformSecrets extends pulumi.ComponentResource {
             new random.RandomPassword(`${name}-${role}`, { length, special: false }, { parent: this }).result;
         this.appKey = password("app-key", 48);
         this.adminPassword = password("admin-password", 24);
-        this.derivationKey = password("derivation-key", 64);
+        // Secret once here, so that every value derived from it is secret without a wrapper per app.
+        this.derivationKey = pulumi.secret(password("derivation-key", 64));
         this.aesKey = new random.RandomId(`${name}-aes-key`, { byteLength: 32 }, { parent: this, additionalSecretOutputs: ["hex", "b64Std", "b64Url", "dec", "id"] }).hex;
         this.registerOutputs({});
     }
 
     /** A secret for one purpose ("db:crm", "jwt:crm"), stable for as long as the stack key is. */
     derive(purpose: string): pulumi.Output<string> {
-        return pulumi.secret(this.derivationKey.apply((key) => deriveSecret(key, purpose)));
+        return this.derivationKey.apply((key) => deriveSecret(key, purpose));
     }
 }
 

@@ -57,8 +57,8 @@ export interface BackupRecord {
 export class TenantApp extends pulumi.ComponentResource {
     /** NocoBase's own word on the app (running, stopped, error, ...); undefined once decommissioned. */
     readonly observedStatus: pulumi.Output<string | undefined>;
-    /** The dump of a decommissioned app; undefined otherwise. */
-    readonly backup: pulumi.Output<BackupRecord | undefined>;
+    /** The dump of a decommissioned app; undefined for the others (no Output per live app). */
+    readonly backup?: pulumi.Output<BackupRecord>;
     readonly access: TenantAccess;
 
     constructor(name: string, args: TenantAppArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -73,13 +73,12 @@ export class TenantApp extends pulumi.ComponentResource {
             const password = secrets.derive(`db:${app.id}`);
             // Once dropData is asked for, the storage leaves the program; the decommission drops it.
             if (!(decommissioned && app.dropData)) {
-                storage.push(
-                    new TenantDatabase(
-                        `${name}-db`,
-                        { storage: db, password, provider: postgres.provider, tenantsGroupRole: args.tenantsGroupRole, protect: !decommissioned },
-                        { parent: this, dependsOn: args.tenantsDatabase ? [args.tenantsDatabase] : [] },
-                    ),
+                const tenantDb = new TenantDatabase(
+                    `${name}-db`,
+                    { storage: db, password, provider: postgres.provider, tenantsGroupRole: args.tenantsGroupRole, protect: !decommissioned },
+                    { parent: this, dependsOn: args.tenantsDatabase ? [args.tenantsDatabase] : [] },
                 );
+                storage.push(tenantDb.storage);
             }
             this.access = { mode: db.mode, host: postgres.host, port: postgres.port, database: db.database, schema: db.mode === "schema" ? db.schema : undefined, user: db.role, password };
         }
@@ -92,7 +91,6 @@ export class TenantApp extends pulumi.ComponentResource {
                 .apply(([file, bytes, sha256, at, dropped]) => ({ file, bytes, sha256, at, dropped }));
         } else {
             this.observedStatus = this.register(name, args, storage);
-            this.backup = pulumi.output(undefined);
         }
         this.registerOutputs({ observedStatus: this.observedStatus, backup: this.backup });
     }
@@ -114,20 +112,19 @@ export class TenantApp extends pulumi.ComponentResource {
                 state: app.state === "stopped" ? "stopped" : "running",
                 jwtSecret: app.jwtSecret === "independent" ? secrets.derive(`jwt:${app.id}`) : undefined,
                 ...(app.acknowledgeSharedSessions ? { sharedSessionsAcknowledged: true } : {}),
-                database: pulumi.secret(
-                    access.password.apply((password) => ({
-                        host: access.host,
-                        port: access.port,
-                        username: access.user,
-                        password,
-                        database: access.database,
-                        ...(access.schema ? { schema: access.schema } : {}),
-                    })),
-                ),
+                // Secret, as the password it is made from is.
+                database: access.password.apply((password) => ({
+                    host: access.host,
+                    port: access.port,
+                    username: access.user,
+                    password,
+                    database: access.database,
+                    ...(access.schema ? { schema: access.schema } : {}),
+                })),
                 upgrade: app.upgrade,
             },
             // NocoBase must find the database in place when it registers the app.
-            { parent: this, dependsOn: [args.entry, ...storage] },
+            { parent: this, dependsOn: [args.entry.workload.ready, ...storage] },
         );
         return registration.observedStatus;
     }

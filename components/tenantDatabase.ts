@@ -33,6 +33,8 @@ export class TenantDatabase extends pulumi.ComponentResource {
     readonly database: string;
     /** Schema-mode storage: the schema NocoBase uses. */
     readonly schema?: string;
+    /** The database or schema resource: what an app waits for before NocoBase registers it. */
+    readonly storage: pulumi.Resource;
 
     constructor(name: string, args: TenantDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("nocobase-platform:index:TenantDatabase", name, {}, opts);
@@ -55,6 +57,7 @@ export class TenantDatabase extends pulumi.ComponentResource {
         this.database = storage.database;
         if (storage.mode === "database") {
             const database = new postgresql.Database(`${name}-database`, { name: storage.database, owner: this.role.name }, { ...childOpts, ...KEEP });
+            this.storage = database;
             // PostgreSQL lets every role connect to a new database; only its owner should.
             new postgresql.Grant(
                 `${name}-connect`,
@@ -63,7 +66,7 @@ export class TenantDatabase extends pulumi.ComponentResource {
             );
         } else {
             this.schema = storage.schema;
-            new postgresql.Schema(`${name}-schema`, { name: storage.schema, database: storage.database, owner: this.role.name }, { ...childOpts, ...KEEP });
+            this.storage = new postgresql.Schema(`${name}-schema`, { name: storage.schema, database: storage.database, owner: this.role.name }, { ...childOpts, ...KEEP });
         }
         this.registerOutputs({ role: this.role.name, database: this.database, schema: this.schema });
     }

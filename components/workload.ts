@@ -29,6 +29,12 @@ export interface WorkloadArgs {
 export interface Workload {
     /** How other workloads on the same runtime reach this one. */
     readonly internalUrl: string;
+    /**
+     * The resource that is ready when the workload is (the container, or the Deployment whose
+     * rollout Pulumi awaits): what dependents wait for, cheaper to depend on than a component,
+     * whose every child the SDK resolves for each dependent.
+     */
+    readonly ready: pulumi.Resource;
 }
 
 export function createWorkload(name: string, args: WorkloadArgs, opts: pulumi.ComponentResourceOptions): Workload {
