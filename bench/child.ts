@@ -13,6 +13,9 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import "@pulumi/random";
+// The closure serializer's TypeScript parser, loaded on the first dynamic resource: a module like
+// the others preloaded here, not work of the program.
+import "@pulumi/pulumi/typescript-shim";
 import { RenderOptions, renderProgram } from "../cli/render";
 import { readStackFile } from "../cli/stackFile";
 import "../components/platform";
