@@ -90,7 +90,13 @@ async function baseline(module: string, key: string, value: string): Promise<Omi
 async function main(): Promise<void> {
     const [kind, a, b] = process.argv.slice(2);
     const result =
-        kind === "program" ? await program(a, b) : kind === "shape" ? await baseline("shape.ts", "shape", a) : kind === "floor" ? await baseline("floor.ts", "count", a) : undefined;
+        kind === "program"
+            ? await program(a, b)
+            : kind === "shape"
+              ? await baseline("shape.ts", "shape", a)
+              : kind === "floor"
+                ? await baseline("floor.ts", "count", a)
+                : undefined;
     if (!result) throw new Error(`unknown measurement ${kind}: expected program, shape or floor`);
     // maxRSS is in KiB.
     const measurement: Measurement = { ...result, maxRssMiB: process.resourceUsage().maxRSS / 1024 };

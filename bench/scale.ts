@@ -32,7 +32,11 @@ function projectNodeArgs(): string {
 }
 
 function measure(nodeArgs: string[], args: string[]): Measurement {
-    const out = execFileSync(process.execPath, [...nodeArgs, "--require", "tsx/cjs", CHILD, ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const out = execFileSync(process.execPath, [...nodeArgs, "--require", "tsx/cjs", CHILD, ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+    });
     return JSON.parse(out.trim().split("\n").pop()!) as Measurement;
 }
 
@@ -57,7 +61,9 @@ function main(): void {
     const nodeArgs = nodeArgsText.split(/\s+/).filter(Boolean);
     const pulumiVersion = (require("@pulumi/pulumi/package.json") as { version: string }).version;
     const cpus = os.cpus();
-    console.log(`machine: ${cpus.length} x ${cpus[0]?.model.trim() ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, @pulumi/pulumi ${pulumiVersion}`);
+    console.log(
+        `machine: ${cpus.length} x ${cpus[0]?.model.trim() ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, @pulumi/pulumi ${pulumiVersion}`,
+    );
     console.log(`node flags of every render: ${nodeArgs.join(" ") || "(none)"}`);
     console.log("time: wall seconds of the render (modules preloaded); memory: peak RSS of the process, MiB\n");
 

@@ -55,8 +55,7 @@ export function parseArgs(argv: string[]): PlanArgs {
 
 /** One line per problem, as the exit-1 contract wants them on stderr. */
 export type PlanResult =
-    | { ok: true; report: PlanReport; renderMs: number; problems: string[] }
-    | { ok: false; stack: string; file: string; problems: string[] };
+    { ok: true; report: PlanReport; renderMs: number; problems: string[] } | { ok: false; stack: string; file: string; problems: string[] };
 
 interface LoadedStack {
     config: PlatformConfig;
@@ -122,7 +121,9 @@ async function main(): Promise<number> {
     }
     const result = await plan(args);
     if (args.json) {
-        const doc = result.ok ? { valid: true, problems: result.problems, ...result.report } : { valid: false, stack: result.stack, file: result.file, problems: result.problems };
+        const doc = result.ok
+            ? { valid: true, problems: result.problems, ...result.report }
+            : { valid: false, stack: result.stack, file: result.file, problems: result.problems };
         process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     } else if (result.ok) {
         process.stdout.write(`${formatPlan(result.report)}\n\nRendered in ${result.renderMs} ms.\n`);

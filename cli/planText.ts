@@ -10,7 +10,13 @@ export function formatPlan(report: PlanReport): string {
     out.push(`Stack ${report.stack} (${report.file})`);
     out.push(`Mode ${report.mode}, NocoBase ${report.nocobaseVersion}, supervisor ${report.supervisor}`, "");
     out.push("Environments");
-    out.push(...table(["NAME", "RUNTIME", "APPS"], report.environments.map((e) => [e.name, `${e.runtime} (${e.runtimeType})`, String(e.apps)])), "");
+    out.push(
+        ...table(
+            ["NAME", "RUNTIME", "APPS"],
+            report.environments.map((e) => [e.name, `${e.runtime} (${e.runtimeType})`, String(e.apps)]),
+        ),
+        "",
+    );
     out.push("Apps");
     out.push(
         ...table(
@@ -20,7 +26,13 @@ export function formatPlan(report: PlanReport): string {
         "",
     );
     out.push(`Resources: ${report.resources.total}`);
-    out.push(...table(["COUNT", "TYPE"], Object.entries(report.resources.byType).map(([type, n]) => [String(n), type])), "");
+    out.push(
+        ...table(
+            ["COUNT", "TYPE"],
+            Object.entries(report.resources.byType).map(([type, n]) => [String(n), type]),
+        ),
+        "",
+    );
     const { mandatory, advisory } = report.policies;
     out.push(`Policy violations: ${mandatory.length} mandatory, ${advisory.length} advisory`);
     for (const f of [...mandatory, ...advisory]) out.push(`  [${f.enforcementLevel}] ${findingText(f)}`);
@@ -42,14 +54,22 @@ function diffText(diff: NonNullable<PlanReport["diff"]>): string[] {
     line("environments removed", t.environmentsRemoved);
     line("apps added", t.appsAdded);
     line("apps removed", t.appsRemoved);
-    line("apps moved", t.appsMoved.map((m) => `${m.id} (${m.from} -> ${m.to})`));
-    for (const c of t.appsChanged) out.push(`  app ${c.id}: ${c.changes.map((f) => `${f.field} ${JSON.stringify(f.from)} -> ${JSON.stringify(f.to)}`).join("; ")}`);
+    line(
+        "apps moved",
+        t.appsMoved.map((m) => `${m.id} (${m.from} -> ${m.to})`),
+    );
+    for (const c of t.appsChanged)
+        out.push(`  app ${c.id}: ${c.changes.map((f) => `${f.field} ${JSON.stringify(f.from)} -> ${JSON.stringify(f.to)}`).join("; ")}`);
     if (out.length === 1) out.push("  no tenant changes");
     const { create, update, replace, delete: del } = diff.counts;
     out.push("", `Resource steps: ${create} to create, ${update} to update, ${replace} to replace, ${del} to delete`);
-    for (const s of diff.steps) out.push(`  ${SYMBOL[s.op].padEnd(2)} ${s.op.padEnd(7)} ${s.type} ${s.name}${s.changed.length > 0 ? ` [${s.changed.join(", ")}]` : ""}`);
+    for (const s of diff.steps)
+        out.push(`  ${SYMBOL[s.op].padEnd(2)} ${s.op.padEnd(7)} ${s.type} ${s.name}${s.changed.length > 0 ? ` [${s.changed.join(", ")}]` : ""}`);
     if (diff.dataAtRisk.length > 0) {
-        out.push("", `!!! DATA AT RISK: ${diff.dataAtRisk.length} data-holding resource${diff.dataAtRisk.length === 1 ? "" : "s"} would be deleted or replaced !!!`);
+        out.push(
+            "",
+            `!!! DATA AT RISK: ${diff.dataAtRisk.length} data-holding resource${diff.dataAtRisk.length === 1 ? "" : "s"} would be deleted or replaced !!!`,
+        );
         for (const s of diff.dataAtRisk) out.push(`  !!! ${s.op.toUpperCase()} ${s.type} ${s.name}: ${dataFate(s)}`);
     }
     return out;

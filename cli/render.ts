@@ -11,8 +11,14 @@ import { PROJECT } from "./stackFile";
 
 // Internal SDK modules: the mock monitor's request carries the resource options (protect,
 // retainOnDelete, ...) that the public mocks interface leaves out.
-const rpc = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties(struct: unknown): Record<string, unknown>; specialSigKey: string; specialSecretSig: string };
-const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: { registerResource(req: RegisterRequest, cb: unknown): Promise<void> } } };
+const rpc = require("@pulumi/pulumi/runtime/rpc") as {
+    deserializeProperties(struct: unknown): Record<string, unknown>;
+    specialSigKey: string;
+    specialSecretSig: string;
+};
+const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as {
+    MockMonitor: { prototype: { registerResource(req: RegisterRequest, cb: unknown): Promise<void> } };
+};
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { leakedPromises(): [Set<unknown>, string] };
 

@@ -13,7 +13,12 @@ export const SECRET_MARKS_POLICY = "secret-values-marked";
 export function checkSecretMarks(rendered: Rendered): PolicyFinding[] {
     const findings: PolicyFinding[] = [];
     const report = (where: string, urn?: string) =>
-        findings.push({ policy: SECRET_MARKS_POLICY, enforcementLevel: "mandatory", message: `${where} holds a secret in plain text (not marked secret)`, urn });
+        findings.push({
+            policy: SECRET_MARKS_POLICY,
+            enforcementLevel: "mandatory",
+            message: `${where} holds a secret in plain text (not marked secret)`,
+            urn,
+        });
     for (const r of rendered.registrations) {
         for (const path of unmarked(r.inputs, [])) report(`${r.name}: input ${path}`, r.urn);
     }

@@ -30,7 +30,13 @@ export function parseInvocation(args: string[]): Invocation {
     try {
         ({ values } = parseArgs({
             args,
-            options: { stack: { type: "string" }, file: { type: "string" }, "pg-host": { type: "string" }, "pg-port": { type: "string" }, timeout: { type: "string" } },
+            options: {
+                stack: { type: "string" },
+                file: { type: "string" },
+                "pg-host": { type: "string" },
+                "pg-port": { type: "string" },
+                timeout: { type: "string" },
+            },
             strict: true,
             allowPositionals: false,
         }));
@@ -47,7 +53,11 @@ export function parseInvocation(args: string[]): Invocation {
     const timeout = number("timeout", values.timeout, 600);
     return {
         source: values.stack !== undefined ? { stack: values.stack } : { file: values.file! },
-        options: { pgHost: values["pg-host"], pgPort: number("pg-port", values["pg-port"], 65535), timeoutMs: timeout === undefined ? undefined : timeout * 1000 },
+        options: {
+            pgHost: values["pg-host"],
+            pgPort: number("pg-port", values["pg-port"], 65535),
+            timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+        },
     };
 }
 

@@ -82,7 +82,8 @@ export function parseOutputs(raw: unknown): PlatformOutputs {
     const entry = obj(databases.entry, "databases.entry");
     if (typeof entry.database !== "string") throw new OutputsError("databases.entry.database: expected a string");
     for (const [name, env] of Object.entries(obj(databases.environments, "databases.environments"))) {
-        if (typeof obj(env, `databases.environments.${name}`).database !== "string") throw new OutputsError(`databases.environments.${name}.database: expected a string`);
+        if (typeof obj(env, `databases.environments.${name}`).database !== "string")
+            throw new OutputsError(`databases.environments.${name}.database: expected a string`);
     }
     for (const [id, tenant] of Object.entries(obj(databases.tenants, "databases.tenants"))) {
         const t = obj(tenant, `databases.tenants.${id}`);
@@ -139,7 +140,11 @@ export async function verifyPlatform(outputs: PlatformOutputs, options: VerifyOp
     const server = databases.server;
     const platform: Endpoint = { key: "platform", host: options.pgHost ?? server.host, port: options.pgPort ?? server.port };
     const ssl = sslOption(server.sslMode);
-    const retired = new Set(Object.entries(outputs.status.apps).filter(([, app]) => (app.desired.state as string) === RETIRED_STATE).map(([id]) => id));
+    const retired = new Set(
+        Object.entries(outputs.status.apps)
+            .filter(([, app]) => (app.desired.state as string) === RETIRED_STATE)
+            .map(([id]) => id),
+    );
     const tenants: Tenant[] = [];
     for (const [id, access] of Object.entries(databases.tenants)) {
         const line = section();
@@ -195,7 +200,9 @@ export async function verifyPlatform(outputs: PlatformOutputs, options: VerifyOp
         };
         try {
             await checkOwnStorage(tenant, await connect(tenant, tenant.own.database), line);
-            const targets = storages.filter((s) => s.endpoint.key === tenant.endpoint.key && s.tenant !== tenant.id && !(s.schema === undefined && s.database === tenant.own.database));
+            const targets = storages.filter(
+                (s) => s.endpoint.key === tenant.endpoint.key && s.tenant !== tenant.id && !(s.schema === undefined && s.database === tenant.own.database),
+            );
             const problems: string[] = [];
             for (const target of targets) {
                 report.crossTenant.tried++;
@@ -303,10 +310,12 @@ async function checkOwnStorage(tenant: Tenant, outcome: Outcome, line: Line): Pr
                   WHERE pg_has_role(current_user, oid, 'MEMBER') AND (rolsuper OR rolcreatedb OR rolcreaterole)
                   ORDER BY rolname`,
             );
-            if (rows.length === 0) line(true, `tenant ${tenant.id}: role ${access.user} has no SUPERUSER, CREATEDB or CREATEROLE, itself or through a role it belongs to`);
+            if (rows.length === 0)
+                line(true, `tenant ${tenant.id}: role ${access.user} has no SUPERUSER, CREATEDB or CREATEROLE, itself or through a role it belongs to`);
             for (const row of rows) {
                 const powers = [row.rolsuper && "SUPERUSER", row.rolcreatedb && "CREATEDB", row.rolcreaterole && "CREATEROLE"].filter(Boolean).join(", ");
-                const who = row.rolname === access.user ? `role ${access.user} has ${powers}` : `role ${access.user} belongs to ${row.rolname}, which has ${powers}`;
+                const who =
+                    row.rolname === access.user ? `role ${access.user} has ${powers}` : `role ${access.user} belongs to ${row.rolname}, which has ${powers}`;
                 line(false, `tenant ${tenant.id}: ${who}`);
             }
         } catch (e) {

@@ -126,8 +126,17 @@ const START_MODES: readonly string[] = ["first-visit", "with-main"];
 const STATES: readonly string[] = ["running", "stopped"];
 // Fields whose change is an in-place update; appId alone replaces.
 const UPDATABLE: readonly (keyof AppOutputs)[] = [
-    "entryUrl", "adapter", "credentials", "displayName", "cname", "environment",
-    "startMode", "state", "upgrade", "database", "providerVersion",
+    "entryUrl",
+    "adapter",
+    "credentials",
+    "displayName",
+    "cname",
+    "environment",
+    "startMode",
+    "state",
+    "upgrade",
+    "database",
+    "providerVersion",
 ];
 const TRANSITIONAL: readonly AppStatus[] = ["preparing", "initializing", "commanding"];
 const SETTLED: AppStatus[] = ["initialized", "running", "stopped"];
@@ -195,14 +204,22 @@ function validate(i: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
 /** Changes when jwtSecret or the database password changes; not reversible, salted with the app id. */
 function fingerprint(appId: string, jwtSecret: string | undefined, dbPassword: string): string {
     const crypto: typeof import("crypto") = require("crypto");
-    return crypto.createHash("sha256").update(JSON.stringify(["nocobase-app", appId, jwtSecret ?? null, dbPassword])).digest("hex").slice(0, 32);
+    return crypto
+        .createHash("sha256")
+        .update(JSON.stringify(["nocobase-app", appId, jwtSecret ?? null, dbPassword]))
+        .digest("hex")
+        .slice(0, 32);
 }
 
 function same(a: unknown, b: unknown): boolean {
     if (a === b) return true;
     if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return a === undefined && b === undefined;
-    const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined).sort();
-    const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined).sort();
+    const ka = Object.keys(a as object)
+        .filter((k) => (a as Record<string, unknown>)[k] !== undefined)
+        .sort();
+    const kb = Object.keys(b as object)
+        .filter((k) => (b as Record<string, unknown>)[k] !== undefined)
+        .sort();
     return ka.length === kb.length && ka.every((k, n) => k === kb[n] && same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
@@ -283,7 +300,9 @@ async function waitStopped(client: SupervisorClient, appId: string, restarting: 
         const stale = (err as { lastStatus?: string }).lastStatus === "running";
         if (restarting && stale) return { ...(await client.get(appId))!, status: "stopped" };
         if (stale) {
-            throw new Error(`${(err as Error).message}. NocoBase 2.2.15 can keep reporting "running" for an app it has stopped; the next request to the app starts it again`);
+            throw new Error(
+                `${(err as Error).message}. NocoBase 2.2.15 can keep reporting "running" for an app it has stopped; the next request to the app starts it again`,
+            );
         }
         throw err;
     }
@@ -315,7 +334,9 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
             return !same(olds[k], (news as unknown as Record<string, unknown>)[k]);
         });
         const secretsChanged =
-            !fresh || fresh.password === UNKNOWN || news.jwtSecret === UNKNOWN ||
+            !fresh ||
+            fresh.password === UNKNOWN ||
+            news.jwtSecret === UNKNOWN ||
             olds.secretsFingerprint !== fingerprint(news.appId, news.jwtSecret, fresh.password);
         return { changes: replaces.length > 0 || changed.length > 0 || secretsChanged, replaces, deleteBeforeReplace: false };
     }
@@ -338,8 +359,7 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
         await client.waitForHealthy(WAIT.healthy);
         const { password, ...database } = news.database;
         // A running app keeps the options it booted with; a new secret or database needs a restart.
-        const restart =
-            olds.secretsFingerprint !== fingerprint(news.appId, news.jwtSecret, password) || !same(olds.database, database);
+        const restart = olds.secretsFingerprint !== fingerprint(news.appId, news.jwtSecret, password) || !same(olds.database, database);
         const updated = await client.update(id, toSpec(news));
         try {
             const record = await converge(client, news, updated, restart);
@@ -365,8 +385,7 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
         const live = await client.get(id);
         if (!live) return {};
         const { password, dialect: _dialect, ...database } = live.database ?? { ...props.database, dialect: "postgres", password: "" };
-        const state: DesiredState =
-            live.status === "running" ? "running" : TRANSITIONAL.includes(live.status) ? props.state : "stopped";
+        const state: DesiredState = live.status === "running" ? "running" : TRANSITIONAL.includes(live.status) ? props.state : "stopped";
         return {
             id,
             props: {

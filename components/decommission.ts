@@ -83,7 +83,16 @@ async function execTool(command: string, args: string[], env: NodeJS.ProcessEnv,
     const { execFile } = require("node:child_process") as typeof import("node:child_process");
     return new Promise((resolve, reject) => {
         execFile(command, args, { env, timeout, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-            if (err) reject(new Error(`${command} failed: ${String(stderr || err.message).trim().split("\n").slice(-3).join(" | ")}`));
+            if (err)
+                reject(
+                    new Error(
+                        `${command} failed: ${String(stderr || err.message)
+                            .trim()
+                            .split("\n")
+                            .slice(-3)
+                            .join(" | ")}`,
+                    ),
+                );
             else resolve(stdout);
         });
     });
@@ -114,7 +123,12 @@ async function dump(i: DecommissionInputs): Promise<Pick<DecommissionOutputs, "b
 }
 
 async function psql(login: PgLogin, database: string, sql: string): Promise<void> {
-    await execTool("psql", ["-h", login.host, "-p", String(login.port), "-U", login.user, "-d", database, "-v", "ON_ERROR_STOP=1", "-X", "-q", "-c", sql], pgEnv(login), SQL_TIMEOUT_MS);
+    await execTool(
+        "psql",
+        ["-h", login.host, "-p", String(login.port), "-U", login.user, "-d", database, "-v", "ON_ERROR_STOP=1", "-X", "-q", "-c", sql],
+        pgEnv(login),
+        SQL_TIMEOUT_MS,
+    );
 }
 
 /** Drops the tenant's data and role, after checking that its dump is still what was written. */
@@ -188,7 +202,15 @@ export class AppDecommission extends pulumi.dynamic.Resource {
         super(
             provider,
             name,
-            { ...args, providerVersion: DECOMMISSION_PROVIDER_VERSION, backupFile: undefined, backupBytes: undefined, backupSha256: undefined, backupAt: undefined, dropped: undefined },
+            {
+                ...args,
+                providerVersion: DECOMMISSION_PROVIDER_VERSION,
+                backupFile: undefined,
+                backupBytes: undefined,
+                backupSha256: undefined,
+                backupAt: undefined,
+                dropped: undefined,
+            },
             { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "tenant", "admin"] },
             "nocobase",
             "Decommission",

@@ -33,7 +33,12 @@ export class DockerWorkload extends pulumi.ComponentResource implements Workload
                 restart: "unless-stopped",
                 healthcheck: {
                     // The image has Node but no curl.
-                    tests: ["CMD", "node", "-e", `fetch('http://127.0.0.1:${args.httpPort}${args.healthPath}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
+                    tests: [
+                        "CMD",
+                        "node",
+                        "-e",
+                        `fetch('http://127.0.0.1:${args.httpPort}${args.healthPath}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
+                    ],
                     interval: "15s",
                     timeout: "5s",
                     retries: 5,

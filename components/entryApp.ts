@@ -44,7 +44,14 @@ export class EntryApp extends pulumi.ComponentResource {
         const env = nocobaseEnv({
             config,
             role: { kind: "entry" },
-            database: { host: postgres.host, port: postgres.port, database: ENTRY_DATABASE, user: ENTRY_DATABASE, password: args.databasePassword, sslMode: postgres.sslMode },
+            database: {
+                host: postgres.host,
+                port: postgres.port,
+                database: ENTRY_DATABASE,
+                user: ENTRY_DATABASE,
+                password: args.databasePassword,
+                sslMode: postgres.sslMode,
+            },
             secrets: args.secrets,
             redisUrl: args.redisUrl,
         });

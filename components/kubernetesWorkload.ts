@@ -31,7 +31,11 @@ export class KubernetesWorkload extends pulumi.ComponentResource implements Work
         const labels = { "app.kubernetes.io/name": "nocobase", "app.kubernetes.io/instance": args.hostName, "app.kubernetes.io/part-of": "nocobase-platform" };
         const metadata = { name: args.hostName, namespace: ns, labels };
 
-        const secret = new k8s.core.v1.Secret(`${name}-env`, { metadata: { ...metadata, name: `${args.hostName}-env` }, type: "Opaque", stringData: args.env.secret }, childOpts);
+        const secret = new k8s.core.v1.Secret(
+            `${name}-env`,
+            { metadata: { ...metadata, name: `${args.hostName}-env` }, type: "Opaque", stringData: args.env.secret },
+            childOpts,
+        );
         const storage = new k8s.core.v1.PersistentVolumeClaim(
             `${name}-storage`,
             {
@@ -87,7 +91,10 @@ export class KubernetesWorkload extends pulumi.ComponentResource implements Work
         );
         const service = new k8s.core.v1.Service(
             `${name}-service`,
-            { metadata, spec: { selector: { "app.kubernetes.io/instance": args.hostName }, ports: [{ name: "http", port: args.httpPort, targetPort: "http" }] } },
+            {
+                metadata,
+                spec: { selector: { "app.kubernetes.io/instance": args.hostName }, ports: [{ name: "http", port: args.httpPort, targetPort: "http" }] },
+            },
             childOpts,
         );
         if (args.domains.length > 0) {

@@ -31,9 +31,7 @@ export interface SharedSecrets {
     aesKey: pulumi.Input<string>;
 }
 
-export type NocobaseRole =
-    | { kind: "entry" }
-    | { kind: "worker"; environment: string; url: string; proxyUrl: string };
+export type NocobaseRole = { kind: "entry" } | { kind: "worker"; environment: string; url: string; proxyUrl: string };
 
 export interface NocobaseEnvArgs {
     config: PlatformConfig;

@@ -55,7 +55,10 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
         if (config.redis?.kind === "container") used.add(config.redis.runtime);
         const runtimes = new Map<string, RuntimeTarget>();
         for (const runtimeName of used) {
-            runtimes.set(runtimeName, new Runtime(`${name}-runtime-${runtimeName}`, { config: config.runtimes[runtimeName], namePrefix }, { parent: this }).target);
+            runtimes.set(
+                runtimeName,
+                new Runtime(`${name}-runtime-${runtimeName}`, { config: config.runtimes[runtimeName], namePrefix }, { parent: this }).target,
+            );
         }
         const target = (runtimeName: string) => runtimes.get(runtimeName)!;
         const dockerTarget = (runtimeName: string) => target(runtimeName) as DockerTarget;
@@ -68,7 +71,11 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
             { parent: this },
         );
         const redisUrl = config.redis
-            ? new RedisServer(`${name}-redis`, { config: config.redis, runtime: config.redis.kind === "container" ? dockerTarget(config.redis.runtime) : undefined, namePrefix }, { parent: this }).url
+            ? new RedisServer(
+                  `${name}-redis`,
+                  { config: config.redis, runtime: config.redis.kind === "container" ? dockerTarget(config.redis.runtime) : undefined, namePrefix },
+                  { parent: this },
+              ).url
             : undefined;
 
         const entry = new EntryApp(
@@ -134,16 +141,16 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
         const backups = pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.backup])));
         this.status = pulumi.all([observed, backups]).apply(([seen, dumps]) => buildStatus(config, environmentUrls, seen, dumps));
         this.databases = pulumi.secret(
-            pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.access.password]))).apply(
-                (passwords): DatabaseAccess => ({
-                    server: serverAddress(config),
-                    entry: { database: ENTRY_DATABASE, user: ENTRY_DATABASE },
-                    environments: Object.fromEntries(
-                        config.environments.filter((e) => !e.sharesEntryProcess).map((e) => [e.name, { database: environmentDatabase(e.name), user: environmentDatabase(e.name) }]),
-                    ),
-                    tenants: Object.fromEntries(apps.map((a, i) => [config.apps[i].id, { ...a.access, password: passwords[config.apps[i].id] }])),
-                }),
-            ),
+            pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.access.password]))).apply((passwords): DatabaseAccess => ({
+                server: serverAddress(config),
+                entry: { database: ENTRY_DATABASE, user: ENTRY_DATABASE },
+                environments: Object.fromEntries(
+                    config.environments
+                        .filter((e) => !e.sharesEntryProcess)
+                        .map((e) => [e.name, { database: environmentDatabase(e.name), user: environmentDatabase(e.name) }]),
+                ),
+                tenants: Object.fromEntries(apps.map((a, i) => [config.apps[i].id, { ...a.access, password: passwords[config.apps[i].id] }])),
+            })),
         );
         this.registerOutputs({ entryUrl: this.entryUrl, status: this.status });
     }

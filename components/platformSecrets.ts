@@ -21,13 +21,16 @@ export class PlatformSecrets extends pulumi.ComponentResource {
 
     constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
         super("nocobase-platform:index:PlatformSecrets", name, {}, opts);
-        const password = (role: string, length: number) =>
-            new random.RandomPassword(`${name}-${role}`, { length, special: false }, { parent: this }).result;
+        const password = (role: string, length: number) => new random.RandomPassword(`${name}-${role}`, { length, special: false }, { parent: this }).result;
         this.appKey = password("app-key", 48);
         this.adminPassword = password("admin-password", 24);
         // Secret once here, so that every value derived from it is secret without a wrapper per app.
         this.derivationKey = pulumi.secret(password("derivation-key", 64));
-        this.aesKey = new random.RandomId(`${name}-aes-key`, { byteLength: 32 }, { parent: this, additionalSecretOutputs: ["hex", "b64Std", "b64Url", "dec", "id"] }).hex;
+        this.aesKey = new random.RandomId(
+            `${name}-aes-key`,
+            { byteLength: 32 },
+            { parent: this, additionalSecretOutputs: ["hex", "b64Std", "b64Url", "dec", "id"] },
+        ).hex;
         this.registerOutputs({});
     }
 

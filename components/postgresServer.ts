@@ -38,7 +38,13 @@ export class PostgresServer extends pulumi.ComponentResource {
             this.host = config.host;
             this.port = config.port;
             this.sslMode = config.sslMode;
-            this.adminLogin = pulumi.secret({ host: config.host, port: config.port, user: config.adminUser, password: config.adminPassword.reveal(), sslMode: config.sslMode });
+            this.adminLogin = pulumi.secret({
+                host: config.host,
+                port: config.port,
+                user: config.adminUser,
+                password: config.adminPassword.reveal(),
+                sslMode: config.sslMode,
+            });
             this.provider = new postgresql.Provider(
                 `${name}-admin`,
                 {
@@ -82,7 +88,9 @@ export class PostgresServer extends pulumi.ComponentResource {
             this.port = 5432;
             this.sslMode = "disable";
             const adminHost = dockerHostAddress(args.runtime.config.host);
-            this.adminLogin = pulumi.secret(password.apply((pw) => ({ host: adminHost, port: config.port, user: "postgres", password: pw, sslMode: "disable" })));
+            this.adminLogin = pulumi.secret(
+                password.apply((pw) => ({ host: adminHost, port: config.port, user: "postgres", password: pw, sslMode: "disable" })),
+            );
             this.provider = new postgresql.Provider(
                 `${name}-admin`,
                 {

@@ -61,8 +61,20 @@ export class RuntimeEnvironment extends pulumi.ComponentResource {
                 env: nocobaseEnv({
                     config,
                     // The supervisor proxies to the internal address when it shares the runtime; across runtimes only the URL reaches.
-                    role: { kind: "worker", environment: environment.name, url: this.url, proxyUrl: environment.runtime === config.entry.runtime ? internalUrl : this.url },
-                    database: { host: postgres.host, port: postgres.port, database: dbName, user: dbName, password: args.databasePassword, sslMode: postgres.sslMode },
+                    role: {
+                        kind: "worker",
+                        environment: environment.name,
+                        url: this.url,
+                        proxyUrl: environment.runtime === config.entry.runtime ? internalUrl : this.url,
+                    },
+                    database: {
+                        host: postgres.host,
+                        port: postgres.port,
+                        database: dbName,
+                        user: dbName,
+                        password: args.databasePassword,
+                        sslMode: postgres.sslMode,
+                    },
                     secrets: args.secrets,
                     redisUrl: args.redisUrl,
                 }),

@@ -302,11 +302,7 @@ export function record<T>(keyPattern: RegExp, keyHint: string, value: Schema<T>,
  * One of several object shapes, chosen by a predicate on the raw value (a `type` tag, or which key
  * is present), so that errors speak about the chosen shape instead of listing every alternative.
  */
-export function variants<T>(
-    choose: (value: Record<string, unknown>) => Schema<T> | string,
-    all: Schema<T>[],
-    description?: string,
-): Schema<T> {
+export function variants<T>(choose: (value: Record<string, unknown>) => Schema<T> | string, all: Schema<T>[], description?: string): Schema<T> {
     return {
         parse(value, path, ctx) {
             if (!isPlainObject(value)) return fail(ctx, path, `expected an object, got ${describe(value)}`);

@@ -19,7 +19,11 @@ export class SharedTenantsDatabase extends pulumi.ComponentResource {
     constructor(name: string, args: SharedTenantsDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("nocobase-platform:index:SharedTenantsDatabase", name, {}, opts);
         const childOpts = { parent: this, provider: args.provider };
-        this.groupRole = new postgresql.Role(`${name}-members`, { name: TENANTS_GROUP_ROLE, login: false }, { ...childOpts, protect: true, retainOnDelete: true });
+        this.groupRole = new postgresql.Role(
+            `${name}-members`,
+            { name: TENANTS_GROUP_ROLE, login: false },
+            { ...childOpts, protect: true, retainOnDelete: true },
+        );
         this.database = new postgresql.Database(`${name}-database`, { name: args.name }, { ...childOpts, protect: true, retainOnDelete: true });
         new postgresql.Grant(`${name}-revoke-public`, { database: this.database.name, role: "public", objectType: "database", privileges: [] }, childOpts);
         // CREATE too: NocoBase runs `CREATE SCHEMA IF NOT EXISTS <schema>` on every boot of a schema-mode

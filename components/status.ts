@@ -91,7 +91,13 @@ export function buildStatus(
 ): PlatformStatus {
     const environments: Record<string, EnvironmentStatus> = {};
     for (const env of config.environments) {
-        environments[env.name] = { runtime: env.runtime, url: environmentUrls[env.name] ?? config.entry.url, apps: 0, appsWantedRunning: 0, appsObservedRunning: 0 };
+        environments[env.name] = {
+            runtime: env.runtime,
+            url: environmentUrls[env.name] ?? config.entry.url,
+            apps: 0,
+            appsWantedRunning: 0,
+            appsObservedRunning: 0,
+        };
     }
     const totals: PlatformStatus["totals"] = {
         environments: config.environments.length,

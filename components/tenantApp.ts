@@ -68,7 +68,15 @@ export class TenantApp extends pulumi.ComponentResource {
         const decommissioned = app.state === "decommissioned";
         const storage: pulumi.Resource[] = [];
         if (db.mode === "connection") {
-            this.access = { mode: db.mode, host: db.host, port: db.port, database: db.database, schema: db.schema, user: db.user, password: pulumi.secret(db.password.reveal()) };
+            this.access = {
+                mode: db.mode,
+                host: db.host,
+                port: db.port,
+                database: db.database,
+                schema: db.schema,
+                user: db.user,
+                password: pulumi.secret(db.password.reveal()),
+            };
         } else {
             const password = secrets.derive(`db:${app.id}`);
             // Once dropData is asked for, the storage leaves the program; the decommission drops it.
@@ -80,7 +88,15 @@ export class TenantApp extends pulumi.ComponentResource {
                 );
                 storage.push(tenantDb.storage);
             }
-            this.access = { mode: db.mode, host: postgres.host, port: postgres.port, database: db.database, schema: db.mode === "schema" ? db.schema : undefined, user: db.role, password };
+            this.access = {
+                mode: db.mode,
+                host: postgres.host,
+                port: postgres.port,
+                database: db.database,
+                schema: db.mode === "schema" ? db.schema : undefined,
+                user: db.role,
+                password,
+            };
         }
 
         if (decommissioned) {

@@ -3,27 +3,8 @@
  * reported as `<key path>: <what is wrong>`, and what comes out is a complete, typed
  * `PlatformConfig`. Nothing here throws on bad input.
  */
-import type {
-    AppConfig,
-    AppDatabase,
-    EntryConfig,
-    EnvironmentConfig,
-    PlatformConfig,
-    PostgresConfig,
-    RedisConfig,
-    RuntimeConfig,
-} from "./config";
-import {
-    RawApp,
-    RawEntry,
-    RawEnvironment,
-    RawPostgres,
-    RawRedis,
-    RawRuntime,
-    STACK_CONFIG_KEYS,
-    StackConfigKey,
-    stackConfigSchema,
-} from "./configSchema";
+import type { AppConfig, AppDatabase, EntryConfig, EnvironmentConfig, PlatformConfig, PostgresConfig, RedisConfig, RuntimeConfig } from "./config";
+import { RawApp, RawEntry, RawEnvironment, RawPostgres, RawRedis, RawRuntime, STACK_CONFIG_KEYS, StackConfigKey, stackConfigSchema } from "./configSchema";
 import {
     DEFAULT_ADMIN_EMAIL,
     DEFAULT_IMAGE,
@@ -123,7 +104,8 @@ function resolve(raw: ParsedKeys, issues: Issue[]): PlatformConfig {
 
     const runtimes: Record<string, RuntimeConfig> = Object.create(null);
     for (const [name, r] of Object.entries(raw.runtimes)) {
-        runtimes[name] = r.type === "docker" ? { name, type: "docker", host: r.host } : { name, ...r, type: "kubernetes", ingressClass: r.ingressClass ?? "nginx" };
+        runtimes[name] =
+            r.type === "docker" ? { name, type: "docker", host: r.host } : { name, ...r, type: "kubernetes", ingressClass: r.ingressClass ?? "nginx" };
     }
     if (Object.keys(runtimes).length === 0) report("runtimes", "define at least one runtime");
     const runtimeRef = (path: string, name: string, dockerOnly?: string): RuntimeConfig | undefined => {
@@ -238,13 +220,22 @@ function resolveEnvironments(
         if (runtime?.type === "docker" && replicas > 1) report(`${path}.replicas`, `a docker runtime runs one container, got ${replicas}`);
         // The entry app proxies requests to the worker; across runtimes it has no internal address.
         if (runtime && env.runtime !== entry.runtime && !env.url && runtimes[entry.runtime]) {
-            report(`${path}.url`, `required: the worker runs on runtime ${describe(env.runtime)} and the entry app on ${describe(entry.runtime)}, so the entry app needs its public URL`);
+            report(
+                `${path}.url`,
+                `required: the worker runs on runtime ${describe(env.runtime)} and the entry app on ${describe(entry.runtime)}, so the entry app needs its public URL`,
+            );
         }
         return { name: env.name, runtime: env.runtime, replicas, url: env.url, sharesEntryProcess: false };
     });
 }
 
-function resolveApps(rawApps: RawApp[], mode: PlatformConfig["mode"], environments: EnvironmentConfig[], postgres: PostgresConfig, report: Report): AppConfig[] {
+function resolveApps(
+    rawApps: RawApp[],
+    mode: PlatformConfig["mode"],
+    environments: EnvironmentConfig[],
+    postgres: PostgresConfig,
+    report: Report,
+): AppConfig[] {
     // A set, not a list: every app is checked against it (up to 100 environments times 5000 apps).
     const known = new Set(environments.map((e) => e.name));
     const envNames = [...known];

@@ -38,5 +38,7 @@ export interface Workload {
 }
 
 export function createWorkload(name: string, args: WorkloadArgs, opts: pulumi.ComponentResourceOptions): Workload {
-    return args.runtime.type === "docker" ? new DockerWorkload(name, { ...args, runtime: args.runtime }, opts) : new KubernetesWorkload(name, { ...args, runtime: args.runtime }, opts);
+    return args.runtime.type === "docker"
+        ? new DockerWorkload(name, { ...args, runtime: args.runtime }, opts)
+        : new KubernetesWorkload(name, { ...args, runtime: args.runtime }, opts);
 }

@@ -44,7 +44,11 @@ export const uniqueValidNames: StackValidationPolicy = {
         }
         const known = new Set(workers.length > 0 ? workers.map((w) => w.env.ENVIRONMENT_NAME) : [LOCAL_ENVIRONMENT]);
         for (const app of apps) {
-            if (!known.has(app.environment)) report(`app ${app.appId} runs on environment ${JSON.stringify(app.environment)}, which the stack does not deploy (${[...known].join(", ")})`, app.urn);
+            if (!known.has(app.environment))
+                report(
+                    `app ${app.appId} runs on environment ${JSON.stringify(app.environment)}, which the stack does not deploy (${[...known].join(", ")})`,
+                    app.urn,
+                );
         }
 
         checkPostgresNames(args.resources, report);

@@ -19,11 +19,7 @@ export const TYPES = {
 } as const;
 
 /** Kinds whose pod template runs containers; the rules read `spec.template.spec.containers`. */
-export const K8S_WORKLOAD_TYPES: readonly string[] = [
-    "kubernetes:apps/v1:Deployment",
-    "kubernetes:apps/v1:StatefulSet",
-    "kubernetes:apps/v1:DaemonSet",
-];
+export const K8S_WORKLOAD_TYPES: readonly string[] = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet"];
 
 // Props reach policies as plain JSON; these views name only what the rules read.
 type Props = Record<string, unknown>;
@@ -109,7 +105,8 @@ export function nocobaseWorkloads(resources: PolicyResource[]): NocobaseWorkload
 /** A Secret's values: `stringData` as given, `data` decoded (the engine reports outputs as `data`). */
 function secretData(props: Props): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries((props.data as Record<string, unknown>) ?? {})) if (typeof v === "string") out[k] = Buffer.from(v, "base64").toString("utf8");
+    for (const [k, v] of Object.entries((props.data as Record<string, unknown>) ?? {}))
+        if (typeof v === "string") out[k] = Buffer.from(v, "base64").toString("utf8");
     for (const [k, v] of Object.entries((props.stringData as Record<string, unknown>) ?? {})) if (typeof v === "string") out[k] = v;
     return out;
 }

@@ -22,7 +22,12 @@ export const noSharedJwtInProduction: ResourceValidationPolicy = {
     configSchema: {
         properties: {
             ...productionConfigSchema,
-            allowSharedJwtSecret: { type: "array", items: { type: "string" }, default: [], description: "App ids allowed to share the entry app's sessions in production." },
+            allowSharedJwtSecret: {
+                type: "array",
+                items: { type: "string" },
+                default: [],
+                description: "App ids allowed to share the entry app's sessions in production.",
+            },
         },
     },
     validateResource: (args, report) => {

@@ -23,7 +23,8 @@ export const multiEnvironmentTopology: StackValidationPolicy = {
         if (workers.length === 0) report("multi-environment mode runs no worker (APP_MODE=worker): no app can start", supervisors[0].urn);
         for (const w of [...supervisors, ...workers]) {
             const missing = REDIS_VARIABLES.filter((v) => !w.env[v]);
-            if (missing.length > 0) report(`${w.env.APP_MODE} ${w.name} has no ${missing.join(", ")}: the supervisor and its workers talk through Redis`, w.urn);
+            if (missing.length > 0)
+                report(`${w.env.APP_MODE} ${w.name} has no ${missing.join(", ")}: the supervisor and its workers talk through Redis`, w.urn);
         }
     },
 };
@@ -47,7 +48,10 @@ export const schemaModeOnPostgres: StackValidationPolicy = {
             if (!app.database?.schema) continue;
             const dialect = hostOf(app.environment, workloads)?.env.DB_DIALECT;
             if (dialect !== undefined && dialect !== "postgres") {
-                report(`app ${app.appId} uses schema ${app.database.schema}, but environment ${app.environment} runs on ${dialect}; schema mode needs PostgreSQL`, app.urn);
+                report(
+                    `app ${app.appId} uses schema ${app.database.schema}, but environment ${app.environment} runs on ${dialect}; schema mode needs PostgreSQL`,
+                    app.urn,
+                );
             }
         }
     },

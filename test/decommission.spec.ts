@@ -23,15 +23,24 @@ describe("decommissioning under mocks", function () {
     this.timeout(60_000);
     const retire = (dropData?: boolean) => (c: Record<string, any>) => {
         c.backups = { location: "/var/backups/nocobase" };
-        Object.assign(c.apps.find((a: any) => a.id === "hooli"), { state: "decommissioned", ...(dropData === undefined ? {} : { dropData }) });
+        Object.assign(
+            c.apps.find((a: any) => a.id === "hooli"),
+            { state: "decommissioned", ...(dropData === undefined ? {} : { dropData }) },
+        );
     };
 
     it("unregisters the app, dumps it, and keeps its storage, no longer protected but retained", async () => {
         const base = await renderStack("prod");
         const r = await renderStack("prod", retire());
         const d = compare(base, r);
-        assert.deepEqual(d.removed.map((u) => u.split("::").pop()), ["platform-app-hooli-registration"]);
-        assert.deepEqual(d.added.map((u) => u.split("::").pop()), ["platform-app-hooli-decommission"]);
+        assert.deepEqual(
+            d.removed.map((u) => u.split("::").pop()),
+            ["platform-app-hooli-registration"],
+        );
+        assert.deepEqual(
+            d.added.map((u) => u.split("::").pop()),
+            ["platform-app-hooli-decommission"],
+        );
         const dc = byName(r, "platform-app-hooli-decommission");
         assert.equal(dc.type, DECOMMISSION);
         for (const key of ["tenant", "admin"]) assert.ok(dc.inputs[key] instanceof SecretValue, `${key} is secret`);
@@ -56,8 +65,16 @@ describe("decommissioning under mocks", function () {
         const r = await renderStack("prod", retire(true));
         const d = compare(kept, r);
         assert.deepEqual(d.added, []);
-        assert.deepEqual(d.removed.map((u) => u.split("::").pop()).sort(), ["platform-app-hooli-db", "platform-app-hooli-db-connect", "platform-app-hooli-db-database", "platform-app-hooli-db-role"]);
-        assert.deepEqual(d.changed.map((u) => u.split("::").pop()), ["platform-app-hooli-decommission"]);
+        assert.deepEqual(d.removed.map((u) => u.split("::").pop()).sort(), [
+            "platform-app-hooli-db",
+            "platform-app-hooli-db-connect",
+            "platform-app-hooli-db-database",
+            "platform-app-hooli-db-role",
+        ]);
+        assert.deepEqual(
+            d.changed.map((u) => u.split("::").pop()),
+            ["platform-app-hooli-decommission"],
+        );
         assert.equal(byName(r, "platform-app-hooli-decommission").inputs.dropData, true);
         // Unprotected in the previous run, retained: the engine forgets them; the provider drops the data.
         const storage = kept.registrations.filter((x) => d.removed.includes(x.urn) && /postgresql:index\/(role|database):/.test(x.type));
@@ -98,7 +115,13 @@ describe("decommissioning under mocks", function () {
         d.apps[0].dropData = true;
         assert.equal(issues(d), "apps[0].dropData: only with state decommissioned (the app is running)");
         const e: Record<string, any> = { ...base(), backups: { location: "/backups" } };
-        e.apps[0] = { id: "ext", displayName: "Ext", state: "decommissioned", dropData: true, database: { mode: "connection", host: "db", user: "u", password: "p", database: "d" } };
+        e.apps[0] = {
+            id: "ext",
+            displayName: "Ext",
+            state: "decommissioned",
+            dropData: true,
+            database: { mode: "connection", host: "db", user: "u", password: "p", database: "d" },
+        };
         assert.equal(issues(e, ["apps"]), "apps[0].dropData: an external connection's data is not this stack's to drop");
         assert.match(issues({ ...base(), backups: { location: "backups" } }), /^backups\.location: must be a directory path/);
     });
@@ -140,12 +163,18 @@ describe("decommission provider on a real PostgreSQL", function () {
         sql("postgres", `CREATE ROLE ${dbRole} LOGIN PASSWORD 'pw' NOSUPERUSER NOCREATEDB NOCREATEROLE`);
         sql("postgres", `CREATE DATABASE ${dbRole} OWNER ${dbRole}`);
         sql("postgres", `REVOKE ALL ON DATABASE ${dbRole} FROM PUBLIC`);
-        sql(dbRole, `SET ROLE ${dbRole}; CREATE TABLE customers (id int primary key, name text); INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 250) g`);
+        sql(
+            dbRole,
+            `SET ROLE ${dbRole}; CREATE TABLE customers (id int primary key, name text); INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 250) g`,
+        );
         // And what SharedTenantsDatabase + schema mode create: two tenants' schemas in one database.
         sql("postgres", `CREATE DATABASE ${tenants}`);
         for (const role of [schemaRole, neighbourRole]) {
             sql("postgres", `CREATE ROLE ${role} LOGIN PASSWORD 'pw'`);
-            sql(tenants, `CREATE SCHEMA ${role} AUTHORIZATION ${role}; SET ROLE ${role}; CREATE TABLE ${role}.tickets (id int); INSERT INTO ${role}.tickets SELECT generate_series(1, 40)`);
+            sql(
+                tenants,
+                `CREATE SCHEMA ${role} AUTHORIZATION ${role}; SET ROLE ${role}; CREATE TABLE ${role}.tickets (id int); INSERT INTO ${role}.tickets SELECT generate_series(1, 40)`,
+            );
         }
     });
 
@@ -161,7 +190,10 @@ describe("decommission provider on a real PostgreSQL", function () {
     let dumped: DecommissionOutputs;
 
     it("refuses to drop in the run that decommissions: the dump must come from an earlier run", async () => {
-        await assert.rejects(provider.create(inputs("crm", tenantLogin(dbRole, dbRole), dbRole, true)), /dropData needs the app decommissioned \(dumped\) by an earlier pulumi up/);
+        await assert.rejects(
+            provider.create(inputs("crm", tenantLogin(dbRole, dbRole), dbRole, true)),
+            /dropData needs the app decommissioned \(dumped\) by an earlier pulumi up/,
+        );
         assert.equal(sql("postgres", `SELECT count(*) FROM pg_database WHERE datname = '${dbRole}'`), "1");
     });
 
@@ -203,7 +235,10 @@ describe("decommission provider on a real PostgreSQL", function () {
         assert.equal(sql("postgres", `SELECT count(*) FROM pg_database WHERE datname = '${dbRole}'`), "0");
         assert.equal(sql("postgres", `SELECT count(*) FROM pg_roles WHERE rolname = '${dbRole}'`), "0");
         assert.ok(existsSync(dumped.backupFile), "the dump stays");
-        await assert.rejects(provider.update("it/crm", updated.outs!, inputs("crm", tenantLogin(dbRole, dbRole), dbRole, false)), /was dropped; restore it from/);
+        await assert.rejects(
+            provider.update("it/crm", updated.outs!, inputs("crm", tenantLogin(dbRole, dbRole), dbRole, false)),
+            /was dropped; restore it from/,
+        );
     });
 
     it("schema mode: dumps and drops one schema, run as the engine runs it (serialized), leaving the neighbour intact", async () => {
@@ -225,7 +260,13 @@ describe("decommission provider on a real PostgreSQL", function () {
     });
 
     it("rejects identifiers that would need quoting before touching anything", async () => {
-        const result = await provider.check(inputs("crm", tenantLogin(dbRole, dbRole), dbRole), inputs("crm", tenantLogin(dbRole, 'x"; DROP DATABASE postgres; --'), dbRole));
-        assert.deepEqual(result.failures?.map((f) => f.property), ["tenant.database"]);
+        const result = await provider.check(
+            inputs("crm", tenantLogin(dbRole, dbRole), dbRole),
+            inputs("crm", tenantLogin(dbRole, 'x"; DROP DATABASE postgres; --'), dbRole),
+        );
+        assert.deepEqual(
+            result.failures?.map((f) => f.property),
+            ["tenant.database"],
+        );
     });
 });

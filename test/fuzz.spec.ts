@@ -30,7 +30,9 @@ function sampleInput(stack: string): FuzzInput {
 
 /** A short, replayable rendering of an input for a failure message. */
 function show(input: FuzzInput): string {
-    const text = JSON.stringify({ values: input.values, secretKeys: [...input.secretKeys] }, (_k, v) => (typeof v === "string" && v.length > 200 ? `${v.slice(0, 40)}...(${v.length} chars)` : v));
+    const text = JSON.stringify({ values: input.values, secretKeys: [...input.secretKeys] }, (_k, v) =>
+        typeof v === "string" && v.length > 200 ? `${v.slice(0, 40)}...(${v.length} chars)` : v,
+    );
     return text.length > 4000 ? `${text.slice(0, 4000)}...` : text;
 }
 
@@ -43,7 +45,8 @@ function issueProblem(issue: Issue, values: Record<string, unknown>): string | u
     if (issue.message.length > 2000) return `is ${issue.message.length} characters long (echoes its input)`;
     const unknownTopLevel = Object.keys(values).includes(issue.path);
     const top = issue.path.split(/[.[]/)[0];
-    if (!unknownTopLevel && !(STACK_CONFIG_KEYS as readonly string[]).includes(top)) return `path ${JSON.stringify(issue.path)} starts with no key of the config`;
+    if (!unknownTopLevel && !(STACK_CONFIG_KEYS as readonly string[]).includes(top))
+        return `path ${JSON.stringify(issue.path)} starts with no key of the config`;
     return undefined;
 }
 
@@ -95,7 +98,9 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
     const findings: Findings = { fuzzed: 0, accepted: 0, rejected: 0, issues: 0, crashes: [], badIssues: [], unsafe: [], acceptedSample: [] };
     const renderFindings = { rendered: 0, resources: 0, crashes: [] as Array<{ input: string; error: string }>, badNames: [] as string[] };
     const bases = SAMPLE_STACKS.map(sampleInput);
-    const mutated = fc.tuple(fc.nat({ max: bases.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 })).map(([base, ms]) => applyMutations(bases[base], ms));
+    const mutated = fc
+        .tuple(fc.nat({ max: bases.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }))
+        .map(([base, ms]) => applyMutations(bases[base], ms));
 
     before(() => {
         for (const input of fc.sample(mutated, { numRuns: RUNS, seed: SEED })) judge(input, findings);
@@ -147,7 +152,12 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
         const kinds = new Map<string, string>();
         for (const u of findings.unsafe) for (const p of u.problems) if (!kinds.has(p)) kinds.set(p, u.input);
         const [problem, input] = [...kinds][0] ?? [];
-        assert.equal(findings.unsafe.length, 0, problem && `${findings.unsafe.length} accepted configs with unsafe identifiers (${kinds.size} distinct), e.g.:\n${[...kinds.keys()].slice(0, 15).join("\n")}\nfirst input: ${input}`);
+        assert.equal(
+            findings.unsafe.length,
+            0,
+            problem &&
+                `${findings.unsafe.length} accepted configs with unsafe identifiers (${kinds.size} distinct), e.g.:\n${[...kinds.keys()].slice(0, 15).join("\n")}\nfirst input: ${input}`,
+        );
     });
 
     it(`renders a sample of accepted configurations; every resource is named from validated strings only`, async () => {
@@ -155,7 +165,8 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
         const vocabulary = new Set<string>();
         for (const stack of SAMPLE_STACKS) {
             const file = readStackFile(stackFilePath(stack));
-            for (const r of (await renderProgram({ stack, values: file.values, secretKeys: file.secretKeys })).registrations) for (const t of r.name.split("-")) vocabulary.add(t);
+            for (const r of (await renderProgram({ stack, values: file.values, secretKeys: file.secretKeys })).registrations)
+                for (const t of r.name.split("-")) vocabulary.add(t);
         }
         const seen = new Set<string>();
         const sample = findings.acceptedSample.filter((input) => {
@@ -178,7 +189,8 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
             const allowed = new Set([...vocabulary, ...nameTokens(result.config)]);
             for (const r of rendered.registrations) {
                 const stray = r.name.split("-").filter((t) => !allowed.has(t));
-                if (!/^[a-z0-9][a-z0-9_-]*$/.test(r.name) || stray.length > 0) renderFindings.badNames.push(`${r.type} ${JSON.stringify(r.name)} (${stray.join(", ") || "characters"}) from ${show(input)}`);
+                if (!/^[a-z0-9][a-z0-9_-]*$/.test(r.name) || stray.length > 0)
+                    renderFindings.badNames.push(`${r.type} ${JSON.stringify(r.name)} (${stray.join(", ") || "characters"}) from ${show(input)}`);
             }
         }
         const crash = renderFindings.crashes[0];
@@ -194,9 +206,17 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
  */
 describe("bad input: findings, refused at their key path", () => {
     const cases: Array<{ title: string; path: string; edit: (values: Record<string, any>) => void }> = [
-        { title: "a Docker host that does not parse as a URL (validation threw TypeError: Invalid URL)", path: "runtimes.local.host", edit: (v) => (v.runtimes.local.host = "tcp://[") },
+        {
+            title: "a Docker host that does not parse as a URL (validation threw TypeError: Invalid URL)",
+            path: "runtimes.local.host",
+            edit: (v) => (v.runtimes.local.host = "tcp://["),
+        },
         { title: "a runtime reference named like an Object.prototype member", path: "entry.runtime", edit: (v) => (v.entry.runtime = "constructor") },
-        ...["user", "select", "all"].map((word) => ({ title: `an app id that is the reserved SQL keyword ${word}`, path: "apps[0].id", edit: (v: Record<string, any>) => (v.apps[0].id = word) })),
+        ...["user", "select", "all"].map((word) => ({
+            title: `an app id that is the reserved SQL keyword ${word}`,
+            path: "apps[0].id",
+            edit: (v: Record<string, any>) => (v.apps[0].id = word),
+        })),
         { title: "a schema name that is a reserved SQL keyword", path: "apps[1].database.schema", edit: (v) => (v.apps[1].database.schema = "table") },
         { title: "an apiUrl whose host does not parse", path: "entry.apiUrl", edit: (v) => (v.entry.apiUrl = "http://[x/") },
         { title: "an admin e-mail with a NUL byte", path: "platform.adminEmail", edit: (v) => (v.platform.adminEmail = "admin\u0000@example.com") },

@@ -31,7 +31,9 @@ describe("plan: tenant diff and resource steps", function () {
     });
 
     it("adds an app: only its storage and registration are created", async () => {
-        const diff = await diffAgainstStaging((c) => c.apps.push({ id: "hr", displayName: "HR", environment: "env_b", database: { mode: "database" }, domain: "hr.example.com" }));
+        const diff = await diffAgainstStaging((c) =>
+            c.apps.push({ id: "hr", displayName: "HR", environment: "env_b", database: { mode: "database" }, domain: "hr.example.com" }),
+        );
         assert.deepEqual(diff.tenants.appsAdded, ["hr"]);
         assert.deepEqual(stepsOf(diff).sort(), [
             "create platform-app-hr",
@@ -48,10 +50,13 @@ describe("plan: tenant diff and resource steps", function () {
         const diff = await diffAgainstStaging((c) => (c.apps = c.apps.filter((a: { id: string }) => a.id !== "helpdesk")));
         assert.deepEqual(diff.tenants.appsRemoved, ["helpdesk"]);
         assert.ok(diff.steps.every((s) => s.op === "delete"));
-        assert.deepEqual(diff.dataAtRisk.map((s) => [s.name, s.protect, s.retainOnDelete]), [
-            ["platform-app-helpdesk-db-role", true, true],
-            ["platform-app-helpdesk-db-database", true, true],
-        ]);
+        assert.deepEqual(
+            diff.dataAtRisk.map((s) => [s.name, s.protect, s.retainOnDelete]),
+            [
+                ["platform-app-helpdesk-db-role", true, true],
+                ["platform-app-helpdesk-db-database", true, true],
+            ],
+        );
     });
 
     it("renames an app's display name: one update of its registration", async () => {
@@ -70,7 +75,10 @@ describe("plan: tenant diff and resource steps", function () {
     it("changes an app's database mode: the old database is a delete the engine refuses, the schema a create", async () => {
         const diff = await diffAgainstStaging((c) => (appOf(c, "helpdesk").database = { mode: "schema" }));
         assert.deepEqual(diff.tenants.appsChanged, [
-            { id: "helpdesk", changes: [{ field: "database", from: "database helpdesk (role helpdesk)", to: "schema nocobase_tenants.helpdesk (role helpdesk)" }] },
+            {
+                id: "helpdesk",
+                changes: [{ field: "database", from: "database helpdesk (role helpdesk)", to: "schema nocobase_tenants.helpdesk (role helpdesk)" }],
+            },
         ]);
         assert.deepEqual(stepsOf(diff).sort(), [
             "create platform-app-helpdesk-db-schema",
@@ -79,7 +87,10 @@ describe("plan: tenant diff and resource steps", function () {
             "update platform-app-helpdesk-db-role [roles]",
             "update platform-app-helpdesk-registration [database]",
         ]);
-        assert.deepEqual(diff.dataAtRisk.map((s) => [s.op, s.name, s.protect]), [["delete", "platform-app-helpdesk-db-database", true]]);
+        assert.deepEqual(
+            diff.dataAtRisk.map((s) => [s.op, s.name, s.protect]),
+            [["delete", "platform-app-helpdesk-db-database", true]],
+        );
     });
 
     it("replaces images, and the containers that run them, on a version bump", async () => {
@@ -155,7 +166,10 @@ describe("plan: command line", function () {
         assert.equal(runs.devJson.code, 0, runs.devJson.stderr);
         const doc = JSON.parse(runs.devJson.stdout);
         assert.equal(doc.valid, true);
-        assert.deepEqual(doc.apps.map((a: { id: string }) => a.id), ["crm", "helpdesk", "sandbox"]);
+        assert.deepEqual(
+            doc.apps.map((a: { id: string }) => a.id),
+            ["crm", "helpdesk", "sandbox"],
+        );
         assert.deepEqual(doc.environments, [{ name: "local", runtime: "local", runtimeType: "docker", apps: 3 }]);
         assert.equal(doc.resources.byType["postgresql:index/schema:Schema"], 2);
         assert.deepEqual(doc.policies, { mandatory: [], advisory: [] });
@@ -176,8 +190,8 @@ describe("plan: command line", function () {
         assert.equal(runs.invalid.code, 1);
         assert.equal(runs.invalid.stdout, "");
         assert.deepEqual(runs.invalid.stderr.trim().split("\n"), [
-            "apps[0].id: must match ^[a-z][a-z0-9_]{0,62}$, got \"Main\"",
-            "apps[1].database.mode: expected one of database, schema, connection, got \"graph\"",
+            'apps[0].id: must match ^[a-z][a-z0-9_]{0,62}$, got "Main"',
+            'apps[1].database.mode: expected one of database, schema, connection, got "graph"',
         ]);
         const doc = JSON.parse(runs.invalidJson.stdout);
         assert.equal(runs.invalidJson.code, 1);

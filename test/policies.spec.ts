@@ -90,7 +90,11 @@ describe("policy pack on rendered stacks", function () {
         it("reports a pre-release version on every NocoBase image, on Docker and on Kubernetes", async () => {
             const edit = (c: Record<string, any>) => (c.platform.nocobaseVersion = "2.3.0-beta.2");
             const staging = named(await run((await renderStack("staging", edit)).registrations), "nocobase-image-pinned");
-            assert.deepEqual(staging.map(resourceOf).sort(), ["platform-entry-workload-image", "platform-env-env_a-workload-image", "platform-env-env_b-workload-image"]);
+            assert.deepEqual(staging.map(resourceOf).sort(), [
+                "platform-entry-workload-image",
+                "platform-env-env_a-workload-image",
+                "platform-env-env_b-workload-image",
+            ]);
             const prod = named(await run((await renderStack("prod", edit)).registrations), "nocobase-image-pinned");
             assert.equal(prod.length, 4, "entry and three workers");
             assert.match(prod[0].message, /tag 2.3.0-beta.2 is not a pinned release/);
@@ -103,7 +107,11 @@ describe("policy pack on rendered stacks", function () {
             assert.match(found[0].message, /has no tag/);
         });
         it("reports the one worker that runs another version than the rest", async () => {
-            const regs = withRegistration(samples.staging.registrations, "platform-env-env_b-workload-image", (r) => (r.inputs.name = "nocobase/nocobase:2.2.14"));
+            const regs = withRegistration(
+                samples.staging.registrations,
+                "platform-env-env_b-workload-image",
+                (r) => (r.inputs.name = "nocobase/nocobase:2.2.14"),
+            );
             const found = named(await run(regs), "nocobase-same-version");
             assert.deepEqual(found.map(resourceOf), ["platform-env-env_b-workload-container"]);
             assert.match(found[0].message, /runs nocobase\/nocobase:2.2.14, but the other NocoBase processes run nocobase\/nocobase:2.2.15/);
@@ -151,12 +159,20 @@ describe("policy pack on rendered stacks", function () {
             for (const stack of ["dev", "staging", "prod"]) assert.deepEqual(checkSecretMarks(samples[stack]), [], stack);
         });
         it("reports a Docker env list and a role password that lost their secret mark, which the pack cannot see", async () => {
-            let regs = withRegistration(samples.dev.registrations, "platform-entry-workload-container", (r) => (r.inputs.envs = (r.inputs.envs as SecretValue).value));
+            let regs = withRegistration(
+                samples.dev.registrations,
+                "platform-entry-workload-container",
+                (r) => (r.inputs.envs = (r.inputs.envs as SecretValue).value),
+            );
             regs = withRegistration(regs, "platform-app-crm-db-role", (r) => (r.inputs.password = (r.inputs.password as SecretValue).value));
             const found = checkSecretMarks({ ...samples.dev, registrations: regs });
             assert.ok(found.every((f) => f.policy === SECRET_MARKS_POLICY && f.enforcementLevel === "mandatory"));
             const where = found.map((f) => f.message.split(" holds")[0]);
-            for (const name of ["APP_KEY", "DB_PASSWORD", "INIT_ROOT_PASSWORD", "APP_AES_SECRET_KEY"]) assert.ok(where.some((w) => w.startsWith("platform-entry-workload-container") && w.endsWith(name)), name);
+            for (const name of ["APP_KEY", "DB_PASSWORD", "INIT_ROOT_PASSWORD", "APP_AES_SECRET_KEY"])
+                assert.ok(
+                    where.some((w) => w.startsWith("platform-entry-workload-container") && w.endsWith(name)),
+                    name,
+                );
             assert.ok(where.includes("platform-app-crm-db-role: input password"));
             assert.deepEqual(named(await run(regs), "no-plaintext-secrets"), [], "props reach policies unwrapped either way");
         });
@@ -177,11 +193,17 @@ describe("policy pack on rendered stacks", function () {
                 c.readinessProbe.httpGet.path = "/";
             });
             const messages = named(await run(regs), policy).map((f) => f.message);
-            assert.deepEqual(messages, ["container nocobase has no limits for cpu and memory", "container nocobase: readinessProbe must GET /api/__health_check, got /"]);
+            assert.deepEqual(messages, [
+                "container nocobase has no limits for cpu and memory",
+                "container nocobase: readinessProbe must GET /api/__health_check, got /",
+            ]);
         });
         it("reports a NocoBase container without a liveness probe", async () => {
             const regs = withRegistration(samples.prod.registrations, "platform-env-us_1-workload-deployment", (r) => delete container(r).livenessProbe);
-            assert.deepEqual(named(await run(regs), policy).map((f) => f.message), ["container nocobase: livenessProbe must GET /api/__health_check"]);
+            assert.deepEqual(
+                named(await run(regs), policy).map((f) => f.message),
+                ["container nocobase: livenessProbe must GET /api/__health_check"],
+            );
         });
     });
 
@@ -194,8 +216,15 @@ describe("policy pack on rendered stacks", function () {
             assert.match(found[0].message, /runs no worker/);
         });
         it("reports a worker that is not given the Redis command channel", async () => {
-            const regs = withRegistration(samples.staging.registrations, "platform-env-env_a-workload-container", editEnvs((envs) => envs.filter((e) => !e.startsWith("APP_COMMAND_REDIS_URL="))));
-            assert.deepEqual(named(await run(regs), policy).map((f) => f.message), ["worker platform-env-env_a-workload-container has no APP_COMMAND_REDIS_URL: the supervisor and its workers talk through Redis"]);
+            const regs = withRegistration(
+                samples.staging.registrations,
+                "platform-env-env_a-workload-container",
+                editEnvs((envs) => envs.filter((e) => !e.startsWith("APP_COMMAND_REDIS_URL="))),
+            );
+            assert.deepEqual(
+                named(await run(regs), policy).map((f) => f.message),
+                ["worker platform-env-env_a-workload-container has no APP_COMMAND_REDIS_URL: the supervisor and its workers talk through Redis"],
+            );
         });
         it("reads Kubernetes workloads' Redis variables from their Secret", async () => {
             const regs = withRegistration(samples.prod.registrations, "platform-env-us_1-workload-env", (r) => {
@@ -208,7 +237,11 @@ describe("policy pack on rendered stacks", function () {
 
     describe("schema-mode-on-postgresql", () => {
         it("reports the schema-mode app of an environment whose process is not on PostgreSQL", async () => {
-            const regs = withRegistration(samples.staging.registrations, "platform-env-env_b-workload-container", editEnvs((envs) => envs.map((e) => (e.startsWith("DB_DIALECT=") ? "DB_DIALECT=mysql" : e))));
+            const regs = withRegistration(
+                samples.staging.registrations,
+                "platform-env-env_b-workload-container",
+                editEnvs((envs) => envs.map((e) => (e.startsWith("DB_DIALECT=") ? "DB_DIALECT=mysql" : e))),
+            );
             const found = named(await run(regs), "schema-mode-on-postgresql");
             assert.deepEqual(found.map(resourceOf), ["platform-app-wiki-registration"], "helpdesk, also on env_b, has its own database");
         });
@@ -217,13 +250,18 @@ describe("policy pack on rendered stacks", function () {
     describe("apps-per-environment", () => {
         it("is advisory, and reports each environment over the configured cap", async () => {
             const found = await run(samples.staging.registrations, { config: { "apps-per-environment": { maxAppsPerEnvironment: 1 } } });
-            assert.deepEqual(found.map((f) => [f.enforcementLevel, f.message]), [
-                ["advisory", "environment env_a hosts 2 apps, more than 1: all of them share one NocoBase process"],
-                ["advisory", "environment env_b hosts 2 apps, more than 1: all of them share one NocoBase process"],
-            ]);
+            assert.deepEqual(
+                found.map((f) => [f.enforcementLevel, f.message]),
+                [
+                    ["advisory", "environment env_a hosts 2 apps, more than 1: all of them share one NocoBase process"],
+                    ["advisory", "environment env_b hosts 2 apps, more than 1: all of them share one NocoBase process"],
+                ],
+            );
         });
         it("can be made mandatory by the pack's config", async () => {
-            const found = await run(samples.staging.registrations, { config: { "apps-per-environment": { maxAppsPerEnvironment: 1, enforcementLevel: "mandatory" } } });
+            const found = await run(samples.staging.registrations, {
+                config: { "apps-per-environment": { maxAppsPerEnvironment: 1, enforcementLevel: "mandatory" } },
+            });
             assert.ok(found.length === 2 && found.every((f) => f.enforcementLevel === "mandatory"));
         });
     });

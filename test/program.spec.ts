@@ -26,10 +26,41 @@ const T = {
 
 /** The multi-app variables of reference section 5, per role. */
 const MULTI_APP_VARS = /^(APP_MODE|APP_\w+_ADAPTER|APP_SUPERVISOR_REDIS_URL|APP_COMMAND_REDIS_URL|ENVIRONMENT_\w+)$/;
-const SUPERVISOR_VARS = ["APP_COMMAND_ADAPTER", "APP_COMMAND_REDIS_URL", "APP_DISCOVERY_ADAPTER", "APP_MODE", "APP_PROCESS_ADAPTER", "APP_SUPERVISOR_REDIS_URL"];
+const SUPERVISOR_VARS = [
+    "APP_COMMAND_ADAPTER",
+    "APP_COMMAND_REDIS_URL",
+    "APP_DISCOVERY_ADAPTER",
+    "APP_MODE",
+    "APP_PROCESS_ADAPTER",
+    "APP_SUPERVISOR_REDIS_URL",
+];
 const WORKER_VARS = [...SUPERVISOR_VARS, "ENVIRONMENT_NAME", "ENVIRONMENT_PROXY_URL", "ENVIRONMENT_URL"].sort();
-const CORE_VARS = ["APP_AES_SECRET_KEY", "APP_ENV", "APP_KEY", "APP_PORT", "APPEND_PRESET_BUILT_IN_PLUGINS", "DB_DATABASE", "DB_DIALECT", "DB_HOST", "DB_PASSWORD", "DB_PORT", "DB_USER", "INIT_ROOT_EMAIL", "INIT_ROOT_PASSWORD", "INIT_ROOT_USERNAME", "TZ"];
-const SECRET_VARS = ["APP_AES_SECRET_KEY", "APP_COMMAND_REDIS_URL", "APP_KEY", "APP_SUPERVISOR_AES_SECRET_KEY", "APP_SUPERVISOR_REDIS_URL", "DB_PASSWORD", "INIT_ROOT_PASSWORD"];
+const CORE_VARS = [
+    "APP_AES_SECRET_KEY",
+    "APP_ENV",
+    "APP_KEY",
+    "APP_PORT",
+    "APPEND_PRESET_BUILT_IN_PLUGINS",
+    "DB_DATABASE",
+    "DB_DIALECT",
+    "DB_HOST",
+    "DB_PASSWORD",
+    "DB_PORT",
+    "DB_USER",
+    "INIT_ROOT_EMAIL",
+    "INIT_ROOT_PASSWORD",
+    "INIT_ROOT_USERNAME",
+    "TZ",
+];
+const SECRET_VARS = [
+    "APP_AES_SECRET_KEY",
+    "APP_COMMAND_REDIS_URL",
+    "APP_KEY",
+    "APP_SUPERVISOR_AES_SECRET_KEY",
+    "APP_SUPERVISOR_REDIS_URL",
+    "DB_PASSWORD",
+    "INIT_ROOT_PASSWORD",
+];
 
 const stacks: Record<string, Rendered & { config: EditableConfig }> = {};
 
@@ -61,7 +92,10 @@ describe("program under mocks", function () {
                 const urns = new Set(r.registrations.map((x) => x.urn));
                 assert.equal(new Set(r.registrations.map((x) => x.urn)).size, r.registrations.length, "URNs are unique");
                 const roots = r.registrations.filter((x) => x.parent === "");
-                assert.deepEqual(roots.map((x) => `${x.type}::${x.name}`), ["nocobase-platform:index:NocoBasePlatform::platform"]);
+                assert.deepEqual(
+                    roots.map((x) => `${x.type}::${x.name}`),
+                    ["nocobase-platform:index:NocoBasePlatform::platform"],
+                );
                 for (const reg of r.registrations.filter((x) => x.parent !== "")) {
                     assert.ok(urns.has(reg.parent), `${reg.name}: parent ${reg.parent} is registered`);
                     assert.ok(reg.name.startsWith(`${parentName(r, reg)}-`), `${reg.name} is named after its parent ${parentName(r, reg)}`);
@@ -92,7 +126,11 @@ describe("program under mocks", function () {
                     else if (reg.type.startsWith("docker:") || reg.type.startsWith("kubernetes:")) {
                         const provider = providerOf(reg);
                         assert.match(provider ?? "", /^platform-runtime-[a-z0-9-]+-provider$/, `${reg.name} has an explicit runtime provider`);
-                    } else assert.ok(["random:", "pulumi-nodejs:dynamic"].some((p) => reg.type.startsWith(p)), `unexpected type ${reg.type}`);
+                    } else
+                        assert.ok(
+                            ["random:", "pulumi-nodejs:dynamic"].some((p) => reg.type.startsWith(p)),
+                            `unexpected type ${reg.type}`,
+                        );
                 }
             });
         }
@@ -119,21 +157,37 @@ describe("program under mocks", function () {
             assert.equal(env.DB_USER, "nocobase_main");
             assert.equal(env.APPEND_PRESET_BUILT_IN_PLUGINS, "@nocobase/plugin-multi-app-manager");
             assert.equal(env.APP_ENV, "production");
-            assert.deepEqual((reveal(entry.inputs.ports) as any[]).map((p) => [p.internal, p.external]), [[80, 13000]]);
+            assert.deepEqual(
+                (reveal(entry.inputs.ports) as any[]).map((p) => [p.internal, p.external]),
+                [[80, 13000]],
+            );
             assert.equal(ofType(r, T.container).length, 2, "PostgreSQL and the one NocoBase container");
         });
 
         it("staging: the supervisor and each worker get exactly the variables of their role", () => {
             const r = stacks.staging;
             const supervisor = envMap(byName(r, "platform-entry-workload-container").inputs.envs);
-            assert.deepEqual(Object.keys(supervisor).filter((k) => MULTI_APP_VARS.test(k)).sort(), SUPERVISOR_VARS);
+            assert.deepEqual(
+                Object.keys(supervisor)
+                    .filter((k) => MULTI_APP_VARS.test(k))
+                    .sort(),
+                SUPERVISOR_VARS,
+            );
             assert.equal(supervisor.APP_MODE, "supervisor");
             assert.equal(supervisor.APP_PROCESS_ADAPTER, "remote");
             assert.equal(supervisor.APPEND_PRESET_BUILT_IN_PLUGINS, "@nocobase/plugin-app-supervisor");
             assert.equal(supervisor.APP_SUPERVISOR_REDIS_URL, "redis://nocobase-staging-redis:6379");
-            for (const [env, host] of [["env_a", "nocobase-staging-env-env-a"], ["env_b", "nocobase-staging-env-env-b"]]) {
+            for (const [env, host] of [
+                ["env_a", "nocobase-staging-env-env-a"],
+                ["env_b", "nocobase-staging-env-env-b"],
+            ]) {
                 const worker = envMap(byName(r, `platform-env-${env}-workload-container`).inputs.envs);
-                assert.deepEqual(Object.keys(worker).filter((k) => MULTI_APP_VARS.test(k)).sort(), WORKER_VARS);
+                assert.deepEqual(
+                    Object.keys(worker)
+                        .filter((k) => MULTI_APP_VARS.test(k))
+                        .sort(),
+                    WORKER_VARS,
+                );
                 assert.equal(worker.APP_MODE, "worker");
                 assert.equal(worker.APP_PROCESS_ADAPTER, "local");
                 assert.equal(worker.ENVIRONMENT_NAME, env);
@@ -157,7 +211,8 @@ describe("program under mocks", function () {
                 assert.equal(container.readinessProbe.httpGet.path, "/api/__health_check");
                 assert.ok(container.resources.requests.memory && container.resources.limits.memory);
             }
-            const worker = (name: string) => envMap((reveal(byName(r, `platform-env-${name}-workload-deployment`).inputs.spec) as any).template.spec.containers[0].env);
+            const worker = (name: string) =>
+                envMap((reveal(byName(r, `platform-env-${name}-workload-deployment`).inputs.spec) as any).template.spec.containers[0].env);
             assert.equal(worker("us_1").ENVIRONMENT_URL, "https://us-1.env.example.com");
             assert.equal(worker("us_1").ENVIRONMENT_PROXY_URL, "https://us-1.env.example.com", "across clusters the supervisor proxies to the public URL");
             assert.equal(worker("eu_1").ENVIRONMENT_PROXY_URL, "http://nocobase-prod-env-eu-1.nocobase.svc.cluster.local");
@@ -167,11 +222,17 @@ describe("program under mocks", function () {
         it("prod: the entry Ingress serves the entry domain and every app domain with cert-manager TLS", () => {
             const r = stacks.prod;
             const ingresses = ofType(r, T.ingress);
-            assert.deepEqual(ingresses.map((i) => i.name), ["platform-entry-workload-ingress"]);
+            assert.deepEqual(
+                ingresses.map((i) => i.name),
+                ["platform-entry-workload-ingress"],
+            );
             const ingress = reveal(ingresses[0].inputs) as any;
             const domains = ["apps.example.com", ...r.config.apps.filter((a: any) => a.domain).map((a: any) => a.domain)];
             assert.deepEqual(ingress.spec.tls[0].hosts, domains);
-            assert.deepEqual(ingress.spec.rules.map((x: any) => x.host), domains);
+            assert.deepEqual(
+                ingress.spec.rules.map((x: any) => x.host),
+                domains,
+            );
             assert.equal(ingress.metadata.annotations["cert-manager.io/cluster-issuer"], "letsencrypt-prod");
         });
     });
@@ -218,7 +279,10 @@ describe("program under mocks", function () {
         }
 
         it("the entry app and each environment get their own database", () => {
-            const names = (r: Rendered) => ofType(r, T.database).map((d) => reveal(d.inputs.name)).sort();
+            const names = (r: Rendered) =>
+                ofType(r, T.database)
+                    .map((d) => reveal(d.inputs.name))
+                    .sort();
             assert.deepEqual(names(stacks.dev), ["crm", "nocobase_main", "nocobase_tenants"]);
             assert.deepEqual(names(stacks.staging), ["crm", "helpdesk", "nocobase_env_env_a", "nocobase_env_env_b", "nocobase_main", "nocobase_tenants"]);
         });
@@ -301,7 +365,9 @@ describe("program under mocks", function () {
 
     describe("stack edits", () => {
         it("adding an app only adds resources", async () => {
-            const next = await renderStack("prod", (c) => c.apps.push({ id: "newco", displayName: "NewCo", environment: "us_1", database: { mode: "database" } }));
+            const next = await renderStack("prod", (c) =>
+                c.apps.push({ id: "newco", displayName: "NewCo", environment: "us_1", database: { mode: "database" } }),
+            );
             const d = compare(stacks.prod, next);
             assert.deepEqual(d.removed, []);
             assert.deepEqual(d.changed, []);
@@ -309,16 +375,27 @@ describe("program under mocks", function () {
         });
 
         it("adding an app with a domain also routes the domain, and changes nothing else", async () => {
-            const next = await renderStack("prod", (c) => c.apps.push({ id: "newco", displayName: "NewCo", database: { mode: "schema" }, domain: "newco.example.com" }));
+            const next = await renderStack("prod", (c) =>
+                c.apps.push({ id: "newco", displayName: "NewCo", database: { mode: "schema" }, domain: "newco.example.com" }),
+            );
             const d = compare(stacks.prod, next);
             assert.deepEqual(d.removed, []);
-            assert.deepEqual(d.changed.map((u) => u.split("::").pop()), ["platform-entry-workload-ingress"]);
+            assert.deepEqual(
+                d.changed.map((u) => u.split("::").pop()),
+                ["platform-entry-workload-ingress"],
+            );
         });
 
         it("changing an app's display name, domain, state, start mode or environment only updates its registration", async () => {
             const next = await renderStack("prod", (c) => {
                 const acme = c.apps.find((a: any) => a.id === "acme");
-                Object.assign(acme, { displayName: "ACME Corporation", domain: "acme.example.org", state: "stopped", startMode: "with-main", environment: "us_1" });
+                Object.assign(acme, {
+                    displayName: "ACME Corporation",
+                    domain: "acme.example.org",
+                    state: "stopped",
+                    startMode: "with-main",
+                    environment: "us_1",
+                });
             });
             const d = compare(stacks.prod, next);
             assert.deepEqual(d.added, []);
@@ -331,7 +408,11 @@ describe("program under mocks", function () {
             const d = compare(stacks.prod, next);
             assert.deepEqual(d.added, []);
             assert.ok(d.removed.every((u) => /::platform-app-(hooli|umbrella)(-|$)/.test(u)));
-            assert.deepEqual(d.changed.map((u) => u.split("::").pop()), ["platform-entry-workload-ingress"], "hooli's domain leaves the Ingress");
+            assert.deepEqual(
+                d.changed.map((u) => u.split("::").pop()),
+                ["platform-entry-workload-ingress"],
+                "hooli's domain leaves the Ingress",
+            );
             const protectedRemoved = stacks.prod.registrations.filter((x) => d.removed.includes(x.urn) && x.protect).map((x) => x.type);
             assert.deepEqual(protectedRemoved.sort(), [T.database, T.role, T.role, T.schema].sort());
         });

@@ -145,7 +145,14 @@ function largeStack(apps = 200) {
     for (let i = 0; i < apps; i++) {
         const mode = modes[i % modes.length];
         const database: Record<string, unknown> = { mode };
-        if (mode === "connection") Object.assign(database, { host: `db${i}.example.com`, user: `app_${i}`, database: `tenant_${i}`, password: secretValue(`conn-${i}`), ...(i % 2 ? { schema: "nocobase" } : {}) });
+        if (mode === "connection")
+            Object.assign(database, {
+                host: `db${i}.example.com`,
+                user: `app_${i}`,
+                database: `tenant_${i}`,
+                password: secretValue(`conn-${i}`),
+                ...(i % 2 ? { schema: "nocobase" } : {}),
+            });
         config.apps.push({
             id: `t${i}`,
             displayName: `Tenant ${i}`,
@@ -156,7 +163,12 @@ function largeStack(apps = 200) {
             ...(i % 7 === 0 ? { state: "stopped" } : {}),
         });
     }
-    const configSecrets = [config.postgres.adminPassword, config.redis.url, redisPassword, ...config.apps.flatMap((a: { database: { password?: string } }) => (a.database.password ? [a.database.password] : []))];
+    const configSecrets = [
+        config.postgres.adminPassword,
+        config.redis.url,
+        redisPassword,
+        ...config.apps.flatMap((a: { database: { password?: string } }) => (a.database.password ? [a.database.password] : [])),
+    ];
     const values = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, JSON.stringify(v)]));
     return { config, values, secretKeys: ["postgres", "redis", "apps"].map((k) => `${PROJECT}:${k}`), configSecrets };
 }
@@ -165,7 +177,9 @@ describe("secrets audit", function () {
     this.timeout(120_000);
 
     after(() => {
-        console.log(`      secrets audit figures: ${figures.secrets} secret values checked over ${figures.renders} renders, ${figures.plain} found in plain text`);
+        console.log(
+            `      secrets audit figures: ${figures.secrets} secret values checked over ${figures.renders} renders, ${figures.plain} found in plain text`,
+        );
     });
 
     for (const stack of SAMPLE_STACKS) {
@@ -189,7 +203,8 @@ describe("secrets audit", function () {
         assert.equal(audited.rendered.outputs.databases.secret, true, "the databases output is secret");
         const databases = reveal(audited.rendered.outputs.databases.value) as any;
         assert.equal(Object.keys(databases.tenants).length, 200);
-        for (const [id, t] of Object.entries(databases.tenants as Record<string, { password: string }>)) assert.ok(secrets.has(t.password), `${id}: its password is one of the audited secrets`);
+        for (const [id, t] of Object.entries(databases.tenants as Record<string, { password: string }>))
+            assert.ok(secrets.has(t.password), `${id}: its password is one of the audited secrets`);
         // Config secrets, the admin password, the AES key and a derived JWT secret all reach resources.
         const aes = audited.rendered.registrations.find((r) => r.type === "random:index/randomId:RandomId")!;
         const adminPassword = audited.rendered.registrations.find((r) => r.name.endsWith("-admin-password"))!;

@@ -16,7 +16,10 @@ const ROOT = path.resolve(__dirname, "..");
 /** Runs `cli/verify.ts` in its own process, as `npm run verify` does, for the real exit code. */
 async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     try {
-        const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--require", "tsx/cjs", "cli/verify.ts", ...args], { cwd: ROOT, timeout: 60_000 });
+        const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--require", "tsx/cjs", "cli/verify.ts", ...args], {
+            cwd: ROOT,
+            timeout: 60_000,
+        });
         return { code: 0, stdout, stderr };
     } catch (e) {
         const err = e as { code?: number; stdout?: string; stderr?: string };
@@ -58,7 +61,9 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
         if (dir) await rm(dir, { recursive: true, force: true });
         if (clean) {
             const c = clean.crossTenant;
-            console.log(`      verify figures: cross-tenant attempts refused ${c.refused} of ${c.tried} tried (${c.unexpected} unexpected successes, ${c.inconclusive} inconclusive)`);
+            console.log(
+                `      verify figures: cross-tenant attempts refused ${c.refused} of ${c.tried} tried (${c.unexpected} unexpected successes, ${c.inconclusive} inconclusive)`,
+            );
         }
     });
 
@@ -115,9 +120,17 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
         const { schemaA, schemaB } = fixture.apps;
         const tenantsDatabase = outputs.databases.tenants[schemaB].database;
         await catches(
-            () => fixture.admin(tenantsDatabase, `GRANT USAGE ON SCHEMA ${schemaB} TO ${schemaA}; CREATE TABLE ${schemaB}.customers (name text); GRANT SELECT ON ${schemaB}.customers TO ${schemaA}`),
+            () =>
+                fixture.admin(
+                    tenantsDatabase,
+                    `GRANT USAGE ON SCHEMA ${schemaB} TO ${schemaA}; CREATE TABLE ${schemaB}.customers (name text); GRANT SELECT ON ${schemaB}.customers TO ${schemaA}`,
+                ),
             () => fixture.admin(tenantsDatabase, `DROP TABLE ${schemaB}.customers; REVOKE USAGE ON SCHEMA ${schemaB} FROM ${schemaA}`),
-            [new RegExp(`FAIL +tenant ${schemaA}: reached schema ${schemaB} in ${tenantsDatabase} \\(tenant ${schemaB}\\): has USAGE on the schema, read table ${schemaB}\\.customers`)],
+            [
+                new RegExp(
+                    `FAIL +tenant ${schemaA}: reached schema ${schemaB} in ${tenantsDatabase} \\(tenant ${schemaB}\\): has USAGE on the schema, read table ${schemaB}\\.customers`,
+                ),
+            ],
         );
     });
 
@@ -136,7 +149,9 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
         await catches(
             () => fixture.admin("postgres", `GRANT CONNECT ON DATABASE ${entryDatabase} TO PUBLIC`),
             () => fixture.admin("postgres", `REVOKE ALL ON DATABASE ${entryDatabase} FROM PUBLIC`),
-            Object.keys(outputs.databases.tenants).map((id) => new RegExp(`FAIL +tenant ${id}: reached database ${entryDatabase} \\(the entry app\\): connected`)),
+            Object.keys(outputs.databases.tenants).map(
+                (id) => new RegExp(`FAIL +tenant ${id}: reached database ${entryDatabase} \\(the entry app\\): connected`),
+            ),
         );
     });
 

@@ -1,41 +1,41 @@
 import {
-  APP_STATUSES,
-  AppRecord,
-  AppSpec,
-  AppStatus,
-  DatabaseSpec,
-  NotFoundError,
-  SupervisorClient,
-  SupervisorError,
-  TimeoutError,
-  TransientError,
-  ValidationError,
-} from './client';
-import { Session } from './auth';
-import { probe } from './http';
+    APP_STATUSES,
+    AppRecord,
+    AppSpec,
+    AppStatus,
+    DatabaseSpec,
+    NotFoundError,
+    SupervisorClient,
+    SupervisorError,
+    TimeoutError,
+    TransientError,
+    ValidationError,
+} from "./client";
+import { Session } from "./auth";
+import { probe } from "./http";
 
 /** `options` as NocoBase stores them for an app (core `AppModelOptions`, the keys this client uses). */
 export interface AppOptions {
-  autoStart?: boolean;
-  authManager?: { jwt?: { secret?: string } };
-  dbConnType?: string;
-  database?: Partial<DatabaseSpec>;
-  [key: string]: unknown;
+    autoStart?: boolean;
+    authManager?: { jwt?: { secret?: string } };
+    dbConnType?: string;
+    database?: Partial<DatabaseSpec>;
+    [key: string]: unknown;
 }
 
 const CREATE_ATTEMPTS = 3;
 
 /** What differs between the two plugins: the resource names and the record shape. */
 export interface Adapter {
-  list(): Promise<AppRecord[]>;
-  get(id: string): Promise<AppRecord | undefined>;
-  /** One create request, never retried once sent (see HttpRequest.idempotent). */
-  createRecord(spec: AppSpec): Promise<void>;
-  /** One update request; false when no record had that id. */
-  updateRecord(id: string, spec: AppSpec): Promise<boolean>;
-  destroy(id: string): Promise<boolean>;
-  start(id: string): Promise<void>;
-  stop(id: string): Promise<void>;
+    list(): Promise<AppRecord[]>;
+    get(id: string): Promise<AppRecord | undefined>;
+    /** One create request, never retried once sent (see HttpRequest.idempotent). */
+    createRecord(spec: AppSpec): Promise<void>;
+    /** One update request; false when no record had that id. */
+    updateRecord(id: string, spec: AppSpec): Promise<boolean>;
+    destroy(id: string): Promise<boolean>;
+    start(id: string): Promise<void>;
+    stop(id: string): Promise<void>;
 }
 
 /**
@@ -44,152 +44,145 @@ export interface Adapter {
  * constructor as `super()` without arguments.
  */
 export class AdapterClient implements SupervisorClient {
-  constructor(
-    private readonly session: Session,
-    private readonly adapter: Adapter,
-  ) {}
+    constructor(
+        private readonly session: Session,
+        private readonly adapter: Adapter,
+    ) {}
 
-  list(): Promise<AppRecord[]> {
-    return this.adapter.list();
-  }
-
-  get(id: string): Promise<AppRecord | undefined> {
-    return this.adapter.get(id);
-  }
-
-  destroy(id: string): Promise<boolean> {
-    return this.adapter.destroy(id);
-  }
-
-  start(id: string): Promise<void> {
-    return this.adapter.start(id);
-  }
-
-  stop(id: string): Promise<void> {
-    return this.adapter.stop(id);
-  }
-
-  async create(spec: AppSpec): Promise<AppRecord> {
-    for (let attempt = 1; ; attempt++) {
-      if (await this.get(spec.id)) return this.update(spec.id, spec);
-      try {
-        await this.adapter.createRecord(spec);
-        return await this.mustGet(spec.id);
-      } catch (err) {
-        // A lost answer, or "name already exists" because an earlier attempt (ours or a
-        // concurrent run's) did get through: look again, and adopt what is there.
-        const ambiguous = err instanceof TransientError && err.outcomeUnknown;
-        if (!(ambiguous || err instanceof ValidationError) || attempt >= CREATE_ATTEMPTS) throw err;
-        if (err instanceof ValidationError && !(await this.get(spec.id))) throw err;
-      }
+    list(): Promise<AppRecord[]> {
+        return this.adapter.list();
     }
-  }
 
-  async update(id: string, spec: AppSpec): Promise<AppRecord> {
-    if (!(await this.adapter.updateRecord(id, spec))) {
-      throw new NotFoundError(`app "${id}" is not registered with the entry app`);
+    get(id: string): Promise<AppRecord | undefined> {
+        return this.adapter.get(id);
     }
-    return this.mustGet(id);
-  }
 
-  async waitForStatus(id: string, wanted: AppStatus | AppStatus[], deadlineMs: number): Promise<AppRecord> {
-    const want = Array.isArray(wanted) ? wanted : [wanted];
-    const deadline = Date.now() + deadlineMs;
-    let last: AppStatus = 'not_found';
-    for (;;) {
-      const record = await this.get(id);
-      last = record?.status ?? 'not_found';
-      if (record && want.includes(last)) return record;
-      if (last === 'error' && !want.includes('error')) {
-        throw new SupervisorError(`app "${id}" is in status "error" (NocoBase's log on the entry app says why)`);
-      }
-      if (Date.now() + this.session.http.timeouts.pollMs > deadline) {
-        throw new TimeoutError(
-          `app "${id}" did not reach ${want.join(' or ')} within ${deadlineMs} ms; last status: ${last}`,
-          last,
-        );
-      }
-      await sleep(this.session.http.timeouts.pollMs);
+    destroy(id: string): Promise<boolean> {
+        return this.adapter.destroy(id);
     }
-  }
 
-  async health(): Promise<boolean> {
-    return (await probe(this.session.http, '__health_check')) === 200;
-  }
-
-  async waitForHealthy(deadlineMs: number): Promise<void> {
-    const deadline = Date.now() + deadlineMs;
-    while (!(await this.health())) {
-      if (Date.now() + this.session.http.timeouts.pollMs > deadline) {
-        throw new TimeoutError(
-          `entry app at ${this.session.http.baseUrl} not healthy within ${deadlineMs} ms (/api/__health_check)`,
-          'unhealthy',
-        );
-      }
-      await sleep(this.session.http.timeouts.pollMs);
+    start(id: string): Promise<void> {
+        return this.adapter.start(id);
     }
-  }
 
-  async appHealthy(id: string): Promise<boolean> {
-    return (await probe(this.session.http, `__app/${encodeURIComponent(id)}/__health_check`)) === 200;
-  }
-
-  async waitForAppHealthy(id: string, deadlineMs: number): Promise<void> {
-    const deadline = Date.now() + deadlineMs;
-    while (!(await this.appHealthy(id))) {
-      const status = (await this.get(id))?.status ?? 'not_found';
-      if (status === 'error' || status === 'not_found') {
-        throw new SupervisorError(`app "${id}" is in status "${status}" while waiting for it to run`);
-      }
-      if (Date.now() + this.session.http.timeouts.pollMs > deadline) {
-        throw new TimeoutError(`app "${id}" did not answer its health check within ${deadlineMs} ms; last status: ${status}`, status);
-      }
-      await sleep(this.session.http.timeouts.pollMs);
+    stop(id: string): Promise<void> {
+        return this.adapter.stop(id);
     }
-  }
 
-  private async mustGet(id: string): Promise<AppRecord> {
-    const record = await this.get(id);
-    if (!record) throw new NotFoundError(`app "${id}" vanished right after it was written`);
-    return record;
-  }
+    async create(spec: AppSpec): Promise<AppRecord> {
+        for (let attempt = 1; ; attempt++) {
+            if (await this.get(spec.id)) return this.update(spec.id, spec);
+            try {
+                await this.adapter.createRecord(spec);
+                return await this.mustGet(spec.id);
+            } catch (err) {
+                // A lost answer, or "name already exists" because an earlier attempt (ours or a
+                // concurrent run's) did get through: look again, and adopt what is there.
+                const ambiguous = err instanceof TransientError && err.outcomeUnknown;
+                if (!(ambiguous || err instanceof ValidationError) || attempt >= CREATE_ATTEMPTS) throw err;
+                if (err instanceof ValidationError && !(await this.get(spec.id))) throw err;
+            }
+        }
+    }
+
+    async update(id: string, spec: AppSpec): Promise<AppRecord> {
+        if (!(await this.adapter.updateRecord(id, spec))) {
+            throw new NotFoundError(`app "${id}" is not registered with the entry app`);
+        }
+        return this.mustGet(id);
+    }
+
+    async waitForStatus(id: string, wanted: AppStatus | AppStatus[], deadlineMs: number): Promise<AppRecord> {
+        const want = Array.isArray(wanted) ? wanted : [wanted];
+        const deadline = Date.now() + deadlineMs;
+        let last: AppStatus = "not_found";
+        for (;;) {
+            const record = await this.get(id);
+            last = record?.status ?? "not_found";
+            if (record && want.includes(last)) return record;
+            if (last === "error" && !want.includes("error")) {
+                throw new SupervisorError(`app "${id}" is in status "error" (NocoBase's log on the entry app says why)`);
+            }
+            if (Date.now() + this.session.http.timeouts.pollMs > deadline) {
+                throw new TimeoutError(`app "${id}" did not reach ${want.join(" or ")} within ${deadlineMs} ms; last status: ${last}`, last);
+            }
+            await sleep(this.session.http.timeouts.pollMs);
+        }
+    }
+
+    async health(): Promise<boolean> {
+        return (await probe(this.session.http, "__health_check")) === 200;
+    }
+
+    async waitForHealthy(deadlineMs: number): Promise<void> {
+        const deadline = Date.now() + deadlineMs;
+        while (!(await this.health())) {
+            if (Date.now() + this.session.http.timeouts.pollMs > deadline) {
+                throw new TimeoutError(`entry app at ${this.session.http.baseUrl} not healthy within ${deadlineMs} ms (/api/__health_check)`, "unhealthy");
+            }
+            await sleep(this.session.http.timeouts.pollMs);
+        }
+    }
+
+    async appHealthy(id: string): Promise<boolean> {
+        return (await probe(this.session.http, `__app/${encodeURIComponent(id)}/__health_check`)) === 200;
+    }
+
+    async waitForAppHealthy(id: string, deadlineMs: number): Promise<void> {
+        const deadline = Date.now() + deadlineMs;
+        while (!(await this.appHealthy(id))) {
+            const status = (await this.get(id))?.status ?? "not_found";
+            if (status === "error" || status === "not_found") {
+                throw new SupervisorError(`app "${id}" is in status "${status}" while waiting for it to run`);
+            }
+            if (Date.now() + this.session.http.timeouts.pollMs > deadline) {
+                throw new TimeoutError(`app "${id}" did not answer its health check within ${deadlineMs} ms; last status: ${status}`, status);
+            }
+            await sleep(this.session.http.timeouts.pollMs);
+        }
+    }
+
+    private async mustGet(id: string): Promise<AppRecord> {
+        const record = await this.get(id);
+        if (!record) throw new NotFoundError(`app "${id}" vanished right after it was written`);
+        return record;
+    }
 }
 
 /** The options this client writes: always present, because an app without options cannot boot after a restart. */
 export function toOptions(spec: AppSpec): AppOptions {
-  const { dialect, host, port, username, password, database, schema } = spec.database;
-  return {
-    autoStart: spec.autoStart,
-    ...(spec.jwtSecret ? { authManager: { jwt: { secret: spec.jwtSecret } } } : {}),
-    // new_connection: the stack created the database (or schema) and its owner role itself.
-    dbConnType: 'new_connection',
-    database: { dialect, host, port, username, password, database, ...(schema ? { schema } : {}) },
-  };
+    const { dialect, host, port, username, password, database, schema } = spec.database;
+    return {
+        autoStart: spec.autoStart,
+        ...(spec.jwtSecret ? { authManager: { jwt: { secret: spec.jwtSecret } } } : {}),
+        // new_connection: the stack created the database (or schema) and its owner role itself.
+        dbConnType: "new_connection",
+        database: { dialect, host, port, username, password, database, ...(schema ? { schema } : {}) },
+    };
 }
 
-export function fromOptions(options: AppOptions | null | undefined): Pick<AppRecord, 'autoStart' | 'jwtSecret' | 'database'> {
-  const db = options?.database;
-  const complete =
-    db && typeof db.host === 'string' && typeof db.database === 'string' && typeof db.username === 'string';
-  return {
-    autoStart: options?.autoStart === true,
-    jwtSecret: options?.authManager?.jwt?.secret || undefined,
-    database: complete
-      ? {
-          dialect: 'postgres',
-          host: db.host!,
-          port: Number(db.port ?? 5432),
-          username: db.username!,
-          password: db.password ?? '',
-          database: db.database!,
-          ...(db.schema ? { schema: db.schema } : {}),
-        }
-      : undefined,
-  };
+export function fromOptions(options: AppOptions | null | undefined): Pick<AppRecord, "autoStart" | "jwtSecret" | "database"> {
+    const db = options?.database;
+    const complete = db && typeof db.host === "string" && typeof db.database === "string" && typeof db.username === "string";
+    return {
+        autoStart: options?.autoStart === true,
+        jwtSecret: options?.authManager?.jwt?.secret || undefined,
+        database: complete
+            ? {
+                  dialect: "postgres",
+                  host: db.host!,
+                  port: Number(db.port ?? 5432),
+                  username: db.username!,
+                  password: db.password ?? "",
+                  database: db.database!,
+                  ...(db.schema ? { schema: db.schema } : {}),
+              }
+            : undefined,
+    };
 }
 
 export function asStatus(value: unknown): AppStatus {
-  return APP_STATUSES.includes(value as AppStatus) ? (value as AppStatus) : 'not_found';
+    return APP_STATUSES.includes(value as AppStatus) ? (value as AppStatus) : "not_found";
 }
 
 export const PAGE_SIZE = 100;

@@ -1,6 +1,6 @@
-import { AppRecord, AppSpec, AppStatus, ProtocolError, ValidationError } from './client';
-import { Adapter, AppOptions, PAGE_SIZE, asStatus, fromOptions, toOptions } from './adapterBase';
-import { Session } from './auth';
+import { AppRecord, AppSpec, AppStatus, ProtocolError, ValidationError } from "./client";
+import { Adapter, AppOptions, PAGE_SIZE, asStatus, fromOptions, toOptions } from "./adapterBase";
+import { Session } from "./auth";
 
 // UNVERIFIED. The commercial App Supervisor (@nocobase/plugin-app-supervisor) has no public source
 // or API schema. This adapter is built from NocoBase's public core types (`AppModel` in
@@ -10,150 +10,150 @@ import { Session } from './auth';
 
 /** Core `AppModel`. */
 interface AppModelRow {
-  name: string;
-  title?: string | null;
-  icon?: string | null;
-  cname?: string | null;
-  sort?: number;
-  pinned?: boolean;
-  environment?: string | null;
-  environments?: string[] | null;
-  /** Assumed: the live status, or per environment (core `getAppsStatuses()` returns both shapes). */
-  status?: AppStatus | Record<string, AppStatus> | null;
-  options?: (AppOptions & { upgrade?: boolean }) | null;
+    name: string;
+    title?: string | null;
+    icon?: string | null;
+    cname?: string | null;
+    sort?: number;
+    pinned?: boolean;
+    environment?: string | null;
+    environments?: string[] | null;
+    /** Assumed: the live status, or per environment (core `getAppsStatuses()` returns both shapes). */
+    status?: AppStatus | Record<string, AppStatus> | null;
+    options?: (AppOptions & { upgrade?: boolean }) | null;
 }
 
 interface EnvironmentRow {
-  name: string;
-  available?: boolean;
+    name: string;
+    available?: boolean;
 }
 
 interface Page<T> {
-  data?: T[];
-  meta?: { page?: number; totalPage?: number };
+    data?: T[];
+    meta?: { page?: number; totalPage?: number };
 }
 
 function statusOf(row: AppModelRow, environment: string | undefined): AppStatus {
-  const s = row.status;
-  if (s === null || s === undefined || typeof s === 'string') return asStatus(s ?? 'stopped');
-  return asStatus(environment !== undefined ? s[environment] : Object.values(s)[0]);
+    const s = row.status;
+    if (s === null || s === undefined || typeof s === "string") return asStatus(s ?? "stopped");
+    return asStatus(environment !== undefined ? s[environment] : Object.values(s)[0]);
 }
 
 function toRecord(row: AppModelRow): AppRecord {
-  const environment = row.environments?.[0] ?? row.environment ?? undefined;
-  return {
-    id: row.name,
-    displayName: row.title ?? '',
-    ...(row.cname ? { cname: row.cname } : {}),
-    ...(environment ? { environment } : {}),
-    ...fromOptions(row.options),
-    ...(row.options?.upgrade !== undefined ? { upgrade: row.options.upgrade } : {}),
-    status: statusOf(row, environment),
-  };
+    const environment = row.environments?.[0] ?? row.environment ?? undefined;
+    return {
+        id: row.name,
+        displayName: row.title ?? "",
+        ...(row.cname ? { cname: row.cname } : {}),
+        ...(environment ? { environment } : {}),
+        ...fromOptions(row.options),
+        ...(row.options?.upgrade !== undefined ? { upgrade: row.options.upgrade } : {}),
+        status: statusOf(row, environment),
+    };
 }
 
 function rowsOf<T>(page: Page<T>, what: string): T[] {
-  if (!Array.isArray(page.data)) throw new ProtocolError(`${what}: answer has no data array`);
-  return page.data;
+    if (!Array.isArray(page.data)) throw new ProtocolError(`${what}: answer has no data array`);
+    return page.data;
 }
 
 /** The commercial App Supervisor (resources `apps` and `appEnvironments`). Unverified: see above. */
 export class AppSupervisorAdapter implements Adapter {
-  constructor(private readonly session: Session) {}
+    constructor(private readonly session: Session) {}
 
-  async list(): Promise<AppRecord[]> {
-    const records: AppRecord[] = [];
-    for (let page = 1; ; page++) {
-      const res = await this.session.request<Page<AppModelRow>>({
-        method: 'GET',
-        path: 'apps:list',
-        query: { page, pageSize: PAGE_SIZE },
-        idempotent: true,
-      });
-      records.push(...rowsOf(res, 'GET /api/apps:list').map(toRecord));
-      if (page >= (res.meta?.totalPage ?? 1)) return records;
+    async list(): Promise<AppRecord[]> {
+        const records: AppRecord[] = [];
+        for (let page = 1; ; page++) {
+            const res = await this.session.request<Page<AppModelRow>>({
+                method: "GET",
+                path: "apps:list",
+                query: { page, pageSize: PAGE_SIZE },
+                idempotent: true,
+            });
+            records.push(...rowsOf(res, "GET /api/apps:list").map(toRecord));
+            if (page >= (res.meta?.totalPage ?? 1)) return records;
+        }
     }
-  }
 
-  async get(id: string): Promise<AppRecord | undefined> {
-    const res = await this.session.request<Page<AppModelRow>>({
-      method: 'GET',
-      path: 'apps:list',
-      query: { filter: JSON.stringify({ name: id }), pageSize: 1 },
-      idempotent: true,
-    });
-    const row = rowsOf(res, 'GET /api/apps:list').find((r) => r.name === id);
-    return row && toRecord(row);
-  }
-
-  async createRecord(spec: AppSpec): Promise<void> {
-    await this.requireEnvironment(spec.environment);
-    await this.session.request({
-      method: 'POST',
-      path: 'apps:create',
-      body: { name: spec.id, ...this.body(spec) },
-      idempotent: false,
-    });
-  }
-
-  async updateRecord(id: string, spec: AppSpec): Promise<boolean> {
-    await this.requireEnvironment(spec.environment);
-    const res = await this.session.request<{ data?: unknown }>({
-      method: 'POST',
-      path: 'apps:update',
-      query: { filterByTk: id },
-      body: this.body(spec),
-      idempotent: true,
-    });
-    // Core repositories answer `update` with the updated rows; accept a single object as well.
-    if (Array.isArray(res.data)) return res.data.length > 0;
-    return res.data !== null && typeof res.data === 'object';
-  }
-
-  async destroy(id: string): Promise<boolean> {
-    const res = await this.session.request<{ data?: unknown }>({
-      method: 'POST',
-      path: 'apps:destroy',
-      query: { filterByTk: id },
-      idempotent: true,
-    });
-    return Number(res.data) > 0;
-  }
-
-  async start(id: string): Promise<void> {
-    await this.session.request({ method: 'POST', path: 'apps:start', query: { filterByTk: id }, idempotent: true });
-  }
-
-  async stop(id: string): Promise<void> {
-    await this.session.request({ method: 'POST', path: 'apps:stop', query: { filterByTk: id }, idempotent: true });
-  }
-
-  /** Environments cannot be created over the API (workers register themselves), only checked. */
-  private async requireEnvironment(name: string | undefined): Promise<void> {
-    if (name === undefined) return;
-    const res = await this.session.request<Page<EnvironmentRow>>({
-      method: 'GET',
-      path: 'appEnvironments:list',
-      query: { pageSize: PAGE_SIZE },
-      idempotent: true,
-    });
-    const envs = rowsOf(res, 'GET /api/appEnvironments:list');
-    const env = envs.find((e) => e.name === name);
-    if (!env) {
-      const known = envs.map((e) => e.name).join(', ') || 'none';
-      throw new ValidationError(`environment "${name}" is not registered with the entry app (known: ${known})`);
+    async get(id: string): Promise<AppRecord | undefined> {
+        const res = await this.session.request<Page<AppModelRow>>({
+            method: "GET",
+            path: "apps:list",
+            query: { filter: JSON.stringify({ name: id }), pageSize: 1 },
+            idempotent: true,
+        });
+        const row = rowsOf(res, "GET /api/apps:list").find((r) => r.name === id);
+        return row && toRecord(row);
     }
-    if (env.available === false) {
-      throw new ValidationError(`environment "${name}" has sent no heartbeat for over 2 minutes`);
-    }
-  }
 
-  private body(spec: AppSpec) {
-    return {
-      title: spec.displayName,
-      cname: spec.cname ?? null,
-      ...(spec.environment ? { environment: spec.environment, environments: [spec.environment] } : {}),
-      options: { ...toOptions(spec), ...(spec.upgrade !== undefined ? { upgrade: spec.upgrade } : {}) },
-    };
-  }
+    async createRecord(spec: AppSpec): Promise<void> {
+        await this.requireEnvironment(spec.environment);
+        await this.session.request({
+            method: "POST",
+            path: "apps:create",
+            body: { name: spec.id, ...this.body(spec) },
+            idempotent: false,
+        });
+    }
+
+    async updateRecord(id: string, spec: AppSpec): Promise<boolean> {
+        await this.requireEnvironment(spec.environment);
+        const res = await this.session.request<{ data?: unknown }>({
+            method: "POST",
+            path: "apps:update",
+            query: { filterByTk: id },
+            body: this.body(spec),
+            idempotent: true,
+        });
+        // Core repositories answer `update` with the updated rows; accept a single object as well.
+        if (Array.isArray(res.data)) return res.data.length > 0;
+        return res.data !== null && typeof res.data === "object";
+    }
+
+    async destroy(id: string): Promise<boolean> {
+        const res = await this.session.request<{ data?: unknown }>({
+            method: "POST",
+            path: "apps:destroy",
+            query: { filterByTk: id },
+            idempotent: true,
+        });
+        return Number(res.data) > 0;
+    }
+
+    async start(id: string): Promise<void> {
+        await this.session.request({ method: "POST", path: "apps:start", query: { filterByTk: id }, idempotent: true });
+    }
+
+    async stop(id: string): Promise<void> {
+        await this.session.request({ method: "POST", path: "apps:stop", query: { filterByTk: id }, idempotent: true });
+    }
+
+    /** Environments cannot be created over the API (workers register themselves), only checked. */
+    private async requireEnvironment(name: string | undefined): Promise<void> {
+        if (name === undefined) return;
+        const res = await this.session.request<Page<EnvironmentRow>>({
+            method: "GET",
+            path: "appEnvironments:list",
+            query: { pageSize: PAGE_SIZE },
+            idempotent: true,
+        });
+        const envs = rowsOf(res, "GET /api/appEnvironments:list");
+        const env = envs.find((e) => e.name === name);
+        if (!env) {
+            const known = envs.map((e) => e.name).join(", ") || "none";
+            throw new ValidationError(`environment "${name}" is not registered with the entry app (known: ${known})`);
+        }
+        if (env.available === false) {
+            throw new ValidationError(`environment "${name}" has sent no heartbeat for over 2 minutes`);
+        }
+    }
+
+    private body(spec: AppSpec) {
+        return {
+            title: spec.displayName,
+            cname: spec.cname ?? null,
+            ...(spec.environment ? { environment: spec.environment, environments: [spec.environment] } : {}),
+            options: { ...toOptions(spec), ...(spec.upgrade !== undefined ? { upgrade: spec.upgrade } : {}) },
+        };
+    }
 }

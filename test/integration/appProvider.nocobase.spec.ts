@@ -2,24 +2,24 @@
 // started by .ci/nocobase.sh through the root hooks in nocobaseServer.ts. Each tenant's storage is
 // prepared the way the stack prepares it: a LOGIN role that owns its database, or that owns its
 // schema in a shared database; NocoBase only gets `new_connection` options pointing at it.
-import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import * as pulumi from '@pulumi/pulumi';
-import { AppInputs, AppOutputs, NocoBaseAppProvider } from '../../components/appProvider';
-import { SupervisorClient, createSupervisorClient } from '../../components/supervisor';
+import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { AppInputs, AppOutputs, NocoBaseAppProvider } from "../../components/appProvider";
+import { SupervisorClient, createSupervisorClient } from "../../components/supervisor";
 
-const ROOT = { account: 'admin@nocobase.com', password: 'admin123' };
-const PG = { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? 'postgres' };
+const ROOT = { account: "admin@nocobase.com", password: "admin123" };
+const PG = { host: process.env.PGHOST ?? "127.0.0.1", port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? "postgres" };
 
 // Own database: role it_db_owner owns database it_db.
-const OWN_DB = { role: 'it_db_owner', password: 'it-db-owner-pw', database: 'it_db' };
+const OWN_DB = { role: "it_db_owner", password: "it-db-owner-pw", database: "it_db" };
 // Schemas in a shared database: each role owns its schema in it_shared.
-const SHARED_DB = 'it_shared';
-const SCHEMA = { role: 'it_sch_owner', password: 'it-sch-owner-pw', schema: 'it_sch' };
-const SER_SCHEMA = { role: 'it_ser_owner', password: 'it-ser-owner-pw', schema: 'it_ser' };
+const SHARED_DB = "it_shared";
+const SCHEMA = { role: "it_sch_owner", password: "it-sch-owner-pw", schema: "it_sch" };
+const SER_SCHEMA = { role: "it_ser_owner", password: "it-ser-owner-pw", schema: "it_ser" };
 // Fresh ids on every run: NocoBase keeps an app's status in memory even after destroy, so a rerun
 // against the same server would otherwise meet the previous run's status.
 const RUN = Date.now().toString(36);
@@ -28,200 +28,200 @@ const SCHEMA_APP = `it_schema_${RUN}`;
 const SER_APP = `it_ser_${RUN}`;
 
 function psql(db: string, sql: string): string {
-  return execFileSync('psql', ['-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-d', db, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', sql], {
-    encoding: 'utf8',
-  }).trim();
+    return execFileSync("psql", ["-h", PG.host, "-p", String(PG.port), "-U", PG.user, "-d", db, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql], {
+        encoding: "utf8",
+    }).trim();
 }
 
 function tableCount(db: string, schema: string, owner: string): number {
-  return Number(psql(db, `SELECT count(*) FROM pg_tables WHERE schemaname = '${schema}' AND tableowner = '${owner}'`));
+    return Number(psql(db, `SELECT count(*) FROM pg_tables WHERE schemaname = '${schema}' AND tableowner = '${owner}'`));
 }
 
 function dropStorage(): void {
-  for (const db of [OWN_DB.database, SHARED_DB]) psql('postgres', `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-  for (const role of [OWN_DB.role, SCHEMA.role, SER_SCHEMA.role]) psql('postgres', `DROP ROLE IF EXISTS ${role}`);
+    for (const db of [OWN_DB.database, SHARED_DB]) psql("postgres", `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    for (const role of [OWN_DB.role, SCHEMA.role, SER_SCHEMA.role]) psql("postgres", `DROP ROLE IF EXISTS ${role}`);
 }
 
 function createStorage(): void {
-  psql('postgres', `CREATE ROLE ${OWN_DB.role} LOGIN PASSWORD '${OWN_DB.password}'`);
-  psql('postgres', `CREATE DATABASE ${OWN_DB.database} OWNER ${OWN_DB.role}`);
-  psql('postgres', `REVOKE CONNECT ON DATABASE ${OWN_DB.database} FROM PUBLIC`);
-  psql('postgres', `CREATE DATABASE ${SHARED_DB}`);
-  psql('postgres', `REVOKE CONNECT ON DATABASE ${SHARED_DB} FROM PUBLIC`);
-  for (const s of [SCHEMA, SER_SCHEMA]) {
-    psql('postgres', `CREATE ROLE ${s.role} LOGIN PASSWORD '${s.password}'`);
-    // CREATE too: NocoBase runs `CREATE SCHEMA IF NOT EXISTS` on every boot, and PostgreSQL checks
-    // the privilege before it looks whether the schema exists.
-    psql('postgres', `GRANT CONNECT, CREATE ON DATABASE ${SHARED_DB} TO ${s.role}`);
-    psql(SHARED_DB, `CREATE SCHEMA ${s.schema} AUTHORIZATION ${s.role}`);
-  }
+    psql("postgres", `CREATE ROLE ${OWN_DB.role} LOGIN PASSWORD '${OWN_DB.password}'`);
+    psql("postgres", `CREATE DATABASE ${OWN_DB.database} OWNER ${OWN_DB.role}`);
+    psql("postgres", `REVOKE CONNECT ON DATABASE ${OWN_DB.database} FROM PUBLIC`);
+    psql("postgres", `CREATE DATABASE ${SHARED_DB}`);
+    psql("postgres", `REVOKE CONNECT ON DATABASE ${SHARED_DB} FROM PUBLIC`);
+    for (const s of [SCHEMA, SER_SCHEMA]) {
+        psql("postgres", `CREATE ROLE ${s.role} LOGIN PASSWORD '${s.password}'`);
+        // CREATE too: NocoBase runs `CREATE SCHEMA IF NOT EXISTS` on every boot, and PostgreSQL checks
+        // the privilege before it looks whether the schema exists.
+        psql("postgres", `GRANT CONNECT, CREATE ON DATABASE ${SHARED_DB} TO ${s.role}`);
+        psql(SHARED_DB, `CREATE SCHEMA ${s.schema} AUTHORIZATION ${s.role}`);
+    }
 }
 
 /** Every app a run of this suite made, this one or an earlier one that failed. */
 async function unregisterAll(client: SupervisorClient): Promise<void> {
-  for (const app of await client.list()) {
-    if (/^it_(db|schema|ser)_[0-9a-z]+$/.test(app.id)) await client.destroy(app.id);
-  }
+    for (const app of await client.list()) {
+        if (/^it_(db|schema|ser)_[0-9a-z]+$/.test(app.id)) await client.destroy(app.id);
+    }
 }
 
-describe('NocoBaseApp provider against NocoBase 2.2.15', () => {
-  const provider = new NocoBaseAppProvider();
-  let entryUrl: string;
-  let client: SupervisorClient;
-  const savedKey = process.env.NOCOBASE_API_KEY;
+describe("NocoBaseApp provider against NocoBase 2.2.15", () => {
+    const provider = new NocoBaseAppProvider();
+    let entryUrl: string;
+    let client: SupervisorClient;
+    const savedKey = process.env.NOCOBASE_API_KEY;
 
-  function inputs(over: Partial<AppInputs>): AppInputs {
-    return {
-      entryUrl,
-      adapter: 'applications',
-      credentials: ROOT,
-      appId: DB_APP,
-      displayName: 'IT database tenant',
-      environment: 'local',
-      startMode: 'first-visit',
-      state: 'running',
-      database: { host: PG.host, port: PG.port, username: OWN_DB.role, password: OWN_DB.password, database: OWN_DB.database },
-      upgrade: false,
-      providerVersion: '1',
-      ...over,
-    };
-  }
+    function inputs(over: Partial<AppInputs>): AppInputs {
+        return {
+            entryUrl,
+            adapter: "applications",
+            credentials: ROOT,
+            appId: DB_APP,
+            displayName: "IT database tenant",
+            environment: "local",
+            startMode: "first-visit",
+            state: "running",
+            database: { host: PG.host, port: PG.port, username: OWN_DB.role, password: OWN_DB.password, database: OWN_DB.database },
+            upgrade: false,
+            providerVersion: "1",
+            ...over,
+        };
+    }
 
-  async function checked(over: Partial<AppInputs>): Promise<AppInputs> {
-    const res = await provider.check({} as AppInputs, inputs(over));
-    assert.deepEqual(res.failures, []);
-    return res.inputs!;
-  }
+    async function checked(over: Partial<AppInputs>): Promise<AppInputs> {
+        const res = await provider.check({} as AppInputs, inputs(over));
+        assert.deepEqual(res.failures, []);
+        return res.inputs!;
+    }
 
-  const schemaApp = (over: Partial<AppInputs> = {}) =>
-    checked({
-      appId: SCHEMA_APP,
-      displayName: 'IT schema tenant',
-      state: 'stopped',
-      database: { host: PG.host, port: PG.port, username: SCHEMA.role, password: SCHEMA.password, database: SHARED_DB, schema: SCHEMA.schema },
-      ...over,
+    const schemaApp = (over: Partial<AppInputs> = {}) =>
+        checked({
+            appId: SCHEMA_APP,
+            displayName: "IT schema tenant",
+            state: "stopped",
+            database: { host: PG.host, port: PG.port, username: SCHEMA.role, password: SCHEMA.password, database: SHARED_DB, schema: SCHEMA.schema },
+            ...over,
+        });
+
+    before(async () => {
+        delete process.env.NOCOBASE_API_KEY;
+        entryUrl = process.env.NOCOBASE_IT_URL!;
+        client = createSupervisorClient({ adapter: "applications", baseUrl: entryUrl, auth: ROOT });
+        await client.waitForHealthy(120_000);
+        await unregisterAll(client);
+        dropStorage();
+        createStorage();
     });
 
-  before(async () => {
-    delete process.env.NOCOBASE_API_KEY;
-    entryUrl = process.env.NOCOBASE_IT_URL!;
-    client = createSupervisorClient({ adapter: 'applications', baseUrl: entryUrl, auth: ROOT });
-    await client.waitForHealthy(120_000);
-    await unregisterAll(client);
-    dropStorage();
-    createStorage();
-  });
+    after(async () => {
+        if (savedKey !== undefined) process.env.NOCOBASE_API_KEY = savedKey;
+        await unregisterAll(client);
+        dropStorage();
+    });
 
-  after(async () => {
-    if (savedKey !== undefined) process.env.NOCOBASE_API_KEY = savedKey;
-    await unregisterAll(client);
-    dropStorage();
-  });
+    let dbOuts: AppOutputs;
+    let schemaOuts: AppOutputs;
 
-  let dbOuts: AppOutputs;
-  let schemaOuts: AppOutputs;
+    it("creates an app in its own database (new_connection) and starts it", async () => {
+        const { id, outs } = await provider.create(await checked({ jwtSecret: "a".repeat(44), cname: "it-db.localhost" }));
+        assert.equal(id, DB_APP);
+        assert.equal(outs!.observedStatus, "running");
+        assert.ok(!JSON.stringify(outs).includes(OWN_DB.password) && !JSON.stringify(outs).includes("a".repeat(44)));
+        dbOuts = outs as AppOutputs;
+        const live = await client.get(DB_APP);
+        assert.equal(live?.status, "running");
+        assert.equal(live?.cname, "it-db.localhost");
+        assert.equal(live?.jwtSecret, "a".repeat(44));
+        assert.ok(tableCount(OWN_DB.database, "public", OWN_DB.role) > 50, "NocoBase did not install into the tenant database as its owner");
+    });
 
-  it('creates an app in its own database (new_connection) and starts it', async () => {
-    const { id, outs } = await provider.create(await checked({ jwtSecret: 'a'.repeat(44), cname: 'it-db.localhost' }));
-    assert.equal(id, DB_APP);
-    assert.equal(outs!.observedStatus, 'running');
-    assert.ok(!JSON.stringify(outs).includes(OWN_DB.password) && !JSON.stringify(outs).includes('a'.repeat(44)));
-    dbOuts = outs as AppOutputs;
-    const live = await client.get(DB_APP);
-    assert.equal(live?.status, 'running');
-    assert.equal(live?.cname, 'it-db.localhost');
-    assert.equal(live?.jwtSecret, 'a'.repeat(44));
-    assert.ok(tableCount(OWN_DB.database, 'public', OWN_DB.role) > 50, 'NocoBase did not install into the tenant database as its owner');
-  });
+    it("creates an app in its own schema of a shared database, stopped, then starts it on update", async () => {
+        const { outs } = await provider.create(await schemaApp());
+        assert.ok(["initialized", "stopped"].includes(outs!.observedStatus), outs!.observedStatus);
+        const { outs: started } = await provider.update(SCHEMA_APP, outs as AppOutputs, await schemaApp({ state: "running" }));
+        assert.equal(started!.observedStatus, "running");
+        schemaOuts = started as AppOutputs;
+        assert.ok(tableCount(SHARED_DB, SCHEMA.schema, SCHEMA.role) > 50, "NocoBase did not install into the tenant schema");
+        assert.equal(tableCount(SHARED_DB, "public", SCHEMA.role), 0, "tables leaked into the public schema");
+    });
 
-  it('creates an app in its own schema of a shared database, stopped, then starts it on update', async () => {
-    const { outs } = await provider.create(await schemaApp());
-    assert.ok(['initialized', 'stopped'].includes(outs!.observedStatus), outs!.observedStatus);
-    const { outs: started } = await provider.update(SCHEMA_APP, outs as AppOutputs, await schemaApp({ state: 'running' }));
-    assert.equal(started!.observedStatus, 'running');
-    schemaOuts = started as AppOutputs;
-    assert.ok(tableCount(SHARED_DB, SCHEMA.schema, SCHEMA.role) > 50, 'NocoBase did not install into the tenant schema');
-    assert.equal(tableCount(SHARED_DB, 'public', SCHEMA.role), 0, 'tables leaked into the public schema');
-  });
+    it("diff sees nothing to do for unchanged inputs, an update for a rename, a replace for a new id", async () => {
+        const same = await checked({ jwtSecret: "a".repeat(44), cname: "it-db.localhost" });
+        assert.equal((await provider.diff(DB_APP, dbOuts, same)).changes, false);
+        const renamed = await provider.diff(DB_APP, dbOuts, { ...same, displayName: "x" });
+        assert.deepEqual([renamed.changes, renamed.replaces], [true, []]);
+        assert.deepEqual((await provider.diff(DB_APP, dbOuts, { ...same, appId: "it_other" })).replaces, ["appId"]);
+    });
 
-  it('diff sees nothing to do for unchanged inputs, an update for a rename, a replace for a new id', async () => {
-    const same = await checked({ jwtSecret: 'a'.repeat(44), cname: 'it-db.localhost' });
-    assert.equal((await provider.diff(DB_APP, dbOuts, same)).changes, false);
-    const renamed = await provider.diff(DB_APP, dbOuts, { ...same, displayName: 'x' });
-    assert.deepEqual([renamed.changes, renamed.replaces], [true, []]);
-    assert.deepEqual((await provider.diff(DB_APP, dbOuts, { ...same, appId: 'it_other' })).replaces, ['appId']);
-  });
+    it("stops and starts the app through state", async () => {
+        const base = { jwtSecret: "a".repeat(44), cname: "it-db.localhost" };
+        const { outs: stopped } = await provider.update(DB_APP, dbOuts, await checked({ ...base, state: "stopped" }));
+        assert.equal(stopped!.observedStatus, "stopped");
+        assert.equal((await client.get(DB_APP))?.status, "stopped");
+        const { outs: running } = await provider.update(DB_APP, stopped as AppOutputs, await checked({ ...base, state: "running" }));
+        assert.equal(running!.observedStatus, "running");
+        dbOuts = running as AppOutputs;
+    });
 
-  it('stops and starts the app through state', async () => {
-    const base = { jwtSecret: 'a'.repeat(44), cname: 'it-db.localhost' };
-    const { outs: stopped } = await provider.update(DB_APP, dbOuts, await checked({ ...base, state: 'stopped' }));
-    assert.equal(stopped!.observedStatus, 'stopped');
-    assert.equal((await client.get(DB_APP))?.status, 'stopped');
-    const { outs: running } = await provider.update(DB_APP, stopped as AppOutputs, await checked({ ...base, state: 'running' }));
-    assert.equal(running!.observedStatus, 'running');
-    dbOuts = running as AppOutputs;
-  });
+    it("updates display name, start mode and domain in place, and restarts for a new JWT secret", async () => {
+        const news = await checked({ displayName: "IT renamed", startMode: "with-main", cname: "it-db2.localhost", jwtSecret: "b".repeat(44) });
+        const { outs } = await provider.update(DB_APP, dbOuts, news);
+        assert.equal(outs!.observedStatus, "running");
+        const live = await client.get(DB_APP);
+        assert.equal(live?.displayName, "IT renamed");
+        assert.equal(live?.autoStart, true);
+        assert.equal(live?.cname, "it-db2.localhost");
+        assert.equal(live?.jwtSecret, "b".repeat(44));
+        assert.equal((await provider.diff(DB_APP, outs as AppOutputs, news)).changes, false);
+        dbOuts = outs as AppOutputs;
+    });
 
-  it('updates display name, start mode and domain in place, and restarts for a new JWT secret', async () => {
-    const news = await checked({ displayName: 'IT renamed', startMode: 'with-main', cname: 'it-db2.localhost', jwtSecret: 'b'.repeat(44) });
-    const { outs } = await provider.update(DB_APP, dbOuts, news);
-    assert.equal(outs!.observedStatus, 'running');
-    const live = await client.get(DB_APP);
-    assert.equal(live?.displayName, 'IT renamed');
-    assert.equal(live?.autoStart, true);
-    assert.equal(live?.cname, 'it-db2.localhost');
-    assert.equal(live?.jwtSecret, 'b'.repeat(44));
-    assert.equal((await provider.diff(DB_APP, outs as AppOutputs, news)).changes, false);
-    dbOuts = outs as AppOutputs;
-  });
+    it("read shows a change made behind its back (drift)", async () => {
+        const live = (await client.get(DB_APP))!;
+        await client.update(DB_APP, { ...live, database: live.database!, displayName: "Changed in the UI", autoStart: false });
+        const read = await provider.read(DB_APP, dbOuts);
+        assert.equal(read.id, DB_APP);
+        assert.equal(read.props!.displayName, "Changed in the UI");
+        assert.equal(read.props!.startMode, "first-visit");
+        assert.equal(read.props!.observedStatus, "running");
+        assert.equal(read.props!.secretsFingerprint, dbOuts.secretsFingerprint, "secrets did not change");
+        const base = { displayName: "IT renamed", startMode: "with-main" as const, cname: "it-db2.localhost", jwtSecret: "b".repeat(44) };
+        assert.equal((await provider.diff(DB_APP, read.props as AppOutputs, await checked(base))).changes, true);
+        const { outs } = await provider.update(DB_APP, read.props as AppOutputs, await checked(base));
+        assert.equal((await client.get(DB_APP))?.displayName, "IT renamed");
+        dbOuts = outs as AppOutputs;
+    });
 
-  it('read shows a change made behind its back (drift)', async () => {
-    const live = (await client.get(DB_APP))!;
-    await client.update(DB_APP, { ...live, database: live.database!, displayName: 'Changed in the UI', autoStart: false });
-    const read = await provider.read(DB_APP, dbOuts);
-    assert.equal(read.id, DB_APP);
-    assert.equal(read.props!.displayName, 'Changed in the UI');
-    assert.equal(read.props!.startMode, 'first-visit');
-    assert.equal(read.props!.observedStatus, 'running');
-    assert.equal(read.props!.secretsFingerprint, dbOuts.secretsFingerprint, 'secrets did not change');
-    const base = { displayName: 'IT renamed', startMode: 'with-main' as const, cname: 'it-db2.localhost', jwtSecret: 'b'.repeat(44) };
-    assert.equal((await provider.diff(DB_APP, read.props as AppOutputs, await checked(base))).changes, true);
-    const { outs } = await provider.update(DB_APP, read.props as AppOutputs, await checked(base));
-    assert.equal((await client.get(DB_APP))?.displayName, 'IT renamed');
-    dbOuts = outs as AppOutputs;
-  });
+    it("adopts the existing app when create runs again for the same id", async () => {
+        const { outs } = await provider.create(await schemaApp({ state: "running", displayName: "IT schema adopted" }));
+        assert.equal(outs!.observedStatus, "running");
+        const all = (await client.list()).filter((a) => a.id === SCHEMA_APP);
+        assert.equal(all.length, 1);
+        assert.equal(all[0].displayName, "IT schema adopted");
+        schemaOuts = outs as AppOutputs;
+    });
 
-  it('adopts the existing app when create runs again for the same id', async () => {
-    const { outs } = await provider.create(await schemaApp({ state: 'running', displayName: 'IT schema adopted' }));
-    assert.equal(outs!.observedStatus, 'running');
-    const all = (await client.list()).filter((a) => a.id === SCHEMA_APP);
-    assert.equal(all.length, 1);
-    assert.equal(all[0].displayName, 'IT schema adopted');
-    schemaOuts = outs as AppOutputs;
-  });
+    it("delete unregisters the apps and leaves their data", async () => {
+        const dbTables = tableCount(OWN_DB.database, "public", OWN_DB.role);
+        const schemaTables = tableCount(SHARED_DB, SCHEMA.schema, SCHEMA.role);
+        await provider.delete(DB_APP, dbOuts);
+        await provider.delete(SCHEMA_APP, schemaOuts);
+        assert.equal(await client.get(DB_APP), undefined);
+        assert.equal(await client.get(SCHEMA_APP), undefined);
+        assert.deepEqual(await provider.read(DB_APP, dbOuts), {});
+        assert.equal(tableCount(OWN_DB.database, "public", OWN_DB.role), dbTables);
+        assert.equal(tableCount(SHARED_DB, SCHEMA.schema, SCHEMA.role), schemaTables);
+        assert.ok(Number(psql(OWN_DB.database, "SELECT count(*) FROM users")) >= 1, "tenant users are gone");
+    });
 
-  it('delete unregisters the apps and leaves their data', async () => {
-    const dbTables = tableCount(OWN_DB.database, 'public', OWN_DB.role);
-    const schemaTables = tableCount(SHARED_DB, SCHEMA.schema, SCHEMA.role);
-    await provider.delete(DB_APP, dbOuts);
-    await provider.delete(SCHEMA_APP, schemaOuts);
-    assert.equal(await client.get(DB_APP), undefined);
-    assert.equal(await client.get(SCHEMA_APP), undefined);
-    assert.deepEqual(await provider.read(DB_APP, dbOuts), {});
-    assert.equal(tableCount(OWN_DB.database, 'public', OWN_DB.role), dbTables);
-    assert.equal(tableCount(SHARED_DB, SCHEMA.schema, SCHEMA.role), schemaTables);
-    assert.ok(Number(psql(OWN_DB.database, 'SELECT count(*) FROM users')) >= 1, 'tenant users are gone');
-  });
-
-  it('works after a round trip through the closure serializer, in a plain Node process as the engine runs it', async () => {
-    const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-    assert.equal(serialized.containsSecrets, false);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nocobase-provider-'));
-    const file = path.join(dir, 'provider.js');
-    fs.writeFileSync(file, serialized.text);
-    const requireFromString = require.resolve('require-from-string', { paths: [path.dirname(require.resolve('@pulumi/pulumi'))] });
-    // What the dynamic provider host does: requireFromString(__provider).handler(), no TypeScript loader.
-    const driver = `
+    it("works after a round trip through the closure serializer, in a plain Node process as the engine runs it", async () => {
+        const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+        assert.equal(serialized.containsSecrets, false);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nocobase-provider-"));
+        const file = path.join(dir, "provider.js");
+        fs.writeFileSync(file, serialized.text);
+        const requireFromString = require.resolve("require-from-string", { paths: [path.dirname(require.resolve("@pulumi/pulumi"))] });
+        // What the dynamic provider host does: requireFromString(__provider).handler(), no TypeScript loader.
+        const driver = `
       const provider = require(${JSON.stringify(requireFromString)})(require('fs').readFileSync(process.argv[1], 'utf8')).handler();
       (async () => {
         const { inputs } = await provider.check({}, JSON.parse(process.argv[2]));
@@ -232,23 +232,30 @@ describe('NocoBaseApp provider against NocoBase 2.2.15', () => {
         const gone = await provider.read(created.id, read.props);
         process.stdout.write(JSON.stringify({ created, read, diff, gone }));
       })().catch((e) => { console.error(e && e.stack || e); process.exit(1); });`;
-    const { NODE_OPTIONS: _n, NOCOBASE_API_KEY: _k, ...env } = process.env;
-    const ins = inputs({
-      appId: SER_APP,
-      displayName: 'IT serialized',
-      jwtSecret: 'c'.repeat(44),
-      database: { host: PG.host, port: PG.port, username: SER_SCHEMA.role, password: SER_SCHEMA.password, database: SHARED_DB, schema: SER_SCHEMA.schema },
+        const { NODE_OPTIONS: _n, NOCOBASE_API_KEY: _k, ...env } = process.env;
+        const ins = inputs({
+            appId: SER_APP,
+            displayName: "IT serialized",
+            jwtSecret: "c".repeat(44),
+            database: {
+                host: PG.host,
+                port: PG.port,
+                username: SER_SCHEMA.role,
+                password: SER_SCHEMA.password,
+                database: SHARED_DB,
+                schema: SER_SCHEMA.schema,
+            },
+        });
+        try {
+            const out = JSON.parse(execFileSync(process.execPath, ["-e", driver, file, JSON.stringify(ins)], { encoding: "utf8", env, timeout: 540_000 }));
+            assert.equal(out.created.id, SER_APP);
+            assert.equal(out.created.outs.observedStatus, "running");
+            assert.equal(out.read.props.displayName, "IT serialized");
+            assert.equal(out.diff.changes, false);
+            assert.deepEqual(out.gone, {});
+            assert.ok(tableCount(SHARED_DB, SER_SCHEMA.schema, SER_SCHEMA.role) > 50);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
-    try {
-      const out = JSON.parse(execFileSync(process.execPath, ['-e', driver, file, JSON.stringify(ins)], { encoding: 'utf8', env, timeout: 540_000 }));
-      assert.equal(out.created.id, SER_APP);
-      assert.equal(out.created.outs.observedStatus, 'running');
-      assert.equal(out.read.props.displayName, 'IT serialized');
-      assert.equal(out.diff.changes, false);
-      assert.deepEqual(out.gone, {});
-      assert.ok(tableCount(SHARED_DB, SER_SCHEMA.schema, SER_SCHEMA.role) > 50);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
 });

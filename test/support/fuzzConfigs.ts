@@ -153,10 +153,17 @@ const generatedApp = fc.record({
     database: fc.oneof(
         fc.constant({ mode: "database" }),
         fc.constant({ mode: "schema" }),
-        fc.record({ mode: fc.constant("database"), database: fc.stringMatching(/^[a-z_][a-z0-9_]{0,62}$/), user: fc.stringMatching(/^[a-z_][a-z0-9_]{0,62}$/) }),
+        fc.record({
+            mode: fc.constant("database"),
+            database: fc.stringMatching(/^[a-z_][a-z0-9_]{0,62}$/),
+            user: fc.stringMatching(/^[a-z_][a-z0-9_]{0,62}$/),
+        }),
         fc.record({ mode: fc.constant("schema"), schema: fc.stringMatching(/^[a-z_][a-z0-9_]{0,62}$/) }),
     ),
-    domain: fc.option(fc.domain().map((d) => d.toLowerCase()), { nil: undefined }),
+    domain: fc.option(
+        fc.domain().map((d) => d.toLowerCase()),
+        { nil: undefined },
+    ),
     state: fc.option(fc.constantFrom("running", "stopped"), { nil: undefined }),
 });
 
@@ -173,7 +180,12 @@ export type Mutation =
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     fc.record({ op: fc.constant("set" as const), at: fc.nat(), value: junk }),
     fc.record({ op: fc.constant("delete" as const), at: fc.nat() }),
-    fc.record({ op: fc.constant("addKey" as const), at: fc.nat(), key: fc.oneof(fc.constantFrom(...PROTOTYPE_NAMES), fc.constantFrom(...contractKeys()), nasty), value: junk }),
+    fc.record({
+        op: fc.constant("addKey" as const),
+        at: fc.nat(),
+        key: fc.oneof(fc.constantFrom(...PROTOTYPE_NAMES), fc.constantFrom(...contractKeys()), nasty),
+        value: junk,
+    }),
     fc.record({ op: fc.constant("string" as const), at: fc.nat(), value: nasty }),
     fc.record({ op: fc.constant("duplicate" as const), at: fc.nat() }),
     fc.record({ op: fc.constant("hugeList" as const), at: fc.nat(), size: fc.constantFrom(101, 1000, 5001) }),
@@ -251,7 +263,11 @@ export function applyMutations(base: FuzzInput, mutations: Mutation[]): FuzzInpu
                 break;
             case "hugeList":
                 if (place && Array.isArray(current) && current.length > 0) {
-                    define(place.parent, place.key, Array.from({ length: m.size }, (_, i) => (i === 0 ? current[0] : structuredClone(current[i % current.length]))));
+                    define(
+                        place.parent,
+                        place.key,
+                        Array.from({ length: m.size }, (_, i) => (i === 0 ? current[0] : structuredClone(current[i % current.length]))),
+                    );
                 }
                 break;
         }
@@ -303,7 +319,12 @@ export function unsafeIdentifiers(config: PlatformConfig): string[] {
     for (const [name, runtime] of Object.entries(config.runtimes)) {
         check("runtime name", name, (v) => (/^[a-z][a-z0-9-]*$/.test(v) ? undefined : "is not a lower-case name"));
         if (runtime.type === "kubernetes") {
-            for (const [key, value] of Object.entries({ namespace: runtime.namespace, ingressClass: runtime.ingressClass, clusterIssuer: runtime.clusterIssuer, storageClass: runtime.storageClass })) {
+            for (const [key, value] of Object.entries({
+                namespace: runtime.namespace,
+                ingressClass: runtime.ingressClass,
+                clusterIssuer: runtime.clusterIssuer,
+                storageClass: runtime.storageClass,
+            })) {
                 check(`runtime ${name} ${key}`, value, (v) => (DNS_LABEL.test(v) && v.length <= 63 ? undefined : "is not a DNS label"));
             }
         } else if (runtime.host && !/^(unix|npipe):\/\//.test(runtime.host)) {

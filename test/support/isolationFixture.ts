@@ -93,7 +93,11 @@ export async function createIsolationFixture(server: AdminConnection = localAdmi
         for (const role of createdRoles.reverse()) await admin("postgres", `DROP ROLE IF EXISTS ${escapeIdentifier(role)}`);
     };
     try {
-        for (const step of replayPlan(rendered.registrations.filter((r) => r.type.startsWith("postgresql:")).map((r) => ({ ...r, inputs: rename(reveal(r.inputs)) as Record<string, unknown> })))) {
+        for (const step of replayPlan(
+            rendered.registrations
+                .filter((r) => r.type.startsWith("postgresql:"))
+                .map((r) => ({ ...r, inputs: rename(reveal(r.inputs)) as Record<string, unknown> })),
+        )) {
             if (step.role) createdRoles.push(step.role);
             if (step.database) createdDatabases.push(step.database);
             await admin(step.in, step.sql);
@@ -146,7 +150,11 @@ function replayPlan(registrations: Registration[]): Step[] {
             }
             case "postgresql:index/database:Database":
                 expect(["name", "owner"]);
-                databases.push({ in: "postgres", sql: `CREATE DATABASE ${ident(i.name)}${i.owner !== undefined ? ` OWNER ${ident(i.owner)}` : ""}`, database: String(i.name) });
+                databases.push({
+                    in: "postgres",
+                    sql: `CREATE DATABASE ${ident(i.name)}${i.owner !== undefined ? ` OWNER ${ident(i.owner)}` : ""}`,
+                    database: String(i.name),
+                });
                 break;
             case "postgresql:index/grant:Grant": {
                 expect(["database", "role", "objectType", "privileges"]);
@@ -160,7 +168,10 @@ function replayPlan(registrations: Registration[]): Step[] {
             }
             case "postgresql:index/schema:Schema":
                 expect(["name", "database", "owner"]);
-                schemas.push({ in: String(i.database), sql: `CREATE SCHEMA ${ident(i.name)}${i.owner !== undefined ? ` AUTHORIZATION ${ident(i.owner)}` : ""}` });
+                schemas.push({
+                    in: String(i.database),
+                    sql: `CREATE SCHEMA ${ident(i.name)}${i.owner !== undefined ? ` AUTHORIZATION ${ident(i.owner)}` : ""}`,
+                });
                 break;
             default:
                 throw new Error(`the isolation fixture cannot replay ${r.type} ${r.name}`);
