@@ -17,17 +17,105 @@ export const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
  * unquoted, so they are refused wherever a name reaches SQL.
  */
 const PG_RESERVED = [
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization",
-    "binary", "both", "case", "cast", "check", "collate", "collation", "column", "concurrently",
-    "constraint", "create", "cross", "current_catalog", "current_date", "current_role",
-    "current_schema", "current_time", "current_timestamp", "current_user", "default", "deferrable",
-    "desc", "distinct", "do", "else", "end", "except", "false", "fetch", "for", "foreign", "freeze",
-    "from", "full", "grant", "group", "having", "ilike", "in", "initially", "inner", "intersect",
-    "into", "is", "isnull", "join", "lateral", "leading", "left", "like", "limit", "localtime",
-    "localtimestamp", "natural", "not", "notnull", "null", "offset", "on", "only", "or", "order",
-    "outer", "overlaps", "placing", "primary", "references", "returning", "right", "select",
-    "session_user", "similar", "some", "symmetric", "table", "tablesample", "then", "to", "trailing",
-    "true", "union", "unique", "user", "using", "variadic", "verbose", "when", "where", "window",
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "binary",
+    "both",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "false",
+    "fetch",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "group",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "intersect",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "natural",
+    "not",
+    "notnull",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "outer",
+    "overlaps",
+    "placing",
+    "primary",
+    "references",
+    "returning",
+    "right",
+    "select",
+    "session_user",
+    "similar",
+    "some",
+    "symmetric",
+    "table",
+    "tablesample",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
     "with",
 ];
 const reservedWords = (what: string) => Object.fromEntries(PG_RESERVED.map((w) => [w, `is a reserved word in PostgreSQL and cannot be ${what}`]));
@@ -39,6 +127,12 @@ const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 /** Patterns admit the shape; `new URL` decides, so that every accepted URL parses later too. */
 const parsesAsUrl = (value: string) => (URL.canParse(value) ? undefined : "is not a valid URL");
+/** An http(s) URL that ends up in a plain environment variable or a log line: no user:password@ in it. */
+const plainHttpUrl = (value: string) => {
+    if (!URL.canParse(value)) return "is not a valid URL";
+    const url = new URL(value);
+    return url.username || url.password ? "must not carry credentials (user:password@)" : undefined;
+};
 const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 
 export const MODES = ["shared-memory", "multi-environment"] as const;
@@ -73,7 +167,13 @@ export const platformSchema = s.object(
                 "Which NocoBase API manages apps: applications (open-source multi-app manager) or app-supervisor (commercial). Default: applications in shared-memory mode, app-supervisor in multi-environment mode.",
             ),
         ),
-        adminEmail: s.optional(s.string({ description: "The root account of every NocoBase instance. Default admin@nocobase.com.", pattern: /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, patternHint: "must be an e-mail address" })),
+        adminEmail: s.optional(
+            s.string({
+                description: "The root account of every NocoBase instance. Default admin@nocobase.com.",
+                pattern: /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/,
+                patternHint: "must be an e-mail address",
+            }),
+        ),
     },
     "The platform as a whole.",
 );
@@ -92,16 +192,36 @@ const dockerRuntime = s.object({
 
 const kubernetesRuntime = s.object({
     type: s.oneOf(["kubernetes"] as const),
-    context: s.optional(s.string({ description: "kubeconfig context of the cluster. Default: the current context.", pattern: /^\S+$/, patternHint: "must not contain spaces" })),
-    namespace: s.string({ description: "Namespace for NocoBase workloads (created by the stack).", pattern: DNS_LABEL, patternHint: "must be a DNS label (lower-case letters, digits and -)" }),
-    ingressClass: s.optional(s.string({ description: "IngressClass for public routes. Default nginx.", pattern: DNS_LABEL, patternHint: "must be a DNS label" })),
-    clusterIssuer: s.optional(s.string({ description: "cert-manager ClusterIssuer that signs TLS certificates for domains.", pattern: DNS_LABEL, patternHint: "must be a DNS label" })),
-    storageClass: s.optional(s.string({ description: "StorageClass of the storage volumes. Default: the cluster default.", pattern: DNS_LABEL, patternHint: "must be a DNS label" })),
+    context: s.optional(
+        s.string({ description: "kubeconfig context of the cluster. Default: the current context.", pattern: /^\S+$/, patternHint: "must not contain spaces" }),
+    ),
+    namespace: s.string({
+        description: "Namespace for NocoBase workloads (created by the stack).",
+        pattern: DNS_LABEL,
+        patternHint: "must be a DNS label (lower-case letters, digits and -)",
+    }),
+    ingressClass: s.optional(
+        s.string({ description: "IngressClass for public routes. Default nginx.", pattern: DNS_LABEL, patternHint: "must be a DNS label" }),
+    ),
+    clusterIssuer: s.optional(
+        s.string({
+            description: "cert-manager ClusterIssuer that signs TLS certificates for domains.",
+            pattern: DNS_LABEL,
+            patternHint: "must be a DNS label",
+        }),
+    ),
+    storageClass: s.optional(
+        s.string({ description: "StorageClass of the storage volumes. Default: the cluster default.", pattern: DNS_LABEL, patternHint: "must be a DNS label" }),
+    ),
 });
 
 export const runtimeSchema = s.variants<s.Infer<typeof dockerRuntime> | s.Infer<typeof kubernetesRuntime>>(
     (raw) =>
-        raw.type === "docker" ? dockerRuntime : raw.type === "kubernetes" ? kubernetesRuntime : `type: expected one of docker, kubernetes, got ${s.describe(raw.type)}`,
+        raw.type === "docker"
+            ? dockerRuntime
+            : raw.type === "kubernetes"
+              ? kubernetesRuntime
+              : `type: expected one of docker, kubernetes, got ${s.describe(raw.type)}`,
     [dockerRuntime, kubernetesRuntime],
     "Where workloads run: a Docker engine or a Kubernetes cluster.",
 );
@@ -123,7 +243,11 @@ const postgresContainer = s.object({
 const postgresExternal = s.object({
     host: s.string({ description: "PostgreSQL server address.", pattern: HOST, patternHint: "must be a host name or IPv4 address" }),
     port: s.optional(s.integer(1, 65535, "Default 5432.")),
-    adminUser: s.string({ description: "A role with CREATEROLE and CREATEDB.", pattern: /^[A-Za-z_][A-Za-z0-9_@.-]{0,62}$/, patternHint: "must be a PostgreSQL role name" }),
+    adminUser: s.string({
+        description: "A role with CREATEROLE and CREATEDB.",
+        pattern: /^[A-Za-z_][A-Za-z0-9_@.-]{0,62}$/,
+        patternHint: "must be a PostgreSQL role name",
+    }),
     adminPassword: s.secret("Password of adminUser."),
     sslMode: s.optional(s.oneOf(SSL_MODES, "Default require.")),
     tenantsDatabase,
@@ -135,7 +259,9 @@ export const postgresSchema = s.variants<s.Infer<typeof postgresContainer> | s.I
     "The PostgreSQL server for the entry app, environments and tenants.",
 );
 
-const redisContainer = s.object({ runtime: s.string({ description: "Docker runtime that runs Redis in a container.", pattern: RUNTIME_NAME, patternHint: "must be a runtime name" }) });
+const redisContainer = s.object({
+    runtime: s.string({ description: "Docker runtime that runs Redis in a container.", pattern: RUNTIME_NAME, patternHint: "must be a runtime name" }),
+});
 const redisExternal = s.object({ url: s.secret("redis:// or rediss:// URL, with its password if any.") });
 
 export const redisSchema = s.variants<s.Infer<typeof redisContainer> | s.Infer<typeof redisExternal>>(
@@ -149,22 +275,43 @@ const replicas = s.optional(s.integer(1, 20, "NocoBase replicas (Kubernetes only
 export const entrySchema = s.object(
     {
         runtime: s.string({ description: "Runtime of the entry app.", pattern: RUNTIME_NAME, patternHint: "must be a runtime name" }),
-        domain: s.optional(s.string({ description: "Public host name of the entry app.", pattern: HOSTNAME, patternHint: "must be a lower-case host name such as apps.example.com" })),
+        domain: s.optional(
+            s.string({
+                description: "Public host name of the entry app.",
+                pattern: HOSTNAME,
+                patternHint: "must be a lower-case host name such as apps.example.com",
+            }),
+        ),
         replicas,
         port: s.optional(s.integer(1, 65535, "Docker only: host port that publishes the entry app. Default 13000.")),
         apiUrl: s.optional(
-            s.string({ description: "Where `pulumi up` reaches the entry app's API. Default: https://<domain>, or http://<docker host>:<port>.", pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/, patternHint: "must be an http(s) URL", check: parsesAsUrl }),
+            s.string({
+                description: "Where `pulumi up` reaches the entry app's API. Default: https://<domain>, or http://<docker host>:<port>.",
+                pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/,
+                patternHint: "must be an http(s) URL",
+                check: plainHttpUrl,
+            }),
         ),
     },
     "The entry application: the control plane that registers and supervises apps.",
 );
 
 export const environmentSchema = s.object({
-    name: s.string({ description: "ENVIRONMENT_NAME of the worker; also names its database nocobase_env_<name>.", pattern: ENVIRONMENT_NAME, patternHint: "must match ^[a-z][a-z0-9_]*$", maxLength: 50 }),
+    name: s.string({
+        description: "ENVIRONMENT_NAME of the worker; also names its database nocobase_env_<name>.",
+        pattern: ENVIRONMENT_NAME,
+        patternHint: "must match ^[a-z][a-z0-9_]*$",
+        maxLength: 50,
+    }),
     runtime: s.string({ description: "Runtime of this environment's worker.", pattern: RUNTIME_NAME, patternHint: "must be a runtime name" }),
     replicas,
     url: s.optional(
-        s.string({ description: "ENVIRONMENT_URL: where the entry app reaches this worker. Required when the worker runs on another runtime than the entry app.", pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/, patternHint: "must be an http(s) URL", check: parsesAsUrl }),
+        s.string({
+            description: "ENVIRONMENT_URL: where the entry app reaches this worker. Required when the worker runs on another runtime than the entry app.",
+            pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/,
+            patternHint: "must be an http(s) URL",
+            check: plainHttpUrl,
+        }),
     ),
 });
 
@@ -179,27 +326,53 @@ const databaseSchema = s.object({
 });
 
 export const appSchema = s.object({
-    id: s.string({ description: "NocoBase app name: URL path /apps/<id>/, database and role name. Never change it: it identifies the tenant.", pattern: APP_ID, patternHint: "must match ^[a-z][a-z0-9_]{0,62}$", reject: { main: "is reserved for the entry app", ...reservedWords("an app id (it names its database, schema and role)") } }),
-    displayName: s.string({ description: "Name shown in NocoBase; safe to change.", pattern: /^[^\p{Cc}]*\S[^\p{Cc}]*$/u, patternHint: "must not be empty or hold control characters", maxLength: 200 }),
-    environment: s.optional(s.string({ description: "Environment that runs the app. Default: local (shared-memory) or the first environment.", pattern: ENVIRONMENT_NAME, patternHint: "must match ^[a-z][a-z0-9_]*$" })),
+    id: s.string({
+        description: "NocoBase app name: URL path /apps/<id>/, database and role name. Never change it: it identifies the tenant.",
+        pattern: APP_ID,
+        patternHint: "must match ^[a-z][a-z0-9_]{0,62}$",
+        reject: { main: "is reserved for the entry app", ...reservedWords("an app id (it names its database, schema and role)") },
+    }),
+    displayName: s.string({
+        description: "Name shown in NocoBase; safe to change.",
+        pattern: /^[^\p{Cc}]*\S[^\p{Cc}]*$/u,
+        patternHint: "must not be empty or hold control characters",
+        maxLength: 200,
+    }),
+    environment: s.optional(
+        s.string({
+            description: "Environment that runs the app. Default: local (shared-memory) or the first environment.",
+            pattern: ENVIRONMENT_NAME,
+            patternHint: "must match ^[a-z][a-z0-9_]*$",
+        }),
+    ),
     database: databaseSchema,
     startMode: s.optional(s.oneOf(START_MODES, "first-visit: start on the first request; with-main: start with the entry app. Default first-visit.")),
     state: s.optional(
-        s.oneOf(APP_STATES, "Desired state. Default running. decommissioned: unregister the app and dump its data to backups.location; the data stays unless dropData is true."),
+        s.oneOf(
+            APP_STATES,
+            "Desired state. Default running. decommissioned: unregister the app and dump its data to backups.location; the data stays unless dropData is true.",
+        ),
     ),
     dropData: s.optional(s.boolean("With state decommissioned: drop the app's database or schema and role, after its dump exists. Default false.")),
     jwtSecret: s.optional(s.oneOf(JWT_SECRET_MODES, "independent: own session secret; shared: accept the entry app's tokens. Default independent.")),
     acknowledgeSharedSessions: s.optional(
-        s.boolean("With jwtSecret shared: the app's owners accept that the entry app's users are signed in to it (policies refuse shared sessions in production otherwise)."),
+        s.boolean(
+            "With jwtSecret shared: the app's owners accept that the entry app's users are signed in to it (policies refuse shared sessions in production otherwise).",
+        ),
     ),
-    domain: s.optional(s.string({ description: "Custom domain (NocoBase cname).", pattern: HOSTNAME, patternHint: "must be a lower-case host name such as crm.example.com" })),
+    domain: s.optional(
+        s.string({ description: "Custom domain (NocoBase cname).", pattern: HOSTNAME, patternHint: "must be a lower-case host name such as crm.example.com" }),
+    ),
     upgrade: s.optional(s.boolean("Upgrade the app's data when NocoBase is upgraded. Default true.")),
 });
 
 /** Every top-level key, in the order they are validated and documented. */
 export const stackConfigSchema = {
     platform: { schema: platformSchema, required: true },
-    runtimes: { schema: s.record(RUNTIME_NAME, "runtime names must match ^[a-z][a-z0-9-]{0,30}$", runtimeSchema, "Named places where workloads run."), required: true },
+    runtimes: {
+        schema: s.record(RUNTIME_NAME, "runtime names must match ^[a-z][a-z0-9-]{0,30}$", runtimeSchema, "Named places where workloads run."),
+        required: true,
+    },
     postgres: { schema: postgresSchema, required: true },
     redis: { schema: redisSchema, required: false },
     entry: { schema: entrySchema, required: true },

@@ -78,14 +78,24 @@ describe("stack configuration validation", () => {
     it("puts every app of a shared-memory stack in the local environment", () => {
         const result = validate(devConfig());
         assert.ok(result.ok);
-        assert.deepEqual(result.config.environments.map((e) => [e.name, e.sharesEntryProcess]), [["local", true]]);
-        assert.deepEqual(result.config.apps.map((a) => a.environment), ["local", "local"]);
+        assert.deepEqual(
+            result.config.environments.map((e) => [e.name, e.sharesEntryProcess]),
+            [["local", true]],
+        );
+        assert.deepEqual(
+            result.config.apps.map((a) => a.environment),
+            ["local", "local"],
+        );
         assert.equal(result.config.supervisor, "applications");
     });
 
     // Each case: what to break, and the exact issue(s) it must produce.
     const cases: Array<[string, (c: Record<string, any>) => void, Array<[string, RegExp]>, (() => Record<string, any>)?]> = [
-        ["unknown database mode", (c) => (c.apps[1].database.mode = "db"), [["apps[1].database.mode", /^expected one of database, schema, connection, got "db"$/]]],
+        [
+            "unknown database mode",
+            (c) => (c.apps[1].database.mode = "db"),
+            [["apps[1].database.mode", /^expected one of database, schema, connection, got "db"$/]],
+        ],
         ["floating version latest", (c) => (c.platform.nocobaseVersion = "latest"), [["platform.nocobaseVersion", /pinned version.*got "latest"/]]],
         ["floating version beta", (c) => (c.platform.nocobaseVersion = "beta"), [["platform.nocobaseVersion", /pinned version/]]],
         ["floating minor tag", (c) => (c.platform.nocobaseVersion = "2.2"), [["platform.nocobaseVersion", /pinned version.*got "2.2"/]]],
@@ -96,7 +106,14 @@ describe("stack configuration validation", () => {
         ["missing apps", (c) => delete c.apps, [["apps", /^required$/]]],
         ["apps not a list", (c) => (c.apps = { crm: {} }), [["apps", /expected a list, got an object/]]],
         ["unknown top-level key", (c) => (c.tenants = []), [["tenants", /unknown key \(expected one of platform, runtimes/]]],
-        ["typo in an app key", (c) => ((c.apps[0].dispayName = c.apps[0].displayName), delete c.apps[0].displayName), [["apps[0].dispayName", /unknown key/], ["apps[0].displayName", /^required$/]]],
+        [
+            "typo in an app key",
+            (c) => ((c.apps[0].dispayName = c.apps[0].displayName), delete c.apps[0].displayName),
+            [
+                ["apps[0].dispayName", /unknown key/],
+                ["apps[0].displayName", /^required$/],
+            ],
+        ],
         ["app id with upper case", (c) => (c.apps[0].id = "CRM"), [["apps[0].id", /must match \^\[a-z\]/]]],
         ["app id main", (c) => (c.apps[0].id = "main"), [["apps[0].id", /reserved for the entry app/]]],
         ["app id too long", (c) => (c.apps[0].id = "a" + "b".repeat(63)), [["apps[0].id", /must match/]]],
@@ -108,34 +125,112 @@ describe("stack configuration validation", () => {
         ["bad jwtSecret", (c) => (c.apps[0].jwtSecret = "none"), [["apps[0].jwtSecret", /expected one of independent, shared/]]],
         ["upgrade as a string", (c) => (c.apps[0].upgrade = "yes"), [["apps[0].upgrade", /expected true or false/]]],
         ["domain with upper case", (c) => (c.apps[0].domain = "CRM.example.com"), [["apps[0].domain", /lower-case host name/]]],
-        ["duplicate domains", (c) => ((c.apps[0].domain = "a.example.com"), (c.apps[1].domain = "a.example.com")), [["apps[1].domain", /domain "a.example.com" is already used by apps\[0\]\.domain/]]],
-        ["app domain equal to the entry domain", (c) => ((c.entry.domain = "a.example.com"), (c.apps[1].domain = "a.example.com")), [["apps[1].domain", /already used by entry.domain/]]],
+        [
+            "duplicate domains",
+            (c) => ((c.apps[0].domain = "a.example.com"), (c.apps[1].domain = "a.example.com")),
+            [["apps[1].domain", /domain "a.example.com" is already used by apps\[0\]\.domain/]],
+        ],
+        [
+            "app domain equal to the entry domain",
+            (c) => ((c.entry.domain = "a.example.com"), (c.apps[1].domain = "a.example.com")),
+            [["apps[1].domain", /already used by entry.domain/]],
+        ],
         ["environment outside shared-memory", (c) => (c.apps[0].environment = "eu"), [["apps[0].environment", /only the local environment, got "eu"/]]],
-        ["environments in shared-memory mode", (c) => (c.environments = [{ name: "a", runtime: "local" }]), [["environments", /must be absent in shared-memory mode/]]],
+        [
+            "environments in shared-memory mode",
+            (c) => (c.environments = [{ name: "a", runtime: "local" }]),
+            [["environments", /must be absent in shared-memory mode/]],
+        ],
         ["redis in shared-memory mode", (c) => (c.redis = { runtime: "local" }), [["redis", /only used in multi-environment mode/]]],
         ["unknown runtime", (c) => (c.entry.runtime = "remote"), [["entry.runtime", /no runtime named "remote" \(expected one of local\)/]]],
         ["unknown runtime type", (c) => (c.runtimes.local = { type: "nomad" }), [["runtimes.local", /type: expected one of docker, kubernetes, got "nomad"/]]],
         ["kubernetes runtime without namespace", (c) => (c.runtimes.k = { type: "kubernetes" }), [["runtimes.k.namespace", /^required$/]]],
-        ["postgres container on kubernetes", (c) => ((c.runtimes.k = { type: "kubernetes", namespace: "nb" }), (c.postgres.runtime = "k")), [["postgres.runtime", /must name a docker runtime/]]],
+        [
+            "postgres container on kubernetes",
+            (c) => ((c.runtimes.k = { type: "kubernetes", namespace: "nb" }), (c.postgres.runtime = "k")),
+            [["postgres.runtime", /must name a docker runtime/]],
+        ],
         ["postgres neither container nor server", (c) => (c.postgres = { port: 5432 }), [["postgres", /expected either runtime \(a container\) or host/]]],
-        ["external postgres password in plain text", (c) => (c.postgres = { host: "db.example.com", adminUser: "admin", adminPassword: "hunter2" }), [["postgres.adminPassword", /must be stored encrypted: pulumi config set --secret --path 'postgres.adminPassword'/]]],
-        ["connection mode without its keys", (c) => (c.apps[0].database = { mode: "connection" }), [["apps[0].database.host", /required for mode connection/], ["apps[0].database.user", /required/], ["apps[0].database.password", /required/], ["apps[0].database.database", /required/]]],
-        ["connection password in plain text", (c) => (c.apps[0].database = { mode: "connection", host: "db", user: "u", password: "p", database: "d" }), [["apps[0].database.password", /must be stored encrypted/]]],
+        [
+            "external postgres password in plain text",
+            (c) => (c.postgres = { host: "db.example.com", adminUser: "admin", adminPassword: "hunter2" }),
+            [["postgres.adminPassword", /must be stored encrypted: pulumi config set --secret --path 'postgres.adminPassword'/]],
+        ],
+        [
+            "connection mode without its keys",
+            (c) => (c.apps[0].database = { mode: "connection" }),
+            [
+                ["apps[0].database.host", /required for mode connection/],
+                ["apps[0].database.user", /required/],
+                ["apps[0].database.password", /required/],
+                ["apps[0].database.database", /required/],
+            ],
+        ],
+        [
+            "connection password in plain text",
+            (c) => (c.apps[0].database = { mode: "connection", host: "db", user: "u", password: "p", database: "d" }),
+            [["apps[0].database.password", /must be stored encrypted/]],
+        ],
         ["host in database mode", (c) => (c.apps[0].database.host = "db.example.com"), [["apps[0].database.host", /only for mode connection/]]],
-        ["database name in schema mode", (c) => (c.apps[1].database.database = "other"), [["apps[1].database.database", /schema mode puts every schema in postgres.tenantsDatabase/]]],
-        ["database name clashing with another app", (c) => (c.apps[1] = { id: "hr", displayName: "HR", database: { mode: "database", database: "crm" } }), [["apps[1].database.database", /database "crm" is already used by apps\[0\]\.id/]]],
-        ["database named like the entry database", (c) => (c.apps[0].id = "nocobase_main"), [["apps[0].id", /database "nocobase_main" is already used by the entry app's database/]]],
+        [
+            "database name in schema mode",
+            (c) => (c.apps[1].database.database = "other"),
+            [["apps[1].database.database", /schema mode puts every schema in postgres.tenantsDatabase/]],
+        ],
+        [
+            "database name clashing with another app",
+            (c) => (c.apps[1] = { id: "hr", displayName: "HR", database: { mode: "database", database: "crm" } }),
+            [["apps[1].database.database", /database "crm" is already used by apps\[0\]\.id/]],
+        ],
+        [
+            "database named like the entry database",
+            (c) => (c.apps[0].id = "nocobase_main"),
+            [["apps[0].id", /database "nocobase_main" is already used by the entry app's database/]],
+        ],
         ["identifier needing quotes", (c) => (c.apps[0].database.user = "Crm-Owner"), [["apps[0].database.user", /PostgreSQL identifier/]]],
         ["port out of range", (c) => (c.postgres.port = 70000), [["postgres.port", /between 1 and 65535, got 70000/]]],
         ["replicas on docker", (c) => (c.entry.replicas = 2), [["entry.replicas", /a docker runtime runs one container, got 2/]]],
-        ["entry on kubernetes without a domain", (c) => ((c.runtimes.k = { type: "kubernetes", namespace: "nb" }), (c.entry.runtime = "k")), [["entry.domain", /required when the entry app runs on kubernetes/]]],
+        [
+            "entry on kubernetes without a domain",
+            (c) => ((c.runtimes.k = { type: "kubernetes", namespace: "nb" }), (c.entry.runtime = "k")),
+            [["entry.domain", /required when the entry app runs on kubernetes/]],
+        ],
         ["multi-environment without redis", (c) => delete c.redis, [["redis", /required in multi-environment mode/]], multiConfig],
         ["multi-environment without environments", (c) => (c.environments = []), [["environments", /at least one environment/]], multiConfig],
-        ["duplicate environment", (c) => (c.environments[1].name = "env_a"), [["environments[1].name", /duplicate of environments\[0\]\.name "env_a"/], ["apps[0].environment", /no environment named "env_b" \(expected one of env_a\)$/]], multiConfig],
+        [
+            "duplicate environment",
+            (c) => (c.environments[1].name = "env_a"),
+            [
+                ["environments[1].name", /duplicate of environments\[0\]\.name "env_a"/],
+                ["apps[0].environment", /no environment named "env_b" \(expected one of env_a\)$/],
+            ],
+            multiConfig,
+        ],
         ["environment name with a dash", (c) => (c.environments[0].name = "env-a"), [["environments[0].name", /must match/]], multiConfig],
-        ["app in an unknown environment", (c) => (c.apps[0].environment = "env_c"), [["apps[0].environment", /no environment named "env_c" \(expected one of env_a, env_b\)/]], multiConfig],
-        ["open-source supervisor in multi-environment mode", (c) => (c.platform.supervisor = "applications"), [["platform.supervisor", /needs app-supervisor/]], multiConfig],
-        ["worker on another runtime without url", (c) => ((c.runtimes.far = { type: "docker", host: "ssh://ops@far" }), (c.environments[1].runtime = "far")), [["environments[1].url", /required: the worker runs on runtime "far"/]], multiConfig],
+        [
+            "app in an unknown environment",
+            (c) => (c.apps[0].environment = "env_c"),
+            [["apps[0].environment", /no environment named "env_c" \(expected one of env_a, env_b\)/]],
+            multiConfig,
+        ],
+        [
+            "open-source supervisor in multi-environment mode",
+            (c) => (c.platform.supervisor = "applications"),
+            [["platform.supervisor", /needs app-supervisor/]],
+            multiConfig,
+        ],
+        [
+            "worker on another runtime without url",
+            (c) => ((c.runtimes.far = { type: "docker", host: "ssh://ops@far" }), (c.environments[1].runtime = "far")),
+            [["environments[1].url", /required: the worker runs on runtime "far"/]],
+            multiConfig,
+        ],
+        [
+            "environment url with credentials",
+            (c) => (c.environments[0].url = "https://us-1.env.example.coma@b"),
+            [["environments[0].url", /must not carry credentials/]],
+            multiConfig,
+        ],
     ];
 
     for (const [title, mutate, expected, base] of cases) {
@@ -170,13 +265,24 @@ describe("stack configuration validation", () => {
         assert.equal(result.config.postgres.kind, "external");
         if (result.config.postgres.kind === "external") {
             assert.equal(result.config.postgres.adminPassword.reveal(), "s3cret");
-            assert.equal(JSON.stringify(result.config.postgres), JSON.stringify({ ...result.config.postgres, adminPassword: "[secret]" }), "a secret never serializes its value");
+            assert.equal(
+                JSON.stringify(result.config.postgres),
+                JSON.stringify({ ...result.config.postgres, adminPassword: "[secret]" }),
+                "a secret never serializes its value",
+            );
         }
     });
 
     it("reads stack file secrets as placeholders that stay secret", () => {
         const file = parseStackFile(
-            ["config:", "  nocobase-platform:postgres:", "    host: db.example.com", "    adminUser: admin", "    adminPassword:", "      secure: v1:abc:def"].join("\n"),
+            [
+                "config:",
+                "  nocobase-platform:postgres:",
+                "    host: db.example.com",
+                "    adminUser: admin",
+                "    adminPassword:",
+                "      secure: v1:abc:def",
+            ].join("\n"),
             "x",
         );
         assert.deepEqual(file.secretKeys, ["nocobase-platform:postgres"]);
