@@ -5,6 +5,7 @@ import {
     AppStatus,
     DatabaseSpec,
     NotFoundError,
+    ProtocolError,
     SupervisorClient,
     SupervisorError,
     TimeoutError,
@@ -185,6 +186,38 @@ export function asStatus(value: unknown): AppStatus {
     return APP_STATUSES.includes(value as AppStatus) ? (value as AppStatus) : "not_found";
 }
 
-export const PAGE_SIZE = 100;
+const PAGE_SIZE = 100;
+
+/** A page of a NocoBase `list` action. */
+export interface Page<T> {
+    data?: T[];
+    meta?: { page?: number; totalPage?: number };
+}
+
+export function rowsOf<T>(page: Page<T>, what: string): T[] {
+    if (!Array.isArray(page.data)) throw new ProtocolError(`${what}: answer has no data array`);
+    return page.data;
+}
+
+/** Every row of a `list` action, page by page: `paginate=false` breaks `applications:list`. */
+export async function listAll<T>(session: Session, resource: string): Promise<T[]> {
+    const rows: T[] = [];
+    for (let page = 1; ; page++) {
+        const res = await session.request<Page<T>>({ method: "GET", path: `${resource}:list`, query: { page, pageSize: PAGE_SIZE }, idempotent: true });
+        rows.push(...rowsOf(res, `GET /api/${resource}:list`));
+        if (page >= (res.meta?.totalPage ?? 1)) return rows;
+    }
+}
+
+/** One row by name, through `list` with a filter: only `list` carries an app's live status. */
+export async function findByName<T extends { name: string }>(session: Session, resource: string, name: string): Promise<T | undefined> {
+    const res = await session.request<Page<T>>({
+        method: "GET",
+        path: `${resource}:list`,
+        query: { filter: JSON.stringify({ name }), pageSize: 1 },
+        idempotent: true,
+    });
+    return rowsOf(res, `GET /api/${resource}:list`).find((r) => r.name === name);
+}
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

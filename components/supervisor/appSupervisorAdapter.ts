@@ -1,5 +1,5 @@
-import { AppRecord, AppSpec, AppStatus, ProtocolError, ValidationError } from "./client";
-import { Adapter, AppOptions, PAGE_SIZE, asStatus, fromOptions, toOptions } from "./adapterBase";
+import { AppRecord, AppSpec, AppStatus, ValidationError } from "./client";
+import { Adapter, AppOptions, asStatus, findByName, fromOptions, listAll, toOptions } from "./adapterBase";
 import { Session } from "./auth";
 
 // UNVERIFIED. The commercial App Supervisor (@nocobase/plugin-app-supervisor) has no public source
@@ -28,11 +28,6 @@ interface EnvironmentRow {
     available?: boolean;
 }
 
-interface Page<T> {
-    data?: T[];
-    meta?: { page?: number; totalPage?: number };
-}
-
 function statusOf(row: AppModelRow, environment: string | undefined): AppStatus {
     const s = row.status;
     if (s === null || s === undefined || typeof s === "string") return asStatus(s ?? "stopped");
@@ -52,37 +47,16 @@ function toRecord(row: AppModelRow): AppRecord {
     };
 }
 
-function rowsOf<T>(page: Page<T>, what: string): T[] {
-    if (!Array.isArray(page.data)) throw new ProtocolError(`${what}: answer has no data array`);
-    return page.data;
-}
-
 /** The commercial App Supervisor (resources `apps` and `appEnvironments`). Unverified: see above. */
 export class AppSupervisorAdapter implements Adapter {
     constructor(private readonly session: Session) {}
 
     async list(): Promise<AppRecord[]> {
-        const records: AppRecord[] = [];
-        for (let page = 1; ; page++) {
-            const res = await this.session.request<Page<AppModelRow>>({
-                method: "GET",
-                path: "apps:list",
-                query: { page, pageSize: PAGE_SIZE },
-                idempotent: true,
-            });
-            records.push(...rowsOf(res, "GET /api/apps:list").map(toRecord));
-            if (page >= (res.meta?.totalPage ?? 1)) return records;
-        }
+        return (await listAll<AppModelRow>(this.session, "apps")).map(toRecord);
     }
 
     async get(id: string): Promise<AppRecord | undefined> {
-        const res = await this.session.request<Page<AppModelRow>>({
-            method: "GET",
-            path: "apps:list",
-            query: { filter: JSON.stringify({ name: id }), pageSize: 1 },
-            idempotent: true,
-        });
-        const row = rowsOf(res, "GET /api/apps:list").find((r) => r.name === id);
+        const row = await findByName<AppModelRow>(this.session, "apps", id);
         return row && toRecord(row);
     }
 
@@ -131,13 +105,7 @@ export class AppSupervisorAdapter implements Adapter {
     /** Environments cannot be created over the API (workers register themselves), only checked. */
     private async requireEnvironment(name: string | undefined): Promise<void> {
         if (name === undefined) return;
-        const res = await this.session.request<Page<EnvironmentRow>>({
-            method: "GET",
-            path: "appEnvironments:list",
-            query: { pageSize: PAGE_SIZE },
-            idempotent: true,
-        });
-        const envs = rowsOf(res, "GET /api/appEnvironments:list");
+        const envs = await listAll<EnvironmentRow>(this.session, "appEnvironments");
         const env = envs.find((e) => e.name === name);
         if (!env) {
             const known = envs.map((e) => e.name).join(", ") || "none";

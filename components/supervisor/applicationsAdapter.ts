@@ -1,5 +1,5 @@
 import { AppRecord, AppSpec, ProtocolError } from "./client";
-import { Adapter, AppOptions, PAGE_SIZE, asStatus, fromOptions, toOptions } from "./adapterBase";
+import { Adapter, AppOptions, asStatus, findByName, fromOptions, listAll, toOptions } from "./adapterBase";
 import { Session } from "./auth";
 
 /** A row of `applications:list` (plugin-multi-app-manager, verified on NocoBase 2.2.15). */
@@ -12,11 +12,6 @@ interface ApplicationRow {
     options?: AppOptions | null;
 }
 
-interface Page<T> {
-    data?: T[];
-    meta?: { page?: number; totalPage?: number };
-}
-
 function toRecord(row: ApplicationRow): AppRecord {
     return {
         id: row.name,
@@ -27,11 +22,6 @@ function toRecord(row: ApplicationRow): AppRecord {
     };
 }
 
-function rowsOf(page: Page<ApplicationRow>, what: string): ApplicationRow[] {
-    if (!Array.isArray(page.data)) throw new ProtocolError(`${what}: answer has no data array`);
-    return page.data;
-}
-
 /**
  * The open-source multi-app manager (`applications` resource). Its `environment` and `upgrade`
  * have no equivalent here: every app runs in the entry app's process.
@@ -40,29 +30,11 @@ export class ApplicationsAdapter implements Adapter {
     constructor(private readonly session: Session) {}
 
     async list(): Promise<AppRecord[]> {
-        const records: AppRecord[] = [];
-        // Paged on purpose: `paginate=false` makes this action fail ("applications is not iterable").
-        for (let page = 1; ; page++) {
-            const res = await this.session.request<Page<ApplicationRow>>({
-                method: "GET",
-                path: "applications:list",
-                query: { page, pageSize: PAGE_SIZE },
-                idempotent: true,
-            });
-            records.push(...rowsOf(res, "GET /api/applications:list").map(toRecord));
-            if (page >= (res.meta?.totalPage ?? 1)) return records;
-        }
+        return (await listAll<ApplicationRow>(this.session, "applications")).map(toRecord);
     }
 
     async get(id: string): Promise<AppRecord | undefined> {
-        // `list` with a filter, not `get`: only `list` carries the live status.
-        const res = await this.session.request<Page<ApplicationRow>>({
-            method: "GET",
-            path: "applications:list",
-            query: { filter: JSON.stringify({ name: id }), pageSize: 1 },
-            idempotent: true,
-        });
-        const row = rowsOf(res, "GET /api/applications:list").find((r) => r.name === id);
+        const row = await findByName<ApplicationRow>(this.session, "applications", id);
         return row && toRecord(row);
     }
 
