@@ -5,25 +5,14 @@
  * `local`, is the entry app's own process, and this component creates nothing.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { EnvironmentConfig, PlatformConfig } from "./config";
+import type { EnvironmentConfig } from "./config";
 import type { EntryApp } from "./entryApp";
-import { HEALTH_CHECK_PATH, NOCOBASE_HTTP_PORT, STORAGE_PATH, environmentDatabase, imageRef, workloadInternalUrl } from "./naming";
-import { SharedSecrets, nocobaseEnv } from "./nocobaseEnv";
-import type { PostgresServer } from "./postgresServer";
-import type { RuntimeTarget } from "./runtime";
-import { TenantDatabase } from "./tenantDatabase";
-import { createWorkload } from "./workload";
+import { NOCOBASE_HTTP_PORT, environmentDatabase, workloadInternalUrl } from "./naming";
+import { NocoBaseInstanceArgs, createNocoBaseInstance } from "./nocobaseInstance";
 
-export interface RuntimeEnvironmentArgs {
-    config: PlatformConfig;
+export interface RuntimeEnvironmentArgs extends NocoBaseInstanceArgs {
     environment: EnvironmentConfig;
-    runtime: RuntimeTarget;
     entry: EntryApp;
-    postgres: PostgresServer;
-    secrets: SharedSecrets;
-    databasePassword: pulumi.Input<string>;
-    redisUrl?: pulumi.Input<string>;
-    namePrefix: string;
 }
 
 /** Kubernetes names allow no underscore; environment names allow no dash, so this maps one-to-one. */
@@ -37,55 +26,28 @@ export class RuntimeEnvironment extends pulumi.ComponentResource {
 
     constructor(name: string, args: RuntimeEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("nocobase-platform:index:RuntimeEnvironment", name, {}, opts);
-        const { config, environment, postgres } = args;
+        const { config, environment } = args;
         if (environment.sharesEntryProcess) {
             this.url = args.entry.url;
             this.registerOutputs({ url: this.url });
             return;
         }
-        const dbName = environmentDatabase(environment.name);
-        const database = new TenantDatabase(
-            `${name}-db`,
-            { storage: { mode: "database", database: dbName, role: dbName }, password: args.databasePassword, provider: postgres.provider },
-            { parent: this },
-        );
         const hostName = workerHostName(args.namePrefix, environment.name);
         const internalUrl = workloadInternalUrl(args.runtime.config, hostName, NOCOBASE_HTTP_PORT);
         this.url = environment.url ?? internalUrl;
-        createWorkload(
-            `${name}-workload`,
-            {
-                runtime: args.runtime,
-                hostName,
-                image: imageRef(config.image, config.nocobaseVersion),
-                env: nocobaseEnv({
-                    config,
-                    // The supervisor proxies to the internal address when it shares the runtime; across runtimes only the URL reaches.
-                    role: {
-                        kind: "worker",
-                        environment: environment.name,
-                        url: this.url,
-                        proxyUrl: environment.runtime === config.entry.runtime ? internalUrl : this.url,
-                    },
-                    database: {
-                        host: postgres.host,
-                        port: postgres.port,
-                        database: dbName,
-                        user: dbName,
-                        password: args.databasePassword,
-                        sslMode: postgres.sslMode,
-                    },
-                    secrets: args.secrets,
-                    redisUrl: args.redisUrl,
-                }),
-                replicas: environment.replicas,
-                domains: [],
-                httpPort: NOCOBASE_HTTP_PORT,
-                healthPath: HEALTH_CHECK_PATH,
-                storagePath: STORAGE_PATH,
+        createNocoBaseInstance(this, name, args, {
+            database: environmentDatabase(environment.name),
+            // The supervisor proxies to the internal address when it shares the runtime; across runtimes only the URL reaches.
+            role: {
+                kind: "worker",
+                environment: environment.name,
+                url: this.url,
+                proxyUrl: environment.runtime === config.entry.runtime ? internalUrl : this.url,
             },
-            { parent: this, dependsOn: [database] },
-        );
+            hostName,
+            replicas: environment.replicas,
+            domains: [],
+        });
         this.registerOutputs({ url: this.url });
     }
 }
