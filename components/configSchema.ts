@@ -127,11 +127,28 @@ const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 /** Patterns admit the shape; `new URL` decides, so that every accepted URL parses later too. */
 const parsesAsUrl = (value: string) => (URL.canParse(value) ? undefined : "is not a valid URL");
+/**
+ * Host names the regular expressions admit but nothing resolves: an all-numeric name is an IPv4
+ * address or nothing, and a DNS name never ends in a number (`999.999.999.999`, `a.10`).
+ */
+const hostCheck = (allowIp: boolean) => (value: string) => {
+    const labels = value.split(".");
+    if (labels.every((l) => /^\d+$/.test(l))) {
+        if (!allowIp) return "must be a DNS name, not a number";
+        return labels.length === 4 && labels.every((l) => Number(l) <= 255) ? undefined : "is not a valid IPv4 address";
+    }
+    return /^\d+$/.test(labels[labels.length - 1]) ? "must end in a name, not a number" : undefined;
+};
+const serverHost = hostCheck(true);
+const domainName = hostCheck(false);
+
 /** An http(s) URL that ends up in a plain environment variable or a log line: no user:password@ in it. */
 const plainHttpUrl = (value: string) => {
     if (!URL.canParse(value)) return "is not a valid URL";
     const url = new URL(value);
-    return url.username || url.password ? "must not carry credentials (user:password@)" : undefined;
+    if (url.username || url.password) return "must not carry credentials (user:password@)";
+    if (!HOST.test(url.hostname)) return `must name a host (a DNS name or IPv4 address), not ${JSON.stringify(url.hostname)}`;
+    return serverHost(url.hostname);
 };
 const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 
@@ -241,7 +258,7 @@ const postgresContainer = s.object({
 });
 
 const postgresExternal = s.object({
-    host: s.string({ description: "PostgreSQL server address.", pattern: HOST, patternHint: "must be a host name or IPv4 address" }),
+    host: s.string({ description: "PostgreSQL server address.", pattern: HOST, patternHint: "must be a host name or IPv4 address", check: serverHost }),
     port: s.optional(s.integer(1, 65535, "Default 5432.")),
     adminUser: s.string({
         description: "A role with CREATEROLE and CREATEDB.",
@@ -280,6 +297,7 @@ export const entrySchema = s.object(
                 description: "Public host name of the entry app.",
                 pattern: HOSTNAME,
                 patternHint: "must be a lower-case host name such as apps.example.com",
+                check: domainName,
             }),
         ),
         replicas,
@@ -317,7 +335,9 @@ export const environmentSchema = s.object({
 
 const databaseSchema = s.object({
     mode: s.oneOf(DATABASE_MODES, "database: own database; schema: own schema in the tenants database; connection: an existing external database."),
-    host: s.optional(s.string({ description: "connection mode: server address.", pattern: HOST, patternHint: "must be a host name or IPv4 address" })),
+    host: s.optional(
+        s.string({ description: "connection mode: server address.", pattern: HOST, patternHint: "must be a host name or IPv4 address", check: serverHost }),
+    ),
     port: s.optional(s.integer(1, 65535, "connection mode: server port. Default 5432.")),
     user: s.optional(s.string({ description: "The app's login role. Default: the app id.", ...pgIdentifier("a role name") })),
     password: s.optional(s.secret("connection mode: password of user.")),
@@ -361,7 +381,12 @@ export const appSchema = s.object({
         ),
     ),
     domain: s.optional(
-        s.string({ description: "Custom domain (NocoBase cname).", pattern: HOSTNAME, patternHint: "must be a lower-case host name such as crm.example.com" }),
+        s.string({
+            description: "Custom domain (NocoBase cname).",
+            pattern: HOSTNAME,
+            patternHint: "must be a lower-case host name such as crm.example.com",
+            check: domainName,
+        }),
     ),
     upgrade: s.optional(s.boolean("Upgrade the app's data when NocoBase is upgraded. Default true.")),
 });

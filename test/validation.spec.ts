@@ -225,6 +225,22 @@ describe("stack configuration validation", () => {
             [["environments[1].url", /required: the worker runs on runtime "far"/]],
             multiConfig,
         ],
+        ["numeric entry domain", (c) => (c.entry.domain = "999.999.999.999"), [["entry.domain", /must be a DNS name, not a number/]]],
+        ["domain ending in a number", (c) => (c.apps[0].domain = "crm.example.10"), [["apps[0].domain", /must end in a name, not a number/]]],
+        [
+            "postgres host that is no IPv4 address",
+            (c) => (c.postgres = { host: "300.1.1.1", adminUser: "admin", adminPassword: "p" }),
+            [
+                ["postgres.host", /is not a valid IPv4 address/],
+                ["postgres.adminPassword", /must be stored encrypted/],
+            ],
+        ],
+        [
+            "environment url without a proper host",
+            (c) => (c.environments[0].url = "https://us../-1.env.example.com"),
+            [["environments[0].url", /must name a host \(a DNS name or IPv4 address\), not "us\.\."/]],
+            multiConfig,
+        ],
         [
             "environment url with credentials",
             (c) => (c.environments[0].url = "https://us-1.env.example.coma@b"),
