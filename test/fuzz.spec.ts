@@ -16,7 +16,10 @@ import { STACK_CONFIG_KEYS } from "../components/configSchema";
 import { Issue, stackConfigInput, validateStackConfig } from "../components/validation";
 import { FuzzInput, NASTY_STRINGS, applyMutations, mutation, nameTokens, unsafeIdentifiers } from "./support/fuzzConfigs";
 
-const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+// A new seed each local run explores; CI replays a pinned one, so that a submission never lands or
+// fails by the day's dice. Every seed that found something became a case in validation.spec.ts.
+const CI_SEED = 20261122;
+const SEED = Number(process.env.FUZZ_SEED ?? (process.env.CI ? CI_SEED : Date.now() % 2 ** 31));
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000);
 const TEXT_RUNS = Math.ceil(RUNS / 5);
 const RENDERS = 20;
