@@ -232,6 +232,19 @@ function connect(p: Pick<AppInputs, "entryUrl" | "adapter" | "credentials">): Su
     });
 }
 
+/**
+ * Entry apps this provider process has seen healthy. The health check gates the first call to an
+ * entry app, not every call: a refresh of a thousand apps then reads one list row per app. (A plain
+ * object: the closure serializer turns a captured Set into one.)
+ */
+const healthyEntries: Record<string, true> = {};
+
+async function ensureHealthy(client: SupervisorClient, entryUrl: string): Promise<void> {
+    if (healthyEntries[entryUrl]) return;
+    await client.waitForHealthy(WAIT.healthy);
+    healthyEntries[entryUrl] = true;
+}
+
 function toSpec(i: AppInputs): AppSpec {
     return {
         id: i.appId,
@@ -343,7 +356,7 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
 
     async create(inputs: AppInputs): Promise<pulumi.dynamic.CreateResult<AppOutputs>> {
         const client = connect(inputs);
-        await client.waitForHealthy(WAIT.healthy);
+        await ensureHealthy(client, inputs.entryUrl);
         // Adopts an app that already has this id (an earlier run that lost its state, or a manual one).
         const registered = await client.create(toSpec(inputs));
         try {
@@ -356,7 +369,7 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
 
     async update(id: string, olds: AppOutputs, news: AppInputs): Promise<pulumi.dynamic.UpdateResult<AppOutputs>> {
         const client = connect(news);
-        await client.waitForHealthy(WAIT.healthy);
+        await ensureHealthy(client, news.entryUrl);
         const { password, ...database } = news.database;
         // A running app keeps the options it booted with; a new secret or database needs a restart.
         const restart = olds.secretsFingerprint !== fingerprint(news.appId, news.jwtSecret, password) || !same(olds.database, database);
@@ -372,7 +385,7 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
     /** Unregisters the app. Its database or schema, and its files, stay. */
     async delete(id: string, props: AppOutputs): Promise<void> {
         const client = connect(props);
-        await client.waitForHealthy(WAIT.healthy);
+        await ensureHealthy(client, props.entryUrl);
         await client.destroy(id);
     }
 
@@ -381,7 +394,7 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
         // `pulumi import` and `get` call read without state, so there are no credentials to use.
         if (!props?.entryUrl) throw new Error(`nocobase:App "${id}": read needs the stored state (import is not supported)`);
         const client = connect(props);
-        await client.waitForHealthy(WAIT.healthy);
+        await ensureHealthy(client, props.entryUrl);
         const live = await client.get(id);
         if (!live) return {};
         const { password, dialect: _dialect, ...database } = live.database ?? { ...props.database, dialect: "postgres", password: "" };
