@@ -195,11 +195,11 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 
 type Path = Array<string | number>;
 
-/** Every place in a JSON tree, the root included. */
-function paths(value: unknown, at: Path = []): Path[] {
-    const out: Path[] = [at];
-    if (Array.isArray(value)) value.forEach((v, i) => out.push(...paths(v, [...at, i])));
-    else if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...at, k]));
+/** Every place in a JSON tree, the root included. One accumulator: huge lists are part of the input. */
+function paths(value: unknown, at: Path = [], out: Path[] = []): Path[] {
+    out.push(at);
+    if (Array.isArray(value)) value.forEach((v, i) => paths(v, [...at, i], out));
+    else if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) paths(v, [...at, k], out);
     return out;
 }
 
@@ -215,8 +215,12 @@ function parentOf(root: Record<string, unknown>, at: Path): { parent: any; key: 
 }
 
 /** Sets an own property, even one named `__proto__`, as JSON.parse and YAML parsers produce it. */
+/**
+ * Puts a copy of `value` at `key`: a generator may hand out one object twice, and putting it inside
+ * itself would make a cycle, which no stack file (JSON) can hold.
+ */
 function define(target: any, key: string | number, value: unknown): void {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(target, key, { value: structuredClone(value), enumerable: true, writable: true, configurable: true });
 }
 
 export interface FuzzInput {
