@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "./config";
 import { EntryApp } from "./entryApp";
-import { ENTRY_DATABASE, dockerHostAddress, environmentDatabase } from "./naming";
+import { ENTRY_DATABASE, environmentDatabase } from "./naming";
 import { PlatformSecrets } from "./platformSecrets";
 import { PostgresServer } from "./postgresServer";
 import { RedisServer } from "./redisServer";
@@ -140,9 +140,10 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
         const observed = pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.observedStatus])));
         const backups = pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.backup])));
         this.status = pulumi.all([observed, backups]).apply(([seen, dumps]) => buildStatus(config, environmentUrls, seen, dumps));
+        const passwords = pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.access.password])));
         this.databases = pulumi.secret(
-            pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.access.password]))).apply((passwords): DatabaseAccess => ({
-                server: serverAddress(config),
+            pulumi.all([passwords, postgres.adminLogin]).apply(([passwords, admin]): DatabaseAccess => ({
+                server: { host: admin.host, port: admin.port, sslMode: admin.sslMode },
                 entry: { database: ENTRY_DATABASE, user: ENTRY_DATABASE },
                 environments: Object.fromEntries(
                     config.environments
@@ -154,12 +155,4 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
         );
         this.registerOutputs({ entryUrl: this.entryUrl, status: this.status });
     }
-}
-
-/** Where `pulumi up` (and `verify`) reach the PostgreSQL server. */
-function serverAddress(config: PlatformConfig): DatabaseAccess["server"] {
-    const pg = config.postgres;
-    if (pg.kind === "external") return { host: pg.host, port: pg.port, sslMode: pg.sslMode };
-    const runtime = config.runtimes[pg.runtime];
-    return { host: dockerHostAddress(runtime.type === "docker" ? runtime.host : undefined), port: pg.port, sslMode: "disable" };
 }
