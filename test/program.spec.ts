@@ -4,8 +4,7 @@
  * touch which resources.
  */
 import * as assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import { Rendered, Registration, SecretValue, mockSecret, reveal } from "../cli/render";
+import { Rendered, Registration, SecretValue, mockOutputs, mockSecret, reveal } from "../cli/render";
 import { deriveSecret } from "../components/platformSecrets";
 import type { PlatformStatus } from "../components/status";
 import { EditableConfig, byName, compare, envMap, ofType, plainStrings, renderStack } from "./support/stacks";
@@ -74,7 +73,7 @@ function knownSecrets(r: Rendered, config: EditableConfig): string[] {
     const derivationKey = mockSecret("platform-secrets-derivation-key");
     const purposes = ["db:nocobase_main", ...(config.environments ?? []).map((e: { name: string }) => `db:nocobase_env_${e.name}`)];
     for (const app of config.apps) purposes.push(`db:${app.id}`, `jwt:${app.id}`);
-    const aes = createHash("sha256").update("random:index/randomId:RandomId/platform-secrets-aes-key").digest("hex");
+    const aes = mockOutputs("random:index/randomId:RandomId", "platform-secrets-aes-key", {}).hex as string;
     return [...randoms, ...purposes.map((p) => deriveSecret(derivationKey, p)), aes, "[secret]"];
 }
 
