@@ -4,10 +4,9 @@
  * touch which resources.
  */
 import * as assert from "node:assert/strict";
-import { Rendered, Registration, SecretValue, mockOutputs, mockSecret, reveal } from "../cli/render";
-import { deriveSecret } from "../components/platformSecrets";
+import { Rendered, Registration, SecretValue, reveal } from "../cli/render";
 import type { PlatformStatus } from "../components/status";
-import { EditableConfig, byName, compare, envMap, ofType, plainStrings, renderStack } from "./support/stacks";
+import { EditableConfig, byName, compare, envMap, knownSecrets, ofType, plainStrings, renderStack } from "./support/stacks";
 
 const T = {
     app: "nocobase-platform:index:TenantApp",
@@ -65,16 +64,6 @@ const stacks: Record<string, Rendered & { config: EditableConfig }> = {};
 
 function parentName(r: Rendered, reg: Registration): string | undefined {
     return r.registrations.find((p) => p.urn === reg.parent)?.name;
-}
-
-/** Every secret value the program can produce under mocks: random results and the derived per-app ones. */
-function knownSecrets(r: Rendered, config: EditableConfig): string[] {
-    const randoms = ofType(r, "random:index/randomPassword:RandomPassword").map((p) => mockSecret(p.name));
-    const derivationKey = mockSecret("platform-secrets-derivation-key");
-    const purposes = ["db:nocobase_main", ...(config.environments ?? []).map((e: { name: string }) => `db:nocobase_env_${e.name}`)];
-    for (const app of config.apps) purposes.push(`db:${app.id}`, `jwt:${app.id}`);
-    const aes = mockOutputs("random:index/randomId:RandomId", "platform-secrets-aes-key", {}).hex as string;
-    return [...randoms, ...purposes.map((p) => deriveSecret(derivationKey, p)), aes, "[secret]"];
 }
 
 describe("program under mocks", function () {
@@ -291,7 +280,7 @@ describe("program under mocks", function () {
         for (const stack of ["dev", "staging", "prod"]) {
             it(`${stack}: no secret value reaches any resource input or the status output in plain text`, () => {
                 const r = stacks[stack];
-                const secrets = knownSecrets(r, r.config);
+                const secrets = [...knownSecrets(r, r.config)];
                 for (const reg of r.registrations) {
                     for (const [at, text] of plainStrings(reg.inputs)) {
                         const leaked = secrets.find((s) => text.includes(s));

@@ -14,10 +14,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Rendered, SecretValue, mockOutputs, mockSecret, renderProgram, reveal } from "../cli/render";
 import { PROJECT, readStackFile, stackFilePath } from "../cli/stackFile";
-import { ENTRY_DATABASE, environmentDatabase } from "../components/naming";
 import { deriveSecret } from "../components/platformSecrets";
-import { Secret } from "../components/schema";
-import { plainStrings, stackConfig } from "./support/stacks";
+import { knownSecrets, plainStrings, stackConfig } from "./support/stacks";
 
 const SAMPLE_STACKS = readdirSync(path.resolve(__dirname, "..", "stacks"))
     .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
@@ -59,22 +57,6 @@ async function renderAudited(stack: string, values: Record<string, string>, secr
     });
     assert.ok(output.includes(canary), "pulumi.log output is captured");
     return { rendered: result, output };
-}
-
-/** Every secret value a render can hold, given the config secrets that went in. */
-function knownSecrets(rendered: Rendered, config: Record<string, any>, configSecrets: string[]): Set<string> {
-    const secrets = new Set<string>([Secret.PLACEHOLDER, ...configSecrets]);
-    let derivationKey: string | undefined;
-    for (const r of rendered.registrations.filter((x) => x.type.startsWith("random:"))) {
-        const outputs = mockOutputs(r.type, r.name, r.inputs);
-        for (const key of ["result", ...r.additionalSecretOutputs]) if (typeof outputs[key] === "string") secrets.add(outputs[key] as string);
-        if (r.name.endsWith("-derivation-key")) derivationKey = mockSecret(r.name);
-    }
-    assert.ok(derivationKey, "the program makes a derivation key");
-    const purposes = [`db:${ENTRY_DATABASE}`, ...(config.environments ?? []).map((e: { name: string }) => `db:${environmentDatabase(e.name)}`)];
-    for (const app of config.apps as Array<{ id: string }>) purposes.push(`db:${app.id}`, `jwt:${app.id}`);
-    for (const purpose of purposes) secrets.add(deriveSecret(derivationKey, purpose));
-    return secrets;
 }
 
 /** Where a secret shows in plain text: resource names and inputs, non-secret outputs, output written. */

@@ -1,9 +1,13 @@
 /** Renders sample stacks, as they are or edited, through the real program under mocks. */
+import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import { useOfflineRuntime } from "../../cli/offlineRuntime";
-import { Registration, Rendered, SecretValue, renderProgram } from "../../cli/render";
+import { Registration, Rendered, SecretValue, mockOutputs, mockSecret, renderProgram } from "../../cli/render";
 import { PROJECT, StackFile, parseStackFile, stackFilePath } from "../../cli/stackFile";
+import { ENTRY_DATABASE, environmentDatabase } from "../../components/naming";
+import { deriveSecret } from "../../components/platformSecrets";
+import { Secret } from "../../components/schema";
 
 /** The stack's config as plain objects, keyed without the project prefix, for a test to edit. */
 export type EditableConfig = Record<string, any>;
@@ -84,4 +88,20 @@ export function envMap(env: unknown): Record<string, string> {
             return [e.name, e.value];
         }),
     );
+}
+
+/** Every secret value a render can hold, given the config secrets that went in. */
+export function knownSecrets(rendered: Rendered, config: Record<string, any>, configSecrets: string[] = []): Set<string> {
+    const secrets = new Set<string>([Secret.PLACEHOLDER, ...configSecrets]);
+    let derivationKey: string | undefined;
+    for (const r of rendered.registrations.filter((x) => x.type.startsWith("random:"))) {
+        const outputs = mockOutputs(r.type, r.name, r.inputs);
+        for (const key of ["result", ...r.additionalSecretOutputs]) if (typeof outputs[key] === "string") secrets.add(outputs[key] as string);
+        if (r.name.endsWith("-derivation-key")) derivationKey = mockSecret(r.name);
+    }
+    assert.ok(derivationKey, "the program makes a derivation key");
+    const purposes = [`db:${ENTRY_DATABASE}`, ...(config.environments ?? []).map((e: { name: string }) => `db:${environmentDatabase(e.name)}`)];
+    for (const app of config.apps as Array<{ id: string }>) purposes.push(`db:${app.id}`, `jwt:${app.id}`);
+    for (const purpose of purposes) secrets.add(deriveSecret(derivationKey, purpose));
+    return secrets;
 }
