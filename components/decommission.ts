@@ -139,7 +139,7 @@ async function drop(o: DecommissionOutputs): Promise<void> {
     if (!o.admin || !o.role) throw new Error(`not dropping ${o.appId}: its data is not this stack's (external connection)`);
     const t = o.tenant;
     if (t.schema) {
-        await psql({ ...o.admin }, t.database, `DROP SCHEMA IF EXISTS "${t.schema}" CASCADE; DROP OWNED BY "${o.role}";`);
+        await psql(o.admin, t.database, `DROP SCHEMA IF EXISTS "${t.schema}" CASCADE; DROP OWNED BY "${o.role}";`);
     } else {
         // The maintenance database, as the owner may not drop the database it is connected to.
         await psql(o.admin, "postgres", `DROP DATABASE IF EXISTS "${t.database}" WITH (FORCE);`);
