@@ -1,55 +1,14 @@
 /**
- * One NocoBase app's registration with the entry app, reconciled by a Pulumi dynamic provider on the
- * supervisor client.
+ * The provider behind each NocoBase app's registration with the entry app: a Pulumi dynamic
+ * provider on the supervisor client.
  *
- * The provider's methods are serialized into the state and run in Pulumi's provider host, a plain
- * Node process without a TypeScript loader: a `require('./supervisor')` inside a method would
- * resolve against the host's working directory and find TypeScript it cannot load. So the client
- * travels by value, as the source of one bundled CommonJS module (`CLIENT_SOURCE`) that the
- * methods evaluate on first use. Node built-ins are required inside the methods, and nothing here
- * captures a Set, a Map or a native handle (the serializer turns those into plain objects).
+ * Pulumi's provider host runs it from a bundle of this module (components/providerBundle.ts), a
+ * plain Node process without a TypeScript loader: everything imported here at run time is bundled
+ * with it, except Node's built-ins. So nothing here imports @pulumi/pulumi except for types.
  */
-import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import type { AppRecord, AppSpec, AppStatus, DatabaseSpec, SupervisorClient } from "./supervisor";
-
-type SupervisorModule = typeof import("./supervisor");
-
-/**
- * The supervisor client bundled into one module's source, once per process, when this file loads.
- * Capturing one string instead of the client's ~150 functions and classes makes the closure
- * serializer fast (it inspects every captured function through the V8 inspector, one round trip
- * at a time, amid a thousand tenants' registrations) and halves the provider text that every app's
- * state stores.
- */
-const CLIENT_SOURCE: string = bundleClient();
-
-function bundleClient(): string {
-    const esbuild = require("esbuild") as typeof import("esbuild");
-    const built = esbuild.buildSync({
-        entryPoints: [path.join(__dirname, "supervisor", "index.ts")],
-        bundle: true,
-        platform: "node",
-        format: "cjs",
-        target: "node22",
-        write: false,
-        legalComments: "none",
-    });
-    return built.outputFiles[0].text;
-}
-
-let supervisorModule: SupervisorModule | undefined;
-
-/** The client module, evaluated from `CLIENT_SOURCE` on first use in this process. */
-function loadSupervisor(): SupervisorModule {
-    if (!supervisorModule) {
-        const Module = require("node:module") as { new (id: string): { exports: unknown; _compile(code: string, file: string): void } };
-        const mod = new Module("nocobase-supervisor-client");
-        mod._compile(CLIENT_SOURCE, "nocobase-supervisor-client.js");
-        supervisorModule = mod.exports as SupervisorModule;
-    }
-    return supervisorModule;
-}
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { AppRecord, AppSpec, AppStatus, DatabaseSpec, SupervisorClient, createSupervisorClient } from "./supervisor";
 
 /** Bump when the provider's behaviour changes: Pulumi does not notice new provider code by itself. */
 export const PROVIDER_VERSION = "1";
@@ -60,30 +19,6 @@ export type DesiredState = "running" | "stopped";
 
 /** Where the app's data is; always PostgreSQL here, so the dialect is the client's to add. */
 export type AppDatabase = Omit<DatabaseSpec, "dialect">;
-
-export interface NocoBaseAppArgs {
-    /** Base URL of the entry app as reachable from where `pulumi up` runs. */
-    entryUrl: pulumi.Input<string>;
-    adapter: pulumi.Input<AdapterName>;
-    /** The stack's root admin, as a secret. NOCOBASE_API_KEY in the environment wins when set. */
-    credentials: pulumi.Input<{ account: string; password: string }>;
-    appId: pulumi.Input<string>;
-    displayName: pulumi.Input<string>;
-    cname?: pulumi.Input<string | undefined>;
-    environment: pulumi.Input<string>;
-    startMode: pulumi.Input<StartMode>;
-    state: pulumi.Input<DesiredState>;
-    /** Secret. Absent: the app accepts the entry app's sessions. */
-    jwtSecret?: pulumi.Input<string | undefined>;
-    /** The password is secret. */
-    database: pulumi.Input<AppDatabase>;
-    upgrade: pulumi.Input<boolean>;
-    /**
-     * The stack file says the app shares the entry app's sessions on purpose. The provider ignores
-     * it; it is an input so that policies, which see only resources, can see the acknowledgment.
-     */
-    sharedSessionsAcknowledged?: pulumi.Input<boolean>;
-}
 
 /** The provider's inputs, after `check`. */
 export interface AppInputs {
@@ -146,6 +81,14 @@ function trimmed(v: unknown): unknown {
     return typeof v === "string" ? v.trim() : v;
 }
 
+/**
+ * A result as the provider host can send it: it converts results to protobuf Structs, which refuse
+ * `undefined` (the engine's own values never hold it; ours may, for an absent domain or secret).
+ */
+function wire<T>(value: T): T {
+    return JSON.parse(JSON.stringify(value)) as T;
+}
+
 function normalise(news: Record<string, unknown>): Record<string, unknown> {
     const out: Record<string, unknown> = { ...news };
     for (const k of ["entryUrl", "appId", "displayName", "cname", "environment", "jwtSecret"]) out[k] = trimmed(news[k]);
@@ -203,9 +146,7 @@ function validate(i: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
 
 /** Changes when jwtSecret or the database password changes; not reversible, salted with the app id. */
 function fingerprint(appId: string, jwtSecret: string | undefined, dbPassword: string): string {
-    const crypto: typeof import("crypto") = require("crypto");
-    return crypto
-        .createHash("sha256")
+    return createHash("sha256")
         .update(JSON.stringify(["nocobase-app", appId, jwtSecret ?? null, dbPassword]))
         .digest("hex")
         .slice(0, 32);
@@ -225,7 +166,7 @@ function same(a: unknown, b: unknown): boolean {
 
 function connect(p: Pick<AppInputs, "entryUrl" | "adapter" | "credentials">): SupervisorClient {
     const apiKey = process.env.NOCOBASE_API_KEY;
-    return loadSupervisor().createSupervisorClient({
+    return createSupervisorClient({
         adapter: p.adapter,
         baseUrl: p.entryUrl,
         auth: apiKey ? { apiKey } : { account: p.credentials.account, password: p.credentials.password },
@@ -234,15 +175,14 @@ function connect(p: Pick<AppInputs, "entryUrl" | "adapter" | "credentials">): Su
 
 /**
  * Entry apps this provider process has seen healthy. The health check gates the first call to an
- * entry app, not every call: a refresh of a thousand apps then reads one list row per app. (A plain
- * object: the closure serializer turns a captured Set into one.)
+ * entry app, not every call: a refresh of a thousand apps then reads one list row per app.
  */
-const healthyEntries: Record<string, true> = {};
+const healthyEntries = new Set<string>();
 
 async function ensureHealthy(client: SupervisorClient, entryUrl: string): Promise<void> {
-    if (healthyEntries[entryUrl]) return;
+    if (healthyEntries.has(entryUrl)) return;
     await client.waitForHealthy(WAIT.healthy);
-    healthyEntries[entryUrl] = true;
+    healthyEntries.add(entryUrl);
 }
 
 function toSpec(i: AppInputs): AppSpec {
@@ -323,16 +263,15 @@ async function waitStopped(client: SupervisorClient, appId: string, restarting: 
 
 /** Carries what was already done into the state when a later step fails (Pulumi's partial failure). */
 function partialFailure(err: unknown, i: AppInputs & { __provider?: string }, outs: AppOutputs | undefined): Error {
-    // Not `instanceof Error`: after serialization the client's error classes no longer inherit from it.
-    const e = (err !== null && typeof (err as Error)?.message === "string" ? err : new Error(String(err))) as Error;
-    if (outs) Object.assign(e, { id: i.appId, properties: { ...outs, __provider: i.__provider }, reasons: [e.message] });
+    const e = err instanceof Error ? err : new Error(String(err));
+    if (outs) Object.assign(e, { id: i.appId, properties: wire({ ...outs, __provider: i.__provider }), reasons: [e.message] });
     return e;
 }
 
 export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> {
     async check(_olds: AppInputs, news: AppInputs): Promise<pulumi.dynamic.CheckResult<AppInputs>> {
         const inputs = normalise(news as unknown as Record<string, unknown>);
-        return { inputs: inputs as unknown as AppInputs, failures: validate(inputs) };
+        return { inputs: wire(inputs) as unknown as AppInputs, failures: validate(inputs) };
     }
 
     /** Pure: no HTTP. A no-change `pulumi up` costs NocoBase nothing. */
@@ -361,7 +300,7 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
         const registered = await client.create(toSpec(inputs));
         try {
             const record = await converge(client, inputs, registered, false);
-            return { id: inputs.appId, outs: toOutputs(inputs, record) };
+            return { id: inputs.appId, outs: wire(toOutputs(inputs, record)) };
         } catch (err) {
             throw partialFailure(err, inputs, toOutputs(inputs, registered));
         }
@@ -376,7 +315,7 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
         const updated = await client.update(id, toSpec(news));
         try {
             const record = await converge(client, news, updated, restart);
-            return { outs: toOutputs(news, record) };
+            return { outs: wire(toOutputs(news, record)) };
         } catch (err) {
             throw partialFailure(err, news, toOutputs(news, updated));
         }
@@ -401,7 +340,7 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
         const state: DesiredState = live.status === "running" ? "running" : TRANSITIONAL.includes(live.status) ? props.state : "stopped";
         return {
             id,
-            props: {
+            props: wire({
                 ...props,
                 displayName: live.displayName,
                 ...(live.cname ? { cname: live.cname } : { cname: undefined }),
@@ -412,31 +351,12 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
                 secretsFingerprint: fingerprint(id, live.jwtSecret, password),
                 observedStatus: live.status,
                 observedAt: new Date().toISOString(),
-            },
+            }),
         };
     }
 }
 
-/** One provider object for every app, so that Pulumi serializes it once per process, not once per app. */
-const provider = new NocoBaseAppProvider();
-
-/** A NocoBase app registered with the entry app (type `pulumi-nodejs:dynamic/nocobase:App`). */
-export class NocoBaseApp extends pulumi.dynamic.Resource {
-    /** NocoBase's status for the app when it was last created, updated or refreshed. */
-    declare readonly observedStatus: pulumi.Output<AppStatus>;
-    declare readonly observedAt: pulumi.Output<string>;
-
-    constructor(name: string, args: NocoBaseAppArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            provider,
-            name,
-            { ...args, providerVersion: PROVIDER_VERSION, observedStatus: undefined, observedAt: undefined },
-            {
-                ...opts,
-                additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "credentials", "secretsFingerprint"],
-            },
-            "nocobase",
-            "App",
-        );
-    }
+/** What the provider host calls, once per process for every app it serves. */
+export function handler(): NocoBaseAppProvider {
+    return new NocoBaseAppProvider();
 }

@@ -8,7 +8,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { PostgresConfig, SslMode } from "./config";
-import type { PgLogin } from "./decommission";
+import type { PgLogin } from "./decommissionProvider";
 import { dockerHostAddress } from "./naming";
 import type { DockerTarget } from "./runtime";
 

@@ -8,9 +8,9 @@
  * updates of the registration and never touch the database.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { NocoBaseApp } from "./appProvider";
+import { NocoBaseApp } from "./nocobaseApp";
 import type { AppConfig, PlatformConfig } from "./config";
-import { AppDecommission } from "./decommission";
+import { AppDecommission } from "./appDecommission";
 import type { EntryApp } from "./entryApp";
 import type { PlatformSecrets } from "./platformSecrets";
 import type { PostgresServer } from "./postgresServer";

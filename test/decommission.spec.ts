@@ -7,14 +7,14 @@ import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import Module from "node:module";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { SecretValue, reveal } from "../cli/render";
-import { AppDecommissionProvider, DecommissionInputs, DecommissionOutputs, PgLogin } from "../components/decommission";
+import { providerBundle } from "../components/providerBundle";
+import { AppDecommissionProvider, DecommissionInputs, DecommissionOutputs, PgLogin } from "../components/decommissionProvider";
 import type { PlatformStatus } from "../components/status";
 import { formatIssues, validateStackConfig } from "../components/validation";
+import { ProviderHost } from "./support/providerHost";
 import { byName, compare, ofType, renderStack } from "./support/stacks";
 
 const DECOMMISSION = "pulumi-nodejs:dynamic/nocobase:Decommission";
@@ -241,22 +241,29 @@ describe("decommission provider on a real PostgreSQL", function () {
         );
     });
 
-    it("schema mode: dumps and drops one schema, run as the engine runs it (serialized), leaving the neighbour intact", async () => {
-        // The engine runs the provider from its serialized text, not from this module.
-        const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-        const m = new Module("decommission-provider.js");
-        (m as unknown as { _compile(code: string, file: string): void })._compile(serialized.text, "decommission-provider.js");
-        const hosted = (m.exports as { handler(): AppDecommissionProvider }).handler();
+    it("schema mode: dumps and drops one schema through Pulumi's provider host, leaving the neighbour intact", async () => {
+        // The engine runs the provider from the bundle the resource carries, in a Node of its own.
+        const host = await ProviderHost.start(providerBundle(require.resolve("../components/decommissionProvider")), DECOMMISSION);
+        try {
+            const tenant = tenantLogin(schemaRole, tenants, schemaRole);
+            const checked = await host.check("helpdesk", {}, { ...inputs("helpdesk", tenant, schemaRole) });
+            assert.deepEqual(checked.failures, []);
+            const created = await host.create("helpdesk", checked.inputs);
+            assert.equal(created.id, "it/helpdesk");
+            const listing = execFileSync("pg_restore", ["--list", created.outs.backupFile as string], { encoding: "utf8" });
+            assert.match(listing, new RegExp(`TABLE DATA ${schemaRole} tickets`));
+            assert.doesNotMatch(listing, new RegExp(neighbourRole), "only the app's own schema is dumped");
 
-        const tenant = tenantLogin(schemaRole, tenants, schemaRole);
-        const created = await hosted.create(inputs("helpdesk", tenant, schemaRole));
-        const listing = execFileSync("pg_restore", ["--list", created.outs!.backupFile], { encoding: "utf8" });
-        assert.match(listing, new RegExp(`TABLE DATA ${schemaRole} tickets`));
-        assert.doesNotMatch(listing, new RegExp(neighbourRole), "only the app's own schema is dumped");
-        await hosted.update(created.id, created.outs as DecommissionOutputs, inputs("helpdesk", tenant, schemaRole, true));
-        assert.equal(sql(tenants, `SELECT count(*) FROM pg_namespace WHERE nspname = '${schemaRole}'`), "0");
-        assert.equal(sql("postgres", `SELECT count(*) FROM pg_roles WHERE rolname = '${schemaRole}'`), "0");
-        assert.equal(sql(tenants, `SELECT count(*) FROM ${neighbourRole}.tickets`), "40");
+            const dropping = await host.check("helpdesk", created.outs, { ...inputs("helpdesk", tenant, schemaRole, true) });
+            assert.deepEqual(await host.diff("helpdesk", created.id, created.outs, dropping.inputs), { changes: "some", replaces: [] });
+            const updated = await host.update("helpdesk", created.id, created.outs, dropping.inputs);
+            assert.equal(updated.dropped, true);
+            assert.equal(sql(tenants, `SELECT count(*) FROM pg_namespace WHERE nspname = '${schemaRole}'`), "0");
+            assert.equal(sql("postgres", `SELECT count(*) FROM pg_roles WHERE rolname = '${schemaRole}'`), "0");
+            assert.equal(sql(tenants, `SELECT count(*) FROM ${neighbourRole}.tickets`), "40");
+        } finally {
+            host.stop();
+        }
     });
 
     it("rejects identifiers that would need quoting before touching anything", async () => {

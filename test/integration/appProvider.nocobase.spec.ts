@@ -4,12 +4,10 @@
 // schema in a shared database; NocoBase only gets `new_connection` options pointing at it.
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { AppInputs, AppOutputs, NocoBaseAppProvider } from "../../components/appProvider";
+import { providerBundle } from "../../components/providerBundle";
 import { SupervisorClient, createSupervisorClient } from "../../components/supervisor";
+import { ProviderHost } from "../support/providerHost";
 
 const ROOT = { account: "admin@nocobase.com", password: "admin123" };
 const PG = { host: process.env.PGHOST ?? "127.0.0.1", port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? "postgres" };
@@ -213,49 +211,46 @@ describe("NocoBaseApp provider against NocoBase 2.2.15", () => {
         assert.ok(Number(psql(OWN_DB.database, "SELECT count(*) FROM users")) >= 1, "tenant users are gone");
     });
 
-    it("works after a round trip through the closure serializer, in a plain Node process as the engine runs it", async () => {
-        const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-        assert.equal(serialized.containsSecrets, false);
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nocobase-provider-"));
-        const file = path.join(dir, "provider.js");
-        fs.writeFileSync(file, serialized.text);
-        const requireFromString = require.resolve("require-from-string", { paths: [path.dirname(require.resolve("@pulumi/pulumi"))] });
-        // What the dynamic provider host does: requireFromString(__provider).handler(), no TypeScript loader.
-        const driver = `
-      const provider = require(${JSON.stringify(requireFromString)})(require('fs').readFileSync(process.argv[1], 'utf8')).handler();
-      (async () => {
-        const { inputs } = await provider.check({}, JSON.parse(process.argv[2]));
-        const created = await provider.create(inputs);
-        const read = await provider.read(created.id, created.outs);
-        const diff = await provider.diff(created.id, read.props, inputs);
-        await provider.delete(created.id, read.props);
-        const gone = await provider.read(created.id, read.props);
-        process.stdout.write(JSON.stringify({ created, read, diff, gone }));
-      })().catch((e) => { console.error(e && e.stack || e); process.exit(1); });`;
-        const { NODE_OPTIONS: _n, NOCOBASE_API_KEY: _k, ...env } = process.env;
-        const ins = inputs({
-            appId: SER_APP,
-            displayName: "IT serialized",
-            jwtSecret: "c".repeat(44),
-            database: {
-                host: PG.host,
-                port: PG.port,
-                username: SER_SCHEMA.role,
-                password: SER_SCHEMA.password,
-                database: SHARED_DB,
-                schema: SER_SCHEMA.schema,
-            },
-        });
+    it("runs from its bundle in Pulumi's provider host, as pulumi up and pulumi refresh run it", async () => {
+        const host = await ProviderHost.start(providerBundle(require.resolve("../../components/appProvider")), "pulumi-nodejs:dynamic/nocobase:App");
         try {
-            const out = JSON.parse(execFileSync(process.execPath, ["-e", driver, file, JSON.stringify(ins)], { encoding: "utf8", env, timeout: 540_000 }));
-            assert.equal(out.created.id, SER_APP);
-            assert.equal(out.created.outs.observedStatus, "running");
-            assert.equal(out.read.props.displayName, "IT serialized");
-            assert.equal(out.diff.changes, false);
-            assert.deepEqual(out.gone, {});
-            assert.ok(tableCount(SHARED_DB, SER_SCHEMA.schema, SER_SCHEMA.role) > 50);
+            const ins = inputs({
+                appId: SER_APP,
+                displayName: "IT hosted",
+                jwtSecret: "c".repeat(44),
+                database: {
+                    host: PG.host,
+                    port: PG.port,
+                    username: SER_SCHEMA.role,
+                    password: SER_SCHEMA.password,
+                    database: SHARED_DB,
+                    schema: SER_SCHEMA.schema,
+                },
+            });
+            const first = await host.check("hosted", {}, { ...ins, entryUrl: `${entryUrl}/` });
+            assert.deepEqual(first.failures, []);
+            assert.equal(first.inputs.entryUrl, entryUrl, "check normalises in the host too");
+            const created = await host.create("hosted", first.inputs);
+            assert.equal(created.id, SER_APP);
+            assert.equal(created.outs.observedStatus, "running");
+            assert.equal(created.outs.jwtSecret, undefined, "the JWT secret stays out of the state");
+
+            const refreshed = await host.read("hosted", created.id, created.outs);
+            assert.equal(refreshed.id, SER_APP);
+            assert.equal(refreshed.outs.displayName, "IT hosted");
+            assert.deepEqual(await host.diff("hosted", created.id, refreshed.outs, first.inputs), { changes: "none", replaces: [] });
+
+            const renamed = await host.check("hosted", first.inputs, { ...ins, displayName: "IT hosted, renamed" });
+            assert.deepEqual(await host.diff("hosted", created.id, refreshed.outs, renamed.inputs), { changes: "some", replaces: [] });
+            const updated = await host.update("hosted", created.id, refreshed.outs, renamed.inputs);
+            assert.equal(updated.displayName, "IT hosted, renamed");
+            assert.equal((await client.get(SER_APP))?.displayName, "IT hosted, renamed");
+
+            await host.delete("hosted", created.id, updated);
+            assert.equal((await host.read("hosted", created.id, updated)).id, "", "refresh sees the app gone");
+            assert.ok(tableCount(SHARED_DB, SER_SCHEMA.schema, SER_SCHEMA.role) > 50, "its data stays");
         } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
+            host.stop();
         }
     });
 });

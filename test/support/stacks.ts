@@ -30,8 +30,8 @@ export function editedStackText(stack: string, edit?: ConfigEdit): string {
 }
 
 /**
- * @param options.offline render as the plan does (no provider serialization, no stack traces):
- *   for suites that render many variants and do not look at `__provider`.
+ * @param options.offline render as the plan does (no stack traces):
+ *   for suites that render many variants.
  */
 export async function renderStack(stack: string, edit?: ConfigEdit, options: { offline?: boolean } = {}): Promise<Rendered & { config: EditableConfig }> {
     const file = parseStackFile(editedStackText(stack, edit), stack);

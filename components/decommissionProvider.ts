@@ -10,10 +10,14 @@
  * Dropping is never part of a create: an app cannot go from running to dropped in one `up`, so the
  * dump always exists, and was taken by an earlier, successful run, before anything is dropped.
  *
- * Like every dynamic provider, the methods run in Pulumi's provider host: Node built-ins are required
- * inside them, and the only captured values are the constants and functions of this file.
+ * This is the provider; components/appDecommission.ts declares the resource. Pulumi's provider host
+ * runs a bundle of this module (components/providerBundle.ts): it imports @pulumi/pulumi for types only.
  */
-import * as pulumi from "@pulumi/pulumi";
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
 
 export const DECOMMISSION_PROVIDER_VERSION = "1";
 
@@ -49,16 +53,6 @@ export interface DecommissionOutputs extends DecommissionInputs {
     dropped: boolean;
 }
 
-export interface AppDecommissionArgs {
-    appId: pulumi.Input<string>;
-    stack: pulumi.Input<string>;
-    location: pulumi.Input<string>;
-    tenant: pulumi.Input<DecommissionInputs["tenant"]>;
-    admin?: pulumi.Input<PgLogin>;
-    role?: pulumi.Input<string>;
-    dropData: pulumi.Input<boolean>;
-}
-
 /** Identifiers reach SQL and file names: the same strict rule as the configuration's. */
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const DUMP_TIMEOUT_MS = 30 * 60_000;
@@ -78,9 +72,7 @@ function pgEnv(login: PgLogin): NodeJS.ProcessEnv {
     return { ...process.env, PGPASSWORD: login.password, PGSSLMODE: login.sslMode, PGCONNECT_TIMEOUT: "30" };
 }
 
-// Not named `run`: the closure serializer leaves names of globals uncaptured, and test runners define one.
 async function execTool(command: string, args: string[], env: NodeJS.ProcessEnv, timeout: number): Promise<string> {
-    const { execFile } = require("node:child_process") as typeof import("node:child_process");
     return new Promise((resolve, reject) => {
         execFile(command, args, { env, timeout, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
             if (err)
@@ -99,17 +91,13 @@ async function execTool(command: string, args: string[], env: NodeJS.ProcessEnv,
 }
 
 async function sha256(file: string): Promise<string> {
-    const { createHash } = require("node:crypto") as typeof import("node:crypto");
-    const { createReadStream } = require("node:fs") as typeof import("node:fs");
     const hash = createHash("sha256");
-    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
     return hash.digest("hex");
 }
 
 /** Dumps the tenant's data in pg_dump's custom format, then proves the archive reads back. */
 async function dump(i: DecommissionInputs): Promise<Pick<DecommissionOutputs, "backupFile" | "backupBytes" | "backupSha256" | "backupAt">> {
-    const fs = require("node:fs") as typeof import("node:fs");
-    const path = require("node:path") as typeof import("node:path");
     const at = new Date();
     const dir = path.resolve(i.location, i.stack);
     fs.mkdirSync(dir, { recursive: true });
@@ -133,7 +121,6 @@ async function psql(login: PgLogin, database: string, sql: string): Promise<void
 
 /** Drops the tenant's data and role, after checking that its dump is still what was written. */
 async function drop(o: DecommissionOutputs): Promise<void> {
-    const fs = require("node:fs") as typeof import("node:fs");
     if (!fs.existsSync(o.backupFile)) throw new Error(`not dropping ${o.appId}: its dump ${o.backupFile} is gone`);
     if ((await sha256(o.backupFile)) !== o.backupSha256) throw new Error(`not dropping ${o.appId}: its dump ${o.backupFile} changed since it was written`);
     if (!o.admin || !o.role) throw new Error(`not dropping ${o.appId}: its data is not this stack's (external connection)`);
@@ -187,33 +174,7 @@ export class AppDecommissionProvider implements pulumi.dynamic.ResourceProvider<
     async delete(): Promise<void> {}
 }
 
-/** One provider object for every resource, so that Pulumi serializes it once per process. */
-const provider = new AppDecommissionProvider();
-
-/** A decommissioned app's dump, and the drop of its data once asked (type `pulumi-nodejs:dynamic/nocobase:Decommission`). */
-export class AppDecommission extends pulumi.dynamic.Resource {
-    declare readonly backupFile: pulumi.Output<string>;
-    declare readonly backupBytes: pulumi.Output<number>;
-    declare readonly backupSha256: pulumi.Output<string>;
-    declare readonly backupAt: pulumi.Output<string>;
-    declare readonly dropped: pulumi.Output<boolean>;
-
-    constructor(name: string, args: AppDecommissionArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            provider,
-            name,
-            {
-                ...args,
-                providerVersion: DECOMMISSION_PROVIDER_VERSION,
-                backupFile: undefined,
-                backupBytes: undefined,
-                backupSha256: undefined,
-                backupAt: undefined,
-                dropped: undefined,
-            },
-            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "tenant", "admin"] },
-            "nocobase",
-            "Decommission",
-        );
-    }
+/** What the provider host calls, once per process. */
+export function handler(): AppDecommissionProvider {
+    return new AppDecommissionProvider();
 }
