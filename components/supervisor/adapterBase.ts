@@ -41,8 +41,6 @@ export interface Adapter {
 
 /**
  * What both adapters share: adopt-or-create, polling for a status, the health gate.
- * Composition, not inheritance: the Pulumi closure serializer rewrites a derived class's implicit
- * constructor as `super()` without arguments.
  */
 export class AdapterClient implements SupervisorClient {
     constructor(

@@ -1,5 +1,5 @@
-// The one contract every supervisor adapter implements. Plain TypeScript on purpose: the Pulumi
-// dynamic provider serializes its code, and a client free of @pulumi/* keeps that closure small.
+// The one contract every supervisor adapter implements. Free of @pulumi/* on purpose: it runs in
+// Pulumi's provider host from a bundle that may hold nothing but Node's built-ins.
 
 /** NocoBase's `AppStatus` (core `app-supervisor/types.ts`). */
 export type AppStatus = "preparing" | "initializing" | "initialized" | "running" | "commanding" | "stopped" | "error" | "not_found";
@@ -65,15 +65,13 @@ export interface SupervisorClient {
     appHealthy(id: string): Promise<boolean>;
 }
 
-// Every error class spells out its constructor and name: the Pulumi closure serializer turns an
-// implicit derived constructor into `super()` without arguments, calls Error as a plain function
-// (which leaves `this.message` unset) and renames classes.
+// Every error class names itself: bundling may rename a class (esbuild does on a clash of names),
+// and the name is what reaches the user.
 export class SupervisorError extends Error {
     readonly httpStatus?: number;
     readonly code?: string;
     constructor(message: string, httpStatus?: number, code?: string, name = "SupervisorError") {
         super(message);
-        this.message = message;
         this.name = name;
         this.httpStatus = httpStatus;
         this.code = code;

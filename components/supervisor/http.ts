@@ -21,7 +21,6 @@ export interface HttpContext {
     timeouts: Timeouts;
 }
 
-// Arrays, not Sets: the Pulumi closure serializer turns a captured Set into a plain object.
 // The gateway answers these while the main app boots or runs a command; the request was not handled.
 const RETRY_CODES = ["APP_INITIALIZING", "APP_PREPARING", "APP_COMMANDING"];
 // What a reverse proxy in front of the entry app answers while the upstream restarts.
