@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import { builtinModules } from "node:module";
 import * as path from "node:path";
-import { providerBundle } from "../components/providerBundle";
+import { providerBundle, providerSource } from "../components/providerBundle";
 import { ProviderHost } from "./support/providerHost";
 import { ofType, renderStack } from "./support/stacks";
 
@@ -22,24 +22,31 @@ describe("provider bundles", function () {
 
     for (const [type, entry] of Object.entries(PROVIDERS)) {
         describe(type.split(":").pop()!, () => {
-            const text = providerBundle(entry);
+            const source = providerSource(entry);
+            const packed = providerBundle(entry);
 
             it("requires nothing but Node's built-ins: the host has no node_modules of ours and no TypeScript loader", () => {
-                const required = [...text.matchAll(/\brequire\(["']([^"']+)["']\)/g)].map((m) => m[1]);
-                assert.ok(required.length > 0, "a provider that requires nothing would be a surprise: the pattern is broken");
-                const foreign = required.filter((m) => !builtinModules.includes(m.replace(/^node:/, "")));
-                assert.deepEqual(foreign, []);
-                assert.doesNotMatch(text, /@pulumi\/pulumi/, "the SDK is for types only");
+                for (const text of [source, packed]) {
+                    const required = [...text.matchAll(/\brequire\(["']([^"']+)["']\)/g)].map((m) => m[1]);
+                    assert.ok(required.length > 0, "a provider that requires nothing would be a surprise: the pattern is broken");
+                    const foreign = required.filter((m) => !builtinModules.includes(m.replace(/^node:/, "")));
+                    assert.deepEqual(foreign, []);
+                }
+                assert.doesNotMatch(source, /@pulumi\/pulumi/, "the SDK is for types only");
             });
 
             it("is the same text on every machine: no absolute path of the checkout in it", () => {
-                assert.ok(!text.includes(ROOT), "an absolute path would change __provider, and the state, per machine");
-                assert.match(text, /\/\/ components\/\w+Provider\.ts/, "sources are named relative to the project");
+                for (const text of [source, packed]) assert.ok(!text.includes(ROOT), "an absolute path would change __provider, and the state, per machine");
+                assert.match(source, /\/\/ components\/\w+Provider\.ts/, "sources are named relative to the project");
+            });
+
+            it("carries the bundle deflated: every app's state holds a copy", () => {
+                assert.ok(packed.length < source.length * 0.65, `${packed.length} bytes packed, ${source.length} bundled`);
             });
 
             it("exports the handler the host calls, returning the provider's methods", () => {
                 const mod = { exports: {} as { handler?: () => Record<string, unknown> } };
-                new Function("module", "exports", "require", text)(mod, mod.exports, require);
+                new Function("module", "exports", "require", packed)(mod, mod.exports, require);
                 const provider = mod.exports.handler!();
                 for (const method of ["check", "diff", "create", "update", "delete"]) assert.equal(typeof provider[method], "function", method);
             });
