@@ -2,24 +2,24 @@
  * One measurement, in a process of its own so that peak RSS belongs to it alone. Each kind is a
  * Pulumi program rendered by `renderProgram`, the harness the plan uses:
  *
- *   program <stack file> <shape out>   the real program (index.ts); records its graph for `shape`
- *   shape <shape file>                 bench/shape.ts: the same graph, no program logic
+ *   program <stack file>               the real program (index.ts)
+ *   record <stack file> <shape out> <values out>
+ *                                      the real program, recording its graph and input values (not timed)
+ *   shape <shape file> [values file]   bench/shape.ts: the same graph, no program logic, constant
+ *                                      inputs or the program's recorded ones
  *   floor <count>                      bench/floor.ts: that many plain resources
  *
- * Every kind loads the same modules before the clock starts, so module loading (a constant per
+ * Every timed kind loads the same modules before the clock starts, so module loading (a constant per
  * process) is not counted, and the three peak RSS figures start from the same base.
  * Prints one JSON line: a `Measurement`.
  */
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import "@pulumi/random";
-// The closure serializer's TypeScript parser, loaded on the first dynamic resource: a module like
-// the others preloaded here, not work of the program.
-import "@pulumi/pulumi/typescript-shim";
-import { RenderOptions, renderProgram } from "../cli/render";
+import { Registration, RenderOptions, SecretValue, renderProgram } from "../cli/render";
 import { readStackFile } from "../cli/stackFile";
 import "../components/platform";
-import type { ShapeEntry } from "./shape";
+import { SECRET, ShapeEntry, ShapeValues, readRecorded } from "./shapeEntry";
 
 type TransferProperties = (onto: unknown, label: string, props: Record<string, unknown>) => unknown;
 const rpc = require("@pulumi/pulumi/runtime/rpc") as { transferProperties: TransferProperties };
@@ -42,10 +42,50 @@ async function render(options: RenderOptions) {
     return { rendered, ms: performance.now() - start };
 }
 
-async function program(stackFile: string, shapeOut: string): Promise<Omit<Measurement, "maxRssMiB">> {
+/** Registrations under each TenantApp, component included, by its name. */
+function perTenant(registrations: Registration[]): Record<string, number> {
+    const byUrn = new Map(registrations.map((r) => [r.urn, r]));
+    const owners = new Map<string, string>();
+    const ownerOf = (r: Registration): string => {
+        let owner = owners.get(r.urn);
+        if (owner === undefined) {
+            const parent = byUrn.get(r.parent);
+            owner = r.type === TENANT_APP ? r.name : parent ? ownerOf(parent) : "";
+            owners.set(r.urn, owner);
+        }
+        return owner;
+    };
+    const perApp: Record<string, number> = {};
+    for (const r of registrations) {
+        const owner = ownerOf(r);
+        if (owner) perApp[owner] = (perApp[owner] ?? 0) + 1;
+    }
+    return perApp;
+}
+
+/** Inputs as JSON, secrets marked for bench/shape.ts to make secret again. */
+function recorded(value: unknown): unknown {
+    if (value instanceof SecretValue) return { [SECRET]: recorded(value.value) };
+    if (Array.isArray(value)) return value.map(recorded);
+    if (value === null || typeof value !== "object") return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, recorded(v)]));
+}
+
+/** The real program, as `pulumi up` renders it: nothing of the benchmark's hooks in the process. */
+async function program(stackFile: string): Promise<Omit<Measurement, "maxRssMiB">> {
     const file = readStackFile(stackFile);
-    // The property names of each resource, for the shape: the SDK passes them here, through the
-    // module object, once per resource, labelled `resource:<name>[<type>]`.
+    const { rendered, ms } = await render({ stack: file.stack, values: file.values, secretKeys: file.secretKeys });
+    return { registrations: rendered.registrations.length, ms, perApp: perTenant(rendered.registrations) };
+}
+
+/**
+ * The real program's graph, for the shape, from a render of its own: recording the property names
+ * keeps every resource's properties alive, which must not weigh on the program's measurement.
+ */
+async function record(stackFile: string, shapeOut: string, valuesOut: string): Promise<Omit<Measurement, "maxRssMiB">> {
+    const file = readStackFile(stackFile);
+    // The SDK passes each resource's properties here, through the module object, labelled
+    // `resource:<name>[<type>]`.
     const properties = new Map<string, Record<string, unknown>>();
     const transfer = rpc.transferProperties;
     rpc.transferProperties = (onto, label, props) => {
@@ -71,33 +111,40 @@ async function program(stackFile: string, shapeOut: string): Promise<Omit<Measur
         };
     });
     writeFileSync(shapeOut, JSON.stringify(shape));
-
-    // Each registration counts for the TenantApp it sits under, if any.
-    const owner: string[] = [];
-    const perApp: Record<string, number> = {};
-    shape.forEach((r, i) => {
-        owner[i] = r.type === TENANT_APP ? r.name : r.parent >= 0 ? owner[r.parent] : "";
-        if (owner[i]) perApp[owner[i]] = (perApp[owner[i]] ?? 0) + 1;
-    });
-    return { registrations: rendered.registrations.length, ms, perApp };
-}
-
-async function baseline(module: string, key: string, value: string): Promise<Omit<Measurement, "maxRssMiB">> {
-    const { rendered, ms } = await render({ stack: "bench", values: { [`bench:${key}`]: value }, secretKeys: [], program: path.join(__dirname, module) });
+    const values: ShapeValues = rendered.registrations.map((r) => recorded(r.inputs) as Record<string, unknown>);
+    writeFileSync(valuesOut, JSON.stringify(values));
     return { registrations: rendered.registrations.length, ms };
 }
 
+async function baseline(module: string, config: Record<string, string>): Promise<Omit<Measurement, "maxRssMiB">> {
+    const { rendered, ms } = await render({
+        stack: "bench",
+        values: Object.fromEntries(Object.entries(config).map(([k, v]) => [`bench:${k}`, v])),
+        secretKeys: [],
+        program: path.join(__dirname, module),
+    });
+    return { registrations: rendered.registrations.length, ms };
+}
+
+async function shape(shapeFile: string, valuesFile: string | undefined): Promise<Omit<Measurement, "maxRssMiB">> {
+    readRecorded(shapeFile);
+    if (valuesFile) readRecorded(valuesFile);
+    return baseline("shape.ts", { shape: shapeFile, ...(valuesFile ? { values: valuesFile } : {}) });
+}
+
 async function main(): Promise<void> {
-    const [kind, a, b] = process.argv.slice(2);
+    const [kind, a, b, c] = process.argv.slice(2);
     const result =
         kind === "program"
-            ? await program(a, b)
-            : kind === "shape"
-              ? await baseline("shape.ts", "shape", a)
-              : kind === "floor"
-                ? await baseline("floor.ts", "count", a)
-                : undefined;
-    if (!result) throw new Error(`unknown measurement ${kind}: expected program, shape or floor`);
+            ? await program(a)
+            : kind === "record"
+              ? await record(a, b, c)
+              : kind === "shape"
+                ? await shape(a, b)
+                : kind === "floor"
+                  ? await baseline("floor.ts", { count: a })
+                  : undefined;
+    if (!result) throw new Error(`unknown measurement ${kind}: expected program, record, shape or floor`);
     // maxRSS is in KiB.
     const measurement: Measurement = { ...result, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
     process.stdout.write(`${JSON.stringify(measurement)}\n`);

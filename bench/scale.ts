@@ -1,13 +1,18 @@
 /**
  * `npm run bench`: what the program costs per tenant, next to what the SDK itself costs.
  *
- * For each size it generates a stack file (bench/stackConfig.ts) and runs, each in a fresh process
- * (bench/child.ts): the real program rendered under mocks, the same graph replayed without program
- * logic (shape), and as many plain resources (floor). Every process gets the `nodeargs` of
- * Pulumi.yaml, as `pulumi up` would run the program.
+ * For each size it generates a stack file (bench/stackConfig.ts), records the real program's graph
+ * and input values once, then renders, each in a fresh process (bench/child.ts): the real program
+ * under mocks; the same graph without program logic, with constant inputs (shape) and with the
+ * program's own input values (values); and as many plain resources (floor). Every process gets the
+ * `nodeargs` of Pulumi.yaml, as `pulumi up` would run the program.
+ *
+ * Each figure is the median of `--runs` renders (3 by default), the kinds taking turns, so that a
+ * burst of load on a shared machine moves one sample, not a ratio.
  *
  *   npm run bench                                    sizes 10, 100, 300, 1000
  *   npm run bench -- --sizes 1000 --nodeargs ""      other sizes, other Node flags
+ *   npm run bench -- --sizes 1000 --runs 5           more samples per figure
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -52,11 +57,23 @@ function perKind(apps: GeneratedApp[], perApp: Record<string, number>): Map<stri
     return kinds;
 }
 
+/** The median of each figure over several measurements of one kind. */
+function median(samples: Measurement[]): Measurement {
+    const mid = (values: number[]) => {
+        const sorted = [...values].sort((a, b) => a - b);
+        const n = sorted.length;
+        return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    };
+    return { ...samples[0], ms: mid(samples.map((m) => m.ms)), maxRssMiB: mid(samples.map((m) => m.maxRssMiB)) };
+}
+
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
 function main(): void {
     const sizes = (option("sizes") ?? "10,100,300,1000").split(",").map(Number);
+    const runs = Number(option("runs") ?? 3);
+    if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: expected a positive integer, got ${option("runs")}`);
     const nodeArgsText = option("nodeargs") ?? projectNodeArgs();
     const nodeArgs = nodeArgsText.split(/\s+/).filter(Boolean);
     const pulumiVersion = (require("@pulumi/pulumi/package.json") as { version: string }).version;
@@ -65,36 +82,52 @@ function main(): void {
         `machine: ${cpus.length} x ${cpus[0]?.model.trim() ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, @pulumi/pulumi ${pulumiVersion}`,
     );
     console.log(`node flags of every render: ${nodeArgs.join(" ") || "(none)"}`);
-    console.log("time: wall seconds of the render (modules preloaded); memory: peak RSS of the process, MiB\n");
+    console.log(`modules preloaded before the clock; each figure the median of ${runs} runs, the kinds taking turns\n`);
 
     const dir = mkdtempSync(path.join(os.tmpdir(), "nocobase-bench-"));
-    const header = `${pad("apps", 5)} ${pad("regs", 6)} ${pad("regs/app", 9)} | ${pad("program s", 9)} ${pad("shape s", 8)} ${pad("floor s", 8)} ${pad("/shape", 7)} ${pad("/floor", 7)} | ${pad("program MiB", 11)} ${pad("shape MiB", 9)} ${pad("floor MiB", 9)} ${pad("/shape", 7)} ${pad("/floor", 7)}`;
-    const rows: string[] = [];
+    const kindsOfRender = ["program", "shape", "values", "floor"] as const;
+    const figures: Array<{ size: number; registrations: number; perApp: string; medians: Record<(typeof kindsOfRender)[number], Measurement> }> = [];
     let kinds = new Map<string, Set<number>>();
     try {
         for (const size of sizes) {
             const stackFile = path.join(dir, `Pulumi.bench-${size}.yaml`);
             const shapeFile = path.join(dir, `shape-${size}.json`);
+            const valuesFile = path.join(dir, `values-${size}.json`);
             writeFileSync(stackFile, stackFileText(size));
-            const program = measure(nodeArgs, ["program", stackFile, shapeFile]);
-            const shape = measure(nodeArgs, ["shape", shapeFile]);
-            const floor = measure(nodeArgs, ["floor", String(program.registrations)]);
-            const appCounts = Object.values(program.perApp ?? {});
-            const perApp = appCounts.reduce((a, b) => a + b, 0) / Math.max(appCounts.length, 1);
-            rows.push(
-                `${pad(size, 5)} ${pad(program.registrations, 6)} ${pad(`${perApp.toFixed(2)} (${Math.max(...appCounts)})`, 9)} | ` +
-                    `${pad((program.ms / 1000).toFixed(2), 9)} ${pad((shape.ms / 1000).toFixed(2), 8)} ${pad((floor.ms / 1000).toFixed(2), 8)} ${pad(ratio(program.ms, shape.ms), 7)} ${pad(ratio(program.ms, floor.ms), 7)} | ` +
-                    `${pad(program.maxRssMiB.toFixed(0), 11)} ${pad(shape.maxRssMiB.toFixed(0), 9)} ${pad(floor.maxRssMiB.toFixed(0), 9)} ${pad(ratio(program.maxRssMiB, shape.maxRssMiB), 7)} ${pad(ratio(program.maxRssMiB, floor.maxRssMiB), 7)}`,
-            );
+            const { registrations } = measure(nodeArgs, ["record", stackFile, shapeFile, valuesFile]);
+            const args = { program: [stackFile], shape: [shapeFile], values: [shapeFile, valuesFile], floor: [String(registrations)] };
+            const samples = { program: [] as Measurement[], shape: [] as Measurement[], values: [] as Measurement[], floor: [] as Measurement[] };
+            for (let run = 0; run < runs; run++) {
+                for (const kind of kindsOfRender) samples[kind].push(measure(nodeArgs, [kind === "values" ? "shape" : kind, ...args[kind]]));
+            }
+            const medians = { program: median(samples.program), shape: median(samples.shape), values: median(samples.values), floor: median(samples.floor) };
+            const appCounts = Object.values(medians.program.perApp ?? {});
+            const perApp = `${(appCounts.reduce((a, b) => a + b, 0) / Math.max(appCounts.length, 1)).toFixed(2)} (${Math.max(...appCounts)})`;
+            figures.push({ size, registrations, perApp, medians });
             process.stderr.write(`${size} apps done\n`);
-            kinds = perKind(appMix(size), program.perApp ?? {});
+            kinds = perKind(appMix(size), medians.program.perApp ?? {});
         }
     } finally {
         rmSync(dir, { recursive: true, force: true });
     }
-    console.log(header);
-    for (const row of rows) console.log(row);
-    console.log("\nregs/app: mean registrations per tenant, its TenantApp component included (max in parentheses)");
+    const table = (title: string, unit: string, figure: (m: Measurement) => number, digits: number) => {
+        console.log(`${title}:`);
+        console.log(
+            `${pad("apps", 5)} ${pad("regs", 6)} ${pad("regs/app", 9)} | ${kindsOfRender.map((k) => pad(`${k} ${unit}`, 12)).join(" ")} | ${pad("/shape", 7)} ${pad("/values", 7)} ${pad("/floor", 7)}`,
+        );
+        for (const { size, registrations, perApp, medians } of figures) {
+            const program = figure(medians.program);
+            console.log(
+                `${pad(size, 5)} ${pad(registrations, 6)} ${pad(perApp, 9)} | ${kindsOfRender.map((k) => pad(figure(medians[k]).toFixed(digits), 12)).join(" ")} | ` +
+                    `${pad(ratio(program, figure(medians.shape)), 7)} ${pad(ratio(program, figure(medians.values)), 7)} ${pad(ratio(program, figure(medians.floor)), 7)}`,
+            );
+        }
+        console.log("");
+    };
+    table("time, wall seconds of the render", "s", (m) => m.ms / 1000, 2);
+    table("memory, peak RSS of the process", "MiB", (m) => m.maxRssMiB, 0);
+    console.log("shape: the same graph with constant inputs; values: the same graph with the program's own input values; floor: plain resources");
+    console.log("regs/app: mean registrations per tenant, its TenantApp component included (max in parentheses)");
     console.log(`registrations per tenant by kind (${sizes[sizes.length - 1]} apps):`);
     for (const [kind, counts] of [...kinds].sort()) console.log(`  ${kind.padEnd(36)} ${[...counts].join(", ")}`);
 }

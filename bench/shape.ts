@@ -3,27 +3,13 @@
  * parents, providers, property names) built again with constant inputs and no program logic.
  * The benchmark renders it through `renderProgram`, like the real program; config `bench:shape`
  * names the file bench/child.ts recorded the graph in.
+ *
+ * With `bench:values` naming the file of recorded input values, each resource gets the very values the program sent
+ * (secrets as secrets) instead of constants: the SDK's cost for the same graph and the same data,
+ * which leaves out only the program's own work, Outputs between resources included.
  */
-import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-
-/** One recorded registration. */
-export interface ShapeEntry {
-    type: string;
-    name: string;
-    custom: boolean;
-    /** Index of the parent in the list, -1 for none. */
-    parent: number;
-    /** Index of the provider resource in the list, -1 for the default provider. */
-    provider: number;
-    /**
-     * Property names the resource was constructed with: the SDK makes an Output of each, so the cost
-     * of a type grows with its property count. Inputs get a constant; output-only properties stay
-     * undefined, as resource classes pass them.
-     */
-    inputs: string[];
-    outputs: string[];
-}
+import { SECRET, ShapeEntry, ShapeValues, readRecorded } from "./shapeEntry";
 
 const PROVIDER_PREFIX = "pulumi:providers:";
 
@@ -38,11 +24,27 @@ class Component extends pulumi.ComponentResource {
     }
 }
 
-function constantProps(e: ShapeEntry): Record<string, unknown> {
-    return { ...Object.fromEntries(e.inputs.map((k) => [k, "constant"])), ...Object.fromEntries(e.outputs.map((k) => [k, undefined])) };
+// JSON.parse makes a string per occurrence; the program passes one string (a provider's code) to
+// every resource that needs it.
+const strings = new Map<string, string>();
+
+function revive(value: unknown): unknown {
+    if (typeof value === "string") return strings.get(value) ?? (strings.set(value, value), value);
+    if (Array.isArray(value)) return value.map(revive);
+    if (value === null || typeof value !== "object") return value;
+    if (SECRET in value) return pulumi.secret(revive((value as Record<string, unknown>)[SECRET]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revive(v)]));
 }
 
-const entries = JSON.parse(readFileSync(new pulumi.Config("bench").require("shape"), "utf8")) as ShapeEntry[];
+const valuesFile = new pulumi.Config("bench").get("values");
+const values = valuesFile ? readRecorded<ShapeValues>(valuesFile) : undefined;
+
+function props(e: ShapeEntry, i: number): Record<string, unknown> {
+    const inputs = e.inputs.map((k) => [k, values ? revive(values[i][k]) : "constant"]);
+    return { ...Object.fromEntries(inputs), ...Object.fromEntries(e.outputs.map((k) => [k, undefined])) };
+}
+
+const entries = readRecorded<ShapeEntry[]>(new pulumi.Config("bench").require("shape"));
 const children = entries.map(() => [] as number[]);
 const roots: number[] = [];
 entries.forEach((e, i) => (e.parent >= 0 ? children[e.parent] : roots).push(i));
@@ -56,13 +58,13 @@ function build(i: number, parent: pulumi.Resource | undefined): void {
     const e = entries[i];
     let resource: pulumi.Resource;
     if (e.type.startsWith(PROVIDER_PREFIX)) {
-        resource = new Provider(e.type.slice(PROVIDER_PREFIX.length), e.name, constantProps(e), { parent });
+        resource = new Provider(e.type.slice(PROVIDER_PREFIX.length), e.name, props(e, i), { parent });
     } else if (e.custom) {
         const provider = e.provider >= 0 ? built[e.provider] : undefined;
         if (e.provider >= 0 && !provider) throw new Error(`${e.name}: its provider ${entries[e.provider].name} is not built yet`);
-        resource = new Custom(e.type, e.name, constantProps(e), { parent, provider: provider as Provider | undefined });
+        resource = new Custom(e.type, e.name, props(e, i), { parent, provider: provider as Provider | undefined });
     } else {
-        resource = new Component(e.type, e.name, constantProps(e), { parent });
+        resource = new Component(e.type, e.name, props(e, i), { parent });
     }
     built[i] = resource;
     for (const child of children[i]) build(child, resource);
