@@ -22,8 +22,11 @@ export interface NocoBaseAppArgs {
     state: pulumi.Input<DesiredState>;
     /** Secret. Absent: the app accepts the entry app's sessions. */
     jwtSecret?: pulumi.Input<string | undefined>;
-    /** The password is secret. */
-    database: pulumi.Input<AppDatabase>;
+    /**
+     * Where the app's data is. Only the password is secret: a reviewer reading the preview sees which
+     * database or schema an app points at.
+     */
+    database: pulumi.Input<Omit<AppDatabase, "password"> & { password: pulumi.Input<string> }>;
     upgrade: pulumi.Input<boolean>;
     /**
      * The stack file says the app shares the entry app's sessions on purpose. The provider ignores

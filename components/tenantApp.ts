@@ -128,15 +128,14 @@ export class TenantApp extends pulumi.ComponentResource {
                 state: app.state === "stopped" ? "stopped" : "running",
                 jwtSecret: app.jwtSecret === "independent" ? secrets.derive(`jwt:${app.id}`) : undefined,
                 ...(app.acknowledgeSharedSessions ? { sharedSessionsAcknowledged: true } : {}),
-                // Secret, as the password it is made from is.
-                database: access.password.apply((password) => ({
+                database: {
                     host: access.host,
                     port: access.port,
                     username: access.user,
-                    password,
+                    password: access.password,
                     database: access.database,
                     ...(access.schema ? { schema: access.schema } : {}),
-                })),
+                },
                 upgrade: app.upgrade,
             },
             // NocoBase must find the database in place when it registers the app.
