@@ -23,6 +23,8 @@ import { SECRET, ShapeEntry, ShapeValues, readRecorded } from "./shapeEntry";
 
 type TransferProperties = (onto: unknown, label: string, props: Record<string, unknown>) => unknown;
 const rpc = require("@pulumi/pulumi/runtime/rpc") as { transferProperties: TransferProperties };
+type RegisterResource = (res: unknown, parent: unknown, type: string, name: string, ...rest: unknown[]) => unknown;
+const runtime = require("@pulumi/pulumi/runtime/resource") as { registerResource: RegisterResource };
 
 export interface Measurement {
     registrations: number;
@@ -84,20 +86,31 @@ async function program(stackFile: string): Promise<Omit<Measurement, "maxRssMiB"
  */
 async function record(stackFile: string, shapeOut: string, valuesOut: string): Promise<Omit<Measurement, "maxRssMiB">> {
     const file = readStackFile(stackFile);
-    // The SDK passes each resource's properties here, through the module object, labelled
-    // `resource:<name>[<type>]`.
+    // The SDK passes each custom resource's properties here, through the module object, labelled
+    // `resource:<name>[<type>]`, and registers every resource, components too, from its constructor:
+    // the order of those calls is the order the program built them in.
     const properties = new Map<string, Record<string, unknown>>();
+    const position = new Map<string, number>();
     const transfer = rpc.transferProperties;
+    const register = runtime.registerResource;
     rpc.transferProperties = (onto, label, props) => {
         properties.set(label, props);
         return transfer(onto, label, props);
     };
+    runtime.registerResource = (res, parent, type, name, ...rest) => {
+        position.set(`resource:${name}[${type}]`, position.size);
+        return register(res, parent, type, name, ...rest);
+    };
     const { rendered, ms } = await render({ stack: file.stack, values: file.values, secretKeys: file.secretKeys });
     rpc.transferProperties = transfer;
+    runtime.registerResource = register;
 
-    const index = new Map(rendered.registrations.map((r, i) => [r.urn, i]));
-    const shape: ShapeEntry[] = rendered.registrations.map((r) => {
-        const props = properties.get(`resource:${r.name}[${r.type}]`) ?? {};
+    // Each resource then comes after its parent, its provider and what it depends on.
+    const labelOf = (r: Registration) => `resource:${r.name}[${r.type}]`;
+    const registrations = [...rendered.registrations].sort((a, b) => position.get(labelOf(a))! - position.get(labelOf(b))!);
+    const index = new Map(registrations.map((r, i) => [r.urn, i]));
+    const shape: ShapeEntry[] = registrations.map((r) => {
+        const props = properties.get(labelOf(r)) ?? {};
         const keys = Object.keys(props).filter((k) => k !== "id" && k !== "urn");
         return {
             type: r.type,
@@ -106,12 +119,13 @@ async function record(stackFile: string, shapeOut: string, valuesOut: string): P
             parent: index.get(r.parent) ?? -1,
             // A provider reference is `<urn>::<id>`.
             provider: r.provider ? (index.get(r.provider.slice(0, r.provider.lastIndexOf("::"))) ?? -1) : -1,
+            dependencies: r.dependencies.map((urn) => index.get(urn)!),
             inputs: keys.filter((k) => props[k] !== undefined),
             outputs: keys.filter((k) => props[k] === undefined),
         };
     });
     writeFileSync(shapeOut, JSON.stringify(shape));
-    const values: ShapeValues = rendered.registrations.map((r) => recorded(r.inputs) as Record<string, unknown>);
+    const values: ShapeValues = registrations.map((r) => recorded(r.inputs) as Record<string, unknown>);
     writeFileSync(valuesOut, JSON.stringify(values));
     return { registrations: rendered.registrations.length, ms };
 }

@@ -1,6 +1,7 @@
 /**
  * The same-shape baseline, as a Pulumi program: the graph a real render registered (types, names,
- * parents, providers, property names) built again with constant inputs and no program logic.
+ * parents, providers, dependencies, property names) built again with constant inputs and no
+ * program logic.
  * The benchmark renders it through `renderProgram`, like the real program; config `bench:shape`
  * names the file bench/child.ts recorded the graph in.
  *
@@ -54,17 +55,24 @@ const built: pulumi.Resource[] = [];
  * Children are built inside their parent's call, as component constructors build theirs: the SDK
  * captures a stack trace per resource and per Output, and its cost grows with the call depth.
  */
+/** A resource another one refers to: the recorded order guarantees it is built. */
+function earlier(e: ShapeEntry, j: number, role: string): pulumi.Resource {
+    const resource = built[j];
+    if (!resource) throw new Error(`${e.name}: its ${role} ${entries[j].name} is not built yet`);
+    return resource;
+}
+
 function build(i: number, parent: pulumi.Resource | undefined): void {
     const e = entries[i];
+    const dependsOn = e.dependencies.map((j) => earlier(e, j, "dependency"));
     let resource: pulumi.Resource;
     if (e.type.startsWith(PROVIDER_PREFIX)) {
-        resource = new Provider(e.type.slice(PROVIDER_PREFIX.length), e.name, props(e, i), { parent });
+        resource = new Provider(e.type.slice(PROVIDER_PREFIX.length), e.name, props(e, i), { parent, dependsOn });
     } else if (e.custom) {
-        const provider = e.provider >= 0 ? built[e.provider] : undefined;
-        if (e.provider >= 0 && !provider) throw new Error(`${e.name}: its provider ${entries[e.provider].name} is not built yet`);
-        resource = new Custom(e.type, e.name, props(e, i), { parent, provider: provider as Provider | undefined });
+        const provider = e.provider >= 0 ? (earlier(e, e.provider, "provider") as Provider) : undefined;
+        resource = new Custom(e.type, e.name, props(e, i), { parent, provider, dependsOn });
     } else {
-        resource = new Component(e.type, e.name, props(e, i), { parent });
+        resource = new Component(e.type, e.name, props(e, i), { parent, dependsOn });
     }
     built[i] = resource;
     for (const child of children[i]) build(child, resource);

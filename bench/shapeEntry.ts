@@ -11,6 +11,11 @@ export interface ShapeEntry {
     /** Index of the provider resource in the list, -1 for the default provider. */
     provider: number;
     /**
+     * Indexes of the resources it depends on, as the engine is told: `dependsOn` and the resources
+     * behind its Output inputs. The list is in construction order, so they come before it.
+     */
+    dependencies: number[];
+    /**
      * Property names the resource was constructed with: the SDK makes an Output of each, so the cost
      * of a type grows with its property count. Inputs get a constant; output-only properties stay
      * undefined, as resource classes pass them.
