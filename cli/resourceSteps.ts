@@ -88,7 +88,7 @@ export const DATA_HOLDING_TYPES: readonly string[] = [
     "kubernetes:core/v1:PersistentVolumeClaim",
 ];
 
-/** The serialized provider code: it changes with the code, not the config; PROVIDER_VERSION tracks behaviour. */
+/** The provider's code: it changes with the code, not the config; PROVIDER_VERSION tracks behaviour. */
 const IGNORED_INPUTS = new Set(["__provider"]);
 
 export function resourceSteps(base: Registration[], next: Registration[]): ResourceStep[] {

@@ -65,7 +65,7 @@ function plainTextLeaks({ rendered, output }: Audited, secrets: Set<string>): st
     const scan = (where: string, text: string) => {
         for (const secret of secrets) if (text.includes(secret)) leaks.push(`${where} holds ${secret.slice(0, 12)}...`);
     };
-    // Many inputs repeat (serialized providers, env lists): each distinct string is scanned once.
+    // Many inputs repeat (provider code, env lists): each distinct string is scanned once.
     const seen = new Set<string>();
     for (const r of rendered.registrations) {
         scan(`resource name ${r.urn}`, r.urn);
