@@ -6,16 +6,23 @@
  */
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
+import type { ServiceError } from "@grpc/grpc-js";
+import type * as provpbTypes from "@pulumi/pulumi/proto/provider_pb";
+import type * as provrpcTypes from "@pulumi/pulumi/proto/provider_grpc_pb";
 
 const SDK = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
 const HOST = path.join(SDK, "cmd", "dynamic-provider", "index.js");
 // The host's own copies, so that messages and channel credentials match what it was built with.
 const grpc = require(require.resolve("@grpc/grpc-js", { paths: [SDK] })) as typeof import("@grpc/grpc-js");
-const structpb = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [SDK] }));
-const provpb = require(path.join(SDK, "proto", "provider_pb"));
-const provrpc = require(path.join(SDK, "proto", "provider_grpc_pb"));
+const structpb = require(
+    require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [SDK] }),
+) as typeof import("google-protobuf/google/protobuf/struct_pb");
+const provpb = require(path.join(SDK, "proto", "provider_pb")) as typeof provpbTypes;
+const provrpc = require(path.join(SDK, "proto", "provider_grpc_pb")) as typeof provrpcTypes;
 
 type Props = Record<string, unknown>;
+type Struct = ReturnType<typeof structpb.Struct.fromJavaScript>;
+type Unary<Req, Resp> = (req: Req, callback: (err: ServiceError | null, resp: Resp) => void) => unknown;
 
 export interface HostedDiff {
     changes: "none" | "some" | "unknown";
@@ -26,14 +33,18 @@ export interface HostedDiff {
 export class HostError extends Error {}
 
 /** JSON-shaped values only, as the engine sends them (the host refuses secrets). */
-function struct(props: Props): unknown {
+function struct(props: Props): Struct {
     return structpb.Struct.fromJavaScript(JSON.parse(JSON.stringify(props)));
+}
+
+function plain(value: Struct | undefined): Props {
+    return (value?.toJavaScript() ?? {}) as Props;
 }
 
 export class ProviderHost {
     private constructor(
         private readonly child: ChildProcess,
-        private readonly client: any,
+        private readonly client: provrpcTypes.ResourceProviderClient,
         /** The `__provider` every call carries. */
         private readonly provider: string,
         private readonly type: string,
@@ -66,11 +77,10 @@ export class ProviderHost {
         return `urn:pulumi:it::nocobase-platform::${this.type}::${name}`;
     }
 
-    private call<T>(method: string, request: unknown): Promise<T> {
+    /** One unary call; the overload that takes a callback right after the request. */
+    private call<Req, Resp>(method: Unary<Req, Resp>, request: Req): Promise<Resp> {
         return new Promise((resolve, reject) =>
-            this.client[method](request, (err: { details?: string } | null, resp: T) =>
-                err ? reject(new HostError(err.details ?? String(err))) : resolve(resp),
-            ),
+            method.call(this.client, request, (err, resp) => (err ? reject(new HostError(err.details || err.message)) : resolve(resp))),
         );
     }
 
@@ -83,10 +93,10 @@ export class ProviderHost {
         req.setUrn(this.urn(name));
         req.setOlds(struct(olds));
         req.setNews(struct(this.withProvider(news)));
-        const resp = await this.call<any>("check", req);
+        const resp = await this.call<provpbTypes.CheckRequest, provpbTypes.CheckResponse>(this.client.check, req);
         return {
-            inputs: resp.getInputs().toJavaScript(),
-            failures: resp.getFailuresList().map((f: any) => ({ property: f.getProperty(), reason: f.getReason() })),
+            inputs: plain(resp.getInputs()),
+            failures: resp.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })),
         };
     }
 
@@ -96,11 +106,10 @@ export class ProviderHost {
         req.setId(id);
         req.setOlds(struct(olds));
         req.setNews(struct(this.withProvider(news)));
-        const resp = await this.call<any>("diff", req);
-        const changes = { [provpb.DiffResponse.DiffChanges.DIFF_NONE]: "none", [provpb.DiffResponse.DiffChanges.DIFF_SOME]: "some" }[
-            resp.getChanges() as number
-        ];
-        return { changes: (changes ?? "unknown") as HostedDiff["changes"], replaces: resp.getReplacesList() };
+        const resp = await this.call<provpbTypes.DiffRequest, provpbTypes.DiffResponse>(this.client.diff, req);
+        const { DIFF_NONE, DIFF_SOME } = provpb.DiffResponse.DiffChanges;
+        const changes = resp.getChanges() === DIFF_NONE ? "none" : resp.getChanges() === DIFF_SOME ? "some" : "unknown";
+        return { changes, replaces: resp.getReplacesList() };
     }
 
     /** `inputs` as `check` returned them, `__provider` included. */
@@ -108,8 +117,8 @@ export class ProviderHost {
         const req = new provpb.CreateRequest();
         req.setUrn(this.urn(name));
         req.setProperties(struct(inputs));
-        const resp = await this.call<any>("create", req);
-        return { id: resp.getId(), outs: resp.getProperties().toJavaScript() };
+        const resp = await this.call<provpbTypes.CreateRequest, provpbTypes.CreateResponse>(this.client.create, req);
+        return { id: resp.getId(), outs: plain(resp.getProperties()) };
     }
 
     /** What `pulumi refresh` does: the stored outputs in, the live ones out (`id` empty when gone). */
@@ -118,8 +127,8 @@ export class ProviderHost {
         req.setUrn(this.urn(name));
         req.setId(id);
         req.setProperties(struct(outs));
-        const resp = await this.call<any>("read", req);
-        return { id: resp.getId(), outs: resp.getProperties()?.toJavaScript() ?? {} };
+        const resp = await this.call<provpbTypes.ReadRequest, provpbTypes.ReadResponse>(this.client.read, req);
+        return { id: resp.getId(), outs: plain(resp.getProperties()) };
     }
 
     async update(name: string, id: string, olds: Props, news: Props): Promise<Props> {
@@ -128,8 +137,8 @@ export class ProviderHost {
         req.setId(id);
         req.setOlds(struct(olds));
         req.setNews(struct(news));
-        const resp = await this.call<any>("update", req);
-        return resp.getProperties().toJavaScript();
+        const resp = await this.call<provpbTypes.UpdateRequest, provpbTypes.UpdateResponse>(this.client.update, req);
+        return plain(resp.getProperties());
     }
 
     async delete(name: string, id: string, outs: Props): Promise<void> {
@@ -137,6 +146,6 @@ export class ProviderHost {
         req.setUrn(this.urn(name));
         req.setId(id);
         req.setProperties(struct(outs));
-        await this.call<unknown>("delete", req);
+        await this.call<provpbTypes.DeleteRequest, unknown>(this.client.delete, req);
     }
 }
