@@ -51,10 +51,6 @@ const roots: number[] = [];
 entries.forEach((e, i) => (e.parent >= 0 ? children[e.parent] : roots).push(i));
 const built: pulumi.Resource[] = [];
 
-/**
- * Children are built inside their parent's call, as component constructors build theirs: the SDK
- * captures a stack trace per resource and per Output, and its cost grows with the call depth.
- */
 /** A resource another one refers to: the recorded order guarantees it is built. */
 function earlier(e: ShapeEntry, j: number, role: string): pulumi.Resource {
     const resource = built[j];
@@ -62,6 +58,10 @@ function earlier(e: ShapeEntry, j: number, role: string): pulumi.Resource {
     return resource;
 }
 
+/**
+ * Children are built inside their parent's call, as component constructors build theirs: the SDK
+ * captures a stack trace per resource and per Output, and its cost grows with the call depth.
+ */
 function build(i: number, parent: pulumi.Resource | undefined): void {
     const e = entries[i];
     const dependsOn = e.dependencies.map((j) => earlier(e, j, "dependency"));

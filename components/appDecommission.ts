@@ -17,6 +17,9 @@ export interface AppDecommissionArgs {
     dropData: pulumi.Input<boolean>;
 }
 
+/** Resolved once: every decommission's constructor names the same provider module. */
+const PROVIDER_MODULE = require.resolve("./decommissionProvider");
+
 /** Type `pulumi-nodejs:dynamic/nocobase:Decommission`, as `pulumi.dynamic.Resource` named it before. */
 export class AppDecommission extends BundledDynamicResource {
     declare readonly backupFile: pulumi.Output<string>;
@@ -27,7 +30,7 @@ export class AppDecommission extends BundledDynamicResource {
 
     constructor(name: string, args: AppDecommissionArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            require.resolve("./decommissionProvider"),
+            PROVIDER_MODULE,
             "nocobase",
             "Decommission",
             name,

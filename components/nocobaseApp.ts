@@ -35,6 +35,9 @@ export interface NocoBaseAppArgs {
     sharedSessionsAcknowledged?: pulumi.Input<boolean>;
 }
 
+/** Resolved once: every app's constructor names the same provider module. */
+const PROVIDER_MODULE = require.resolve("./appProvider");
+
 /** Type `pulumi-nodejs:dynamic/nocobase:App`, as `pulumi.dynamic.Resource` named it before. */
 export class NocoBaseApp extends BundledDynamicResource {
     /** NocoBase's status for the app when it was last created, updated or refreshed. */
@@ -43,7 +46,7 @@ export class NocoBaseApp extends BundledDynamicResource {
 
     constructor(name: string, args: NocoBaseAppArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            require.resolve("./appProvider"),
+            PROVIDER_MODULE,
             "nocobase",
             "App",
             name,
