@@ -14,6 +14,7 @@ import { providerBundle } from "../components/providerBundle";
 import { AppDecommissionProvider, DecommissionInputs, DecommissionOutputs, PgLogin } from "../components/decommissionProvider";
 import type { PlatformStatus } from "../components/status";
 import { formatIssues, validateStackConfig } from "../components/validation";
+import { adminSql, localAdmin } from "./support/localPostgres";
 import { ProviderHost } from "./support/providerHost";
 import { byName, compare, ofType, renderStack } from "./support/stacks";
 
@@ -128,17 +129,10 @@ describe("decommissioning under mocks", function () {
 });
 
 /** psql as the local admin; trust authentication on loopback. */
-function sql(database: string, statement: string): string {
-    return execFileSync("psql", ["-h", "127.0.0.1", "-U", "postgres", "-d", database, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-c", statement], {
-        encoding: "utf8",
-        env: { ...process.env, PGOPTIONS: "-c client_min_messages=warning" },
-    }).trim();
-}
-
 describe("decommission provider on a real PostgreSQL", function () {
     this.timeout(60_000);
     const id = randomBytes(4).toString("hex");
-    const admin: PgLogin = { host: "127.0.0.1", port: 5432, user: "postgres", password: "", sslMode: "disable" };
+    const admin: PgLogin = { ...localAdmin(), password: "", sslMode: "disable" };
     const dbRole = `dc_db_${id}`;
     const schemaRole = `dc_sc_${id}`;
     const neighbourRole = `dc_nb_${id}`;
@@ -160,18 +154,18 @@ describe("decommission provider on a real PostgreSQL", function () {
     before(() => {
         location = mkdtempSync(path.join(tmpdir(), "nocobase-backups-"));
         // Exactly what TenantDatabase creates: an owning login role, PUBLIC's CONNECT revoked.
-        sql("postgres", `CREATE ROLE ${dbRole} LOGIN PASSWORD 'pw' NOSUPERUSER NOCREATEDB NOCREATEROLE`);
-        sql("postgres", `CREATE DATABASE ${dbRole} OWNER ${dbRole}`);
-        sql("postgres", `REVOKE ALL ON DATABASE ${dbRole} FROM PUBLIC`);
-        sql(
+        adminSql("postgres", `CREATE ROLE ${dbRole} LOGIN PASSWORD 'pw' NOSUPERUSER NOCREATEDB NOCREATEROLE`);
+        adminSql("postgres", `CREATE DATABASE ${dbRole} OWNER ${dbRole}`);
+        adminSql("postgres", `REVOKE ALL ON DATABASE ${dbRole} FROM PUBLIC`);
+        adminSql(
             dbRole,
             `SET ROLE ${dbRole}; CREATE TABLE customers (id int primary key, name text); INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 250) g`,
         );
         // And what SharedTenantsDatabase + schema mode create: two tenants' schemas in one database.
-        sql("postgres", `CREATE DATABASE ${tenants}`);
+        adminSql("postgres", `CREATE DATABASE ${tenants}`);
         for (const role of [schemaRole, neighbourRole]) {
-            sql("postgres", `CREATE ROLE ${role} LOGIN PASSWORD 'pw'`);
-            sql(
+            adminSql("postgres", `CREATE ROLE ${role} LOGIN PASSWORD 'pw'`);
+            adminSql(
                 tenants,
                 `CREATE SCHEMA ${role} AUTHORIZATION ${role}; SET ROLE ${role}; CREATE TABLE ${role}.tickets (id int); INSERT INTO ${role}.tickets SELECT generate_series(1, 40)`,
             );
@@ -179,10 +173,10 @@ describe("decommission provider on a real PostgreSQL", function () {
     });
 
     after(() => {
-        sql("postgres", `DROP DATABASE IF EXISTS ${dbRole} WITH (FORCE)`);
-        sql("postgres", `DROP DATABASE IF EXISTS ${tenants} WITH (FORCE)`);
-        sql("postgres", `DROP DATABASE IF EXISTS ${dbRole}_restored WITH (FORCE)`);
-        for (const role of [dbRole, schemaRole, neighbourRole]) sql("postgres", `DROP ROLE IF EXISTS ${role}`);
+        adminSql("postgres", `DROP DATABASE IF EXISTS ${dbRole} WITH (FORCE)`);
+        adminSql("postgres", `DROP DATABASE IF EXISTS ${tenants} WITH (FORCE)`);
+        adminSql("postgres", `DROP DATABASE IF EXISTS ${dbRole}_restored WITH (FORCE)`);
+        for (const role of [dbRole, schemaRole, neighbourRole]) adminSql("postgres", `DROP ROLE IF EXISTS ${role}`);
         rmSync(location, { recursive: true, force: true });
     });
 
@@ -194,7 +188,7 @@ describe("decommission provider on a real PostgreSQL", function () {
             provider.create(inputs("crm", tenantLogin(dbRole, dbRole), dbRole, true)),
             /dropData needs the app decommissioned \(dumped\) by an earlier pulumi up/,
         );
-        assert.equal(sql("postgres", `SELECT count(*) FROM pg_database WHERE datname = '${dbRole}'`), "1");
+        assert.equal(adminSql("postgres", `SELECT count(*) FROM pg_database WHERE datname = '${dbRole}'`), "1");
     });
 
     it("dumps a database into <location>/<stack>/ and leaves the data in place", async () => {
@@ -204,14 +198,14 @@ describe("decommission provider on a real PostgreSQL", function () {
         assert.match(dumped.backupFile, new RegExp(`^${location}/it/crm-.*\\.dump$`));
         assert.ok(dumped.backupBytes > 0 && existsSync(dumped.backupFile));
         assert.match(execFileSync("pg_restore", ["--list", dumped.backupFile], { encoding: "utf8" }), /TABLE DATA public customers/);
-        assert.equal(sql(dbRole, "SELECT count(*) FROM customers"), "250");
+        assert.equal(adminSql(dbRole, "SELECT count(*) FROM customers"), "250");
         assert.equal(dumped.dropped, false);
     });
 
     it("the dump restores to the same data", () => {
-        sql("postgres", `CREATE DATABASE ${dbRole}_restored`);
-        execFileSync("pg_restore", ["-h", "127.0.0.1", "-U", "postgres", "-d", `${dbRole}_restored`, "--no-owner", dumped.backupFile]);
-        assert.equal(sql(`${dbRole}_restored`, "SELECT count(*), sum(id) FROM customers"), "250|31375");
+        adminSql("postgres", `CREATE DATABASE ${dbRole}_restored`);
+        execFileSync("pg_restore", ["-h", admin.host, "-p", String(admin.port), "-U", admin.user, "-d", `${dbRole}_restored`, "--no-owner", dumped.backupFile]);
+        assert.equal(adminSql(`${dbRole}_restored`, "SELECT count(*), sum(id) FROM customers"), "250|31375");
     });
 
     it("does nothing to the data while dropData stays false", async () => {
@@ -223,7 +217,7 @@ describe("decommission provider on a real PostgreSQL", function () {
         const original = execFileSync("cat", [dumped.backupFile]);
         writeFileSync(dumped.backupFile, Buffer.concat([original, Buffer.from("tampered")]));
         await assert.rejects(provider.update("it/crm", dumped, inputs("crm", tenantLogin(dbRole, dbRole), dbRole, true)), /changed since it was written/);
-        assert.equal(sql(dbRole, "SELECT count(*) FROM customers"), "250");
+        assert.equal(adminSql(dbRole, "SELECT count(*) FROM customers"), "250");
         writeFileSync(dumped.backupFile, original);
     });
 
@@ -232,8 +226,8 @@ describe("decommission provider on a real PostgreSQL", function () {
         assert.deepEqual([diff.changes, diff.replaces], [true, []]);
         const updated = await provider.update("it/crm", dumped, inputs("crm", tenantLogin(dbRole, dbRole), dbRole, true));
         assert.equal(updated.outs?.dropped, true);
-        assert.equal(sql("postgres", `SELECT count(*) FROM pg_database WHERE datname = '${dbRole}'`), "0");
-        assert.equal(sql("postgres", `SELECT count(*) FROM pg_roles WHERE rolname = '${dbRole}'`), "0");
+        assert.equal(adminSql("postgres", `SELECT count(*) FROM pg_database WHERE datname = '${dbRole}'`), "0");
+        assert.equal(adminSql("postgres", `SELECT count(*) FROM pg_roles WHERE rolname = '${dbRole}'`), "0");
         assert.ok(existsSync(dumped.backupFile), "the dump stays");
         await assert.rejects(
             provider.update("it/crm", updated.outs!, inputs("crm", tenantLogin(dbRole, dbRole), dbRole, false)),
@@ -258,9 +252,9 @@ describe("decommission provider on a real PostgreSQL", function () {
             assert.deepEqual(await host.diff("helpdesk", created.id, created.outs, dropping.inputs), { changes: "some", replaces: [] });
             const updated = await host.update("helpdesk", created.id, created.outs, dropping.inputs);
             assert.equal(updated.dropped, true);
-            assert.equal(sql(tenants, `SELECT count(*) FROM pg_namespace WHERE nspname = '${schemaRole}'`), "0");
-            assert.equal(sql("postgres", `SELECT count(*) FROM pg_roles WHERE rolname = '${schemaRole}'`), "0");
-            assert.equal(sql(tenants, `SELECT count(*) FROM ${neighbourRole}.tickets`), "40");
+            assert.equal(adminSql(tenants, `SELECT count(*) FROM pg_namespace WHERE nspname = '${schemaRole}'`), "0");
+            assert.equal(adminSql("postgres", `SELECT count(*) FROM pg_roles WHERE rolname = '${schemaRole}'`), "0");
+            assert.equal(adminSql(tenants, `SELECT count(*) FROM ${neighbourRole}.tickets`), "40");
         } finally {
             host.stop();
         }

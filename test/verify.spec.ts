@@ -9,7 +9,8 @@ import { promisify } from "node:util";
 import { main } from "../cli/verify";
 import { PlatformOutputs, VerifyReport, formatReport, verifyPlatform } from "../cli/verifyChecks";
 import { HEALTH_CHECK_PATH } from "../components/naming";
-import { IsolationFixture, createIsolationFixture, localAdmin } from "./support/isolationFixture";
+import { IsolationFixture, createIsolationFixture } from "./support/isolationFixture";
+import { localAdmin } from "./support/localPostgres";
 
 const ROOT = path.resolve(__dirname, "..");
 

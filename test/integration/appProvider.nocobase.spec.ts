@@ -3,14 +3,14 @@
 // prepared the way the stack prepares it: a LOGIN role that owns its database, or that owns its
 // schema in a shared database; NocoBase only gets `new_connection` options pointing at it.
 import * as assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { AppInputs, AppOutputs, NocoBaseAppProvider } from "../../components/appProvider";
 import { providerBundle } from "../../components/providerBundle";
 import { SupervisorClient, createSupervisorClient } from "../../components/supervisor";
+import { adminSql, localAdmin } from "../support/localPostgres";
 import { ProviderHost } from "../support/providerHost";
 
 const ROOT = { account: "admin@nocobase.com", password: "admin123" };
-const PG = { host: process.env.PGHOST ?? "127.0.0.1", port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? "postgres" };
+const PG = localAdmin();
 
 // Own database: role it_db_owner owns database it_db.
 const OWN_DB = { role: "it_db_owner", password: "it-db-owner-pw", database: "it_db" };
@@ -25,33 +25,27 @@ const DB_APP = `it_db_${RUN}`;
 const SCHEMA_APP = `it_schema_${RUN}`;
 const SER_APP = `it_ser_${RUN}`;
 
-function psql(db: string, sql: string): string {
-    return execFileSync("psql", ["-h", PG.host, "-p", String(PG.port), "-U", PG.user, "-d", db, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql], {
-        encoding: "utf8",
-    }).trim();
-}
-
 function tableCount(db: string, schema: string, owner: string): number {
-    return Number(psql(db, `SELECT count(*) FROM pg_tables WHERE schemaname = '${schema}' AND tableowner = '${owner}'`));
+    return Number(adminSql(db, `SELECT count(*) FROM pg_tables WHERE schemaname = '${schema}' AND tableowner = '${owner}'`));
 }
 
 function dropStorage(): void {
-    for (const db of [OWN_DB.database, SHARED_DB]) psql("postgres", `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-    for (const role of [OWN_DB.role, SCHEMA.role, SER_SCHEMA.role]) psql("postgres", `DROP ROLE IF EXISTS ${role}`);
+    for (const db of [OWN_DB.database, SHARED_DB]) adminSql("postgres", `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    for (const role of [OWN_DB.role, SCHEMA.role, SER_SCHEMA.role]) adminSql("postgres", `DROP ROLE IF EXISTS ${role}`);
 }
 
 function createStorage(): void {
-    psql("postgres", `CREATE ROLE ${OWN_DB.role} LOGIN PASSWORD '${OWN_DB.password}'`);
-    psql("postgres", `CREATE DATABASE ${OWN_DB.database} OWNER ${OWN_DB.role}`);
-    psql("postgres", `REVOKE CONNECT ON DATABASE ${OWN_DB.database} FROM PUBLIC`);
-    psql("postgres", `CREATE DATABASE ${SHARED_DB}`);
-    psql("postgres", `REVOKE CONNECT ON DATABASE ${SHARED_DB} FROM PUBLIC`);
+    adminSql("postgres", `CREATE ROLE ${OWN_DB.role} LOGIN PASSWORD '${OWN_DB.password}'`);
+    adminSql("postgres", `CREATE DATABASE ${OWN_DB.database} OWNER ${OWN_DB.role}`);
+    adminSql("postgres", `REVOKE CONNECT ON DATABASE ${OWN_DB.database} FROM PUBLIC`);
+    adminSql("postgres", `CREATE DATABASE ${SHARED_DB}`);
+    adminSql("postgres", `REVOKE CONNECT ON DATABASE ${SHARED_DB} FROM PUBLIC`);
     for (const s of [SCHEMA, SER_SCHEMA]) {
-        psql("postgres", `CREATE ROLE ${s.role} LOGIN PASSWORD '${s.password}'`);
+        adminSql("postgres", `CREATE ROLE ${s.role} LOGIN PASSWORD '${s.password}'`);
         // CREATE too: NocoBase runs `CREATE SCHEMA IF NOT EXISTS` on every boot, and PostgreSQL checks
         // the privilege before it looks whether the schema exists.
-        psql("postgres", `GRANT CONNECT, CREATE ON DATABASE ${SHARED_DB} TO ${s.role}`);
-        psql(SHARED_DB, `CREATE SCHEMA ${s.schema} AUTHORIZATION ${s.role}`);
+        adminSql("postgres", `GRANT CONNECT, CREATE ON DATABASE ${SHARED_DB} TO ${s.role}`);
+        adminSql(SHARED_DB, `CREATE SCHEMA ${s.schema} AUTHORIZATION ${s.role}`);
     }
 }
 
@@ -208,7 +202,7 @@ describe("NocoBaseApp provider against NocoBase 2.2.15", () => {
         assert.deepEqual(await provider.read(DB_APP, dbOuts), {});
         assert.equal(tableCount(OWN_DB.database, "public", OWN_DB.role), dbTables);
         assert.equal(tableCount(SHARED_DB, SCHEMA.schema, SCHEMA.role), schemaTables);
-        assert.ok(Number(psql(OWN_DB.database, "SELECT count(*) FROM users")) >= 1, "tenant users are gone");
+        assert.ok(Number(adminSql(OWN_DB.database, "SELECT count(*) FROM users")) >= 1, "tenant users are gone");
     });
 
     it("runs from its bundle in Pulumi's provider host, as pulumi up and pulumi refresh run it", async () => {

@@ -16,17 +16,7 @@ import { ENTRY_DATABASE, TENANTS_GROUP_ROLE } from "../../components/naming";
 import { PROJECT } from "../../cli/stackFile";
 import { Registration, renderProgram, reveal } from "../../cli/render";
 import type { PlatformOutputs } from "../../cli/verifyChecks";
-
-export interface AdminConnection {
-    host: string;
-    port: number;
-    user: string;
-}
-
-/** The admin role of the local test server, overridable the way libpq is. */
-export function localAdmin(): AdminConnection {
-    return { host: process.env.PGHOST ?? "127.0.0.1", port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? "postgres" };
-}
+import { AdminConnection, localAdmin } from "./localPostgres";
 
 export interface IsolationFixture {
     run: string;
