@@ -36,6 +36,8 @@ export interface PostgresContainer {
     runtime: string;
     /** Host port through which `pulumi up` manages roles and databases. */
     port: number;
+    /** Image with its tag. */
+    image: string;
     tenantsDatabase: string;
 }
 
@@ -51,7 +53,7 @@ export interface PostgresExternal {
 
 export type PostgresConfig = PostgresContainer | PostgresExternal;
 
-export type RedisConfig = { kind: "container"; runtime: string } | { kind: "external"; url: Secret };
+export type RedisConfig = { kind: "container"; runtime: string; image: string } | { kind: "external"; url: Secret };
 
 export interface EntryConfig {
     runtime: string;

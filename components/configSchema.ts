@@ -3,6 +3,7 @@
  * the contract of the stack file: extend it, never rename a key. Rules that span fields (names that
  * must exist, be unique, or depend on the mode) are in `validation.ts`.
  */
+import { DEFAULT_POSTGRES_IMAGE, DEFAULT_REDIS_IMAGE } from "./naming";
 import * as s from "./schema";
 
 /** NocoBase app names become PostgreSQL identifiers, so they follow both sets of rules. */
@@ -150,7 +151,10 @@ const plainHttpUrl = (value: string) => {
     if (!HOST.test(url.hostname)) return `must name a host (a DNS name or IPv4 address), not ${JSON.stringify(url.hostname)}`;
     return serverHost(url.hostname);
 };
-const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+const IMAGE_REPOSITORY = "[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\\/[a-z0-9]+([._-][a-z0-9]+)*)*";
+const IMAGE = new RegExp(`^${IMAGE_REPOSITORY}$`);
+/** A repository with its tag; `latest` is refused, as it changes under a running server. */
+const TAGGED_IMAGE = new RegExp(`^${IMAGE_REPOSITORY}:(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`);
 
 export const MODES = ["shared-memory", "multi-environment"] as const;
 export const DATABASE_MODES = ["database", "schema", "connection"] as const;
@@ -243,6 +247,12 @@ export const runtimeSchema = s.variants<s.Infer<typeof dockerRuntime> | s.Infer<
     "Where workloads run: a Docker engine or a Kubernetes cluster.",
 );
 
+function taggedImage(description: string) {
+    return s.optional(
+        s.string({ description, pattern: TAGGED_IMAGE, patternHint: "must be an image with a pinned tag, e.g. postgres:16.10 (not latest, not untagged)" }),
+    );
+}
+
 function pgIdentifier(what: string) {
     return { pattern: PG_IDENTIFIER, patternHint: "must be a PostgreSQL identifier ([a-z_][a-z0-9_]*, at most 63)", reject: reservedWords(what) };
 }
@@ -254,6 +264,7 @@ const tenantsDatabase = s.optional(
 const postgresContainer = s.object({
     runtime: s.string({ description: "Docker runtime that runs PostgreSQL in a container.", pattern: RUNTIME_NAME, patternHint: "must be a runtime name" }),
     port: s.optional(s.integer(1, 65535, "Port published on the Docker host, through which `pulumi up` manages roles and databases. Default 5432.")),
+    image: taggedImage(`Image of the container, with its tag (a private registry's copy, or a local build). Default ${DEFAULT_POSTGRES_IMAGE}.`),
     tenantsDatabase,
 });
 
@@ -278,6 +289,7 @@ export const postgresSchema = s.variants<s.Infer<typeof postgresContainer> | s.I
 
 const redisContainer = s.object({
     runtime: s.string({ description: "Docker runtime that runs Redis in a container.", pattern: RUNTIME_NAME, patternHint: "must be a runtime name" }),
+    image: taggedImage(`Image of the container, with its tag. Default ${DEFAULT_REDIS_IMAGE}.`),
 });
 const redisExternal = s.object({ url: s.secret("redis:// or rediss:// URL, with its password if any.") });
 

@@ -12,6 +12,9 @@ export const ENTRY_DATABASE = "nocobase_main";
 export const TENANTS_GROUP_ROLE = "nocobase_tenants_members";
 export const DEFAULT_TENANTS_DATABASE = "nocobase_tenants";
 export const DEFAULT_IMAGE = "nocobase/nocobase";
+/** Images of the PostgreSQL and Redis containers, where a stack runs them (`postgres.image`, `redis.image`). */
+export const DEFAULT_POSTGRES_IMAGE = "postgres:16.10";
+export const DEFAULT_REDIS_IMAGE = "redis:7.4.6";
 export const DEFAULT_ADMIN_EMAIL = "admin@nocobase.com";
 /** Port NocoBase's own server listens on inside its container (APP_PORT). */
 export const NOCOBASE_APP_PORT = 13000;

@@ -12,8 +12,6 @@ import type { PgLogin } from "./decommissionProvider";
 import { dockerHostAddress } from "./naming";
 import type { DockerTarget } from "./runtime";
 
-export const POSTGRES_IMAGE = "postgres:16.10";
-
 export interface PostgresServerArgs {
     config: PostgresConfig;
     /** The Docker runtime named by `postgres.runtime`, for a container. */
@@ -64,7 +62,7 @@ export class PostgresServer extends pulumi.ComponentResource {
             const { provider: dockerProvider, network } = args.runtime;
             const hostName = `${args.namePrefix}-postgres`;
             const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this }).result;
-            const image = new docker.RemoteImage(`${name}-image`, { name: POSTGRES_IMAGE, keepLocally: true }, { parent: this, provider: dockerProvider });
+            const image = new docker.RemoteImage(`${name}-image`, { name: config.image, keepLocally: true }, { parent: this, provider: dockerProvider });
             // Every tenant's data is in here: the volume outlives the container and the stack.
             const data = new docker.Volume(`${name}-data`, { name: `${hostName}-data` }, { parent: this, provider: dockerProvider, retainOnDelete: true });
             const container = new docker.Container(

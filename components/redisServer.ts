@@ -7,8 +7,6 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RedisConfig } from "./config";
 import type { DockerTarget } from "./runtime";
 
-export const REDIS_IMAGE = "redis:7.4.6";
-
 export interface RedisServerArgs {
     config: RedisConfig;
     runtime?: DockerTarget;
@@ -28,7 +26,7 @@ export class RedisServer extends pulumi.ComponentResource {
             if (!args.runtime) throw new Error(`redis.runtime ${config.runtime} is not a docker runtime (validation guarantees one)`);
             const { provider, network } = args.runtime;
             const hostName = `${args.namePrefix}-redis`;
-            const image = new docker.RemoteImage(`${name}-image`, { name: REDIS_IMAGE, keepLocally: true }, { parent: this, provider });
+            const image = new docker.RemoteImage(`${name}-image`, { name: config.image, keepLocally: true }, { parent: this, provider });
             new docker.Container(
                 `${name}-container`,
                 {

@@ -8,6 +8,8 @@ import { RawApp, RawEntry, RawEnvironment, RawPostgres, RawRedis, RawRuntime, ST
 import {
     DEFAULT_ADMIN_EMAIL,
     DEFAULT_IMAGE,
+    DEFAULT_POSTGRES_IMAGE,
+    DEFAULT_REDIS_IMAGE,
     DEFAULT_TENANTS_DATABASE,
     ENTRY_DATABASE,
     TENANTS_GROUP_ROLE,
@@ -149,7 +151,7 @@ function resolvePostgres(raw: RawPostgres, runtimeRef: RuntimeRef): PostgresConf
     const tenantsDatabase = raw.tenantsDatabase ?? DEFAULT_TENANTS_DATABASE;
     if ("runtime" in raw) {
         runtimeRef("postgres.runtime", raw.runtime, "must name a docker runtime (on Kubernetes, use an external PostgreSQL: host, adminUser, adminPassword)");
-        return { kind: "container", runtime: raw.runtime, port: raw.port ?? 5432, tenantsDatabase };
+        return { kind: "container", runtime: raw.runtime, port: raw.port ?? 5432, image: raw.image ?? DEFAULT_POSTGRES_IMAGE, tenantsDatabase };
     }
     return {
         kind: "external",
@@ -173,7 +175,7 @@ function resolveRedis(raw: ParsedKeys, mode: PlatformConfig["mode"], runtimeRef:
     }
     if ("runtime" in raw.redis) {
         runtimeRef("redis.runtime", raw.redis.runtime, "must name a docker runtime (on Kubernetes, use an external Redis: url)");
-        return { kind: "container", runtime: raw.redis.runtime };
+        return { kind: "container", runtime: raw.redis.runtime, image: raw.redis.image ?? DEFAULT_REDIS_IMAGE };
     }
     if (raw.redis.url.known && !/^rediss?:\/\/\S+$/.test(raw.redis.url.reveal())) report("redis.url", "must be a redis:// or rediss:// URL");
     return { kind: "external", url: raw.redis.url };

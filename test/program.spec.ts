@@ -152,6 +152,34 @@ describe("program under mocks", function () {
             assert.equal(ofType(r, T.container).length, 2, "PostgreSQL and the one NocoBase container");
         });
 
+        it("dev and staging: PostgreSQL and Redis containers run the official images unless the stack names others", async () => {
+            const images = (r: Rendered) =>
+                ofType(r, "docker:index/remoteImage:RemoteImage")
+                    .map((i) => [i.name, String(i.inputs.name)])
+                    .sort();
+            assert.deepEqual(images(stacks.dev), [
+                ["platform-entry-workload-image", "nocobase/nocobase:2.2.15"],
+                ["platform-postgres-image", "postgres:16.10"],
+            ]);
+            assert.deepEqual(
+                images(stacks.staging).find(([name]) => name === "platform-redis-image"),
+                ["platform-redis-image", "redis:7.4.6"],
+            );
+            const local = await renderStack("staging", (c) => {
+                c.platform.image = "registry.example.com/nocobase";
+                c.redis.image = "registry.example.com/redis:7.0.15";
+            });
+            assert.deepEqual(
+                images(local).filter(([name]) => /entry|redis/.test(name)),
+                [
+                    ["platform-entry-workload-image", "registry.example.com/nocobase:2.2.15"],
+                    ["platform-redis-image", "registry.example.com/redis:7.0.15"],
+                ],
+            );
+            const dev = await renderStack("dev", (c) => (c.postgres.image = "nocobase-platform-local/postgres:15"));
+            assert.deepEqual(images(dev)[1], ["platform-postgres-image", "nocobase-platform-local/postgres:15"]);
+        });
+
         it("staging: the supervisor and each worker get exactly the variables of their role", () => {
             const r = stacks.staging;
             const supervisor = envMap(byName(r, "platform-entry-workload-container").inputs.envs);

@@ -150,6 +150,12 @@ describe("stack configuration validation", () => {
             (c) => ((c.runtimes.k = { type: "kubernetes", namespace: "nb" }), (c.postgres.runtime = "k")),
             [["postgres.runtime", /must name a docker runtime/]],
         ],
+        ["postgres image with a floating tag", (c) => (c.postgres.image = "postgres:latest"), [["postgres.image", /must be an image with a pinned tag/]]],
+        [
+            "postgres image without a tag",
+            (c) => (c.postgres.image = "registry.example.com/postgres"),
+            [["postgres.image", /must be an image with a pinned tag/]],
+        ],
         ["postgres neither container nor server", (c) => (c.postgres = { port: 5432 }), [["postgres", /expected either runtime \(a container\) or host/]]],
         [
             "external postgres password in plain text",
