@@ -96,14 +96,15 @@ build_provider() {
     [ -f "$installed/.built-from-$key" ] && return 0 # ours, up to date
     ls "$installed"/.built-from-* >/dev/null 2>&1 || return 0 # installed by someone else: theirs to keep
   fi
+  local MODULE PKG_VERSION MAIN_PACKAGE
   # shellcheck source=/dev/null
-  source "$dir/plugin.env" # MODULE (the provider module) and PKG_VERSION (the release it was built from)
+  source "$dir/plugin.env" # MODULE (whose pkg/version is stamped) and PKG_VERSION (the release built)
   out="$cache/plugins/$name-$key/pulumi-resource-$name"
   if [ ! -x "$out" ]; then
     started=$SECONDS
     say "building the $name provider $PKG_VERSION (for SDK $version) into $out"
     mkdir -p "$(dirname "$out")"
-    if [ -x "$dir/prepare.sh" ]; then (cd "$dir" && ./prepare.sh); fi
+    if [ -x "$dir/prepare.sh" ]; then (cd "$dir" && PKG_VERSION="$PKG_VERSION" ./prepare.sh); fi
     go_build "$dir" "$out.partial" "${MAIN_PACKAGE:-.}" "-X $MODULE/pkg/version.Version=$PKG_VERSION"
     mv "$out.partial" "$out"
     say "built $name in $((SECONDS - started)) s"
