@@ -119,13 +119,44 @@ const PG_RESERVED = [
     "window",
     "with",
 ];
+/**
+ * Names a tenant's database, schema or role cannot take: PostgreSQL reserves `pg_*` for roles and
+ * schemas and the roles `public` and `none`, and every server already has the rest. Creating one
+ * fails, or adopts and re-owns the server's own (a schema named `public`).
+ */
+export const PG_SYSTEM_NAMES = ["public", "none", "postgres", "template0", "template1", "information_schema"];
+export function pgSystemNameProblem(name: string): string | undefined {
+    if (name.startsWith("pg_") || PG_SYSTEM_NAMES.includes(name)) {
+        return `is reserved by PostgreSQL or exists on every server (pg_*, ${PG_SYSTEM_NAMES.join(", ")})`;
+    }
+    return undefined;
+}
 const reservedWords = (what: string) => Object.fromEntries(PG_RESERVED.map((w) => [w, `is a reserved word in PostgreSQL and cannot be ${what}`]));
 /** A lower-case DNS name with at least two labels. */
 export const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 /** A server address: a DNS name (one label allowed, e.g. a container name) or an IPv4 address. */
 export const HOST = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+/**
+ * A NocoBase release like 2.2.15: the tag of every NocoBase image. Floating tags and pre-releases
+ * (beta, alpha, rc) move; the policy pack holds images to this same rule.
+ */
+export const NOCOBASE_RELEASE = /^\d+\.\d+\.\d+$/;
+/** The pattern's hint cannot say which rule of a host name failed; a long label is the one that surprises. */
+const labelLength = (value: string) => {
+    const long = value.split(".").find((label) => label.length > 63);
+    return long === undefined ? undefined : `labels (the parts between dots) are at most 63 characters, one has ${long.length}`;
+};
+/**
+ * Characters that change how the text around them reads: controls (NUL, newlines, escapes), line
+ * and paragraph separators, lone surrogates, and bidirectional overrides.
+ */
+const CONTROL_CHARACTER = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+const noControlCharacter = (value: string) => {
+    const found = CONTROL_CHARACTER.exec(value);
+    if (!found) return undefined;
+    return `must not hold control characters (U+${found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")} at position ${found.index})`;
+};
 /** Patterns admit the shape; `new URL` decides, so that every accepted URL parses later too. */
 const parsesAsUrl = (value: string) => (URL.canParse(value) ? undefined : "is not a valid URL");
 /**
@@ -164,14 +195,14 @@ export const JWT_SECRET_MODES = ["independent", "shared"] as const;
 export const SUPERVISORS = ["applications", "app-supervisor"] as const;
 export const SSL_MODES = ["disable", "require", "verify-ca", "verify-full"] as const;
 
-const floatingTag = "must be a pinned version like 2.2.15 (a floating tag changes under a running platform)";
+const floatingTag = "must be a pinned version like 2.2.15 (a floating tag or a pre-release changes under a running platform)";
 
 export const platformSchema = s.object(
     {
         mode: s.oneOf(MODES, "shared-memory: one NocoBase process hosts every app; multi-environment: an entry app supervises worker environments."),
         nocobaseVersion: s.string({
             description: "The NocoBase release, pinned (image tag and npm version), e.g. 2.2.15.",
-            pattern: SEMVER,
+            pattern: NOCOBASE_RELEASE,
             patternHint: floatingTag,
             reject: { latest: floatingTag, beta: floatingTag, alpha: floatingTag },
         }),
@@ -214,7 +245,12 @@ const dockerRuntime = s.object({
 const kubernetesRuntime = s.object({
     type: s.oneOf(["kubernetes"] as const),
     context: s.optional(
-        s.string({ description: "kubeconfig context of the cluster. Default: the current context.", pattern: /^\S+$/, patternHint: "must not contain spaces" }),
+        s.string({
+            description: "kubeconfig context of the cluster. Default: the current context.",
+            precheck: noControlCharacter,
+            pattern: /^\S+$/,
+            patternHint: "must not contain spaces",
+        }),
     ),
     namespace: s.string({
         description: "Namespace for NocoBase workloads (created by the stack).",
@@ -236,14 +272,9 @@ const kubernetesRuntime = s.object({
     ),
 });
 
-export const runtimeSchema = s.variants<s.Infer<typeof dockerRuntime> | s.Infer<typeof kubernetesRuntime>>(
-    (raw) =>
-        raw.type === "docker"
-            ? dockerRuntime
-            : raw.type === "kubernetes"
-              ? kubernetesRuntime
-              : `type: expected one of docker, kubernetes, got ${s.describe(raw.type)}`,
-    [dockerRuntime, kubernetesRuntime],
+export const runtimeSchema = s.tagged<s.Infer<typeof dockerRuntime> | s.Infer<typeof kubernetesRuntime>>(
+    "type",
+    { docker: dockerRuntime, kubernetes: kubernetesRuntime },
     "Where workloads run: a Docker engine or a Kubernetes cluster.",
 );
 
@@ -258,7 +289,11 @@ function pgIdentifier(what: string) {
 }
 
 const tenantsDatabase = s.optional(
-    s.string({ description: "Database holding the schemas of schema-mode apps. Default nocobase_tenants.", ...pgIdentifier("a database name") }),
+    s.string({
+        description: "Database holding the schemas of schema-mode apps. Default nocobase_tenants.",
+        ...pgIdentifier("a database name"),
+        check: pgSystemNameProblem,
+    }),
 );
 
 const postgresContainer = s.object({
@@ -291,7 +326,8 @@ const redisContainer = s.object({
     runtime: s.string({ description: "Docker runtime that runs Redis in a container.", pattern: RUNTIME_NAME, patternHint: "must be a runtime name" }),
     image: taggedImage(`Image of the container, with its tag. Default ${DEFAULT_REDIS_IMAGE}.`),
 });
-const redisExternal = s.object({ url: s.secret("redis:// or rediss:// URL, with its password if any.") });
+const redisUrlProblem = (url: string) => (/^rediss?:\/\/\S+$/.test(url) && URL.canParse(url) ? undefined : "must be a redis:// or rediss:// URL");
+const redisExternal = s.object({ url: s.secretWhenCredentials("redis:// or rediss:// URL, with its password if any.", redisUrlProblem) });
 
 export const redisSchema = s.variants<s.Infer<typeof redisContainer> | s.Infer<typeof redisExternal>>(
     (raw) => ("runtime" in raw ? redisContainer : "url" in raw ? redisExternal : "expected either runtime (a container) or url (an external server)"),
@@ -307,6 +343,7 @@ export const entrySchema = s.object(
         domain: s.optional(
             s.string({
                 description: "Public host name of the entry app.",
+                precheck: labelLength,
                 pattern: HOSTNAME,
                 patternHint: "must be a lower-case host name such as apps.example.com",
                 check: domainName,
@@ -363,11 +400,13 @@ export const appSchema = s.object({
         pattern: APP_ID,
         patternHint: "must match ^[a-z][a-z0-9_]{0,62}$",
         reject: { main: "is reserved for the entry app", ...reservedWords("an app id (it names its database, schema and role)") },
+        check: pgSystemNameProblem,
     }),
     displayName: s.string({
         description: "Name shown in NocoBase; safe to change.",
-        pattern: /^[^\p{Cc}]*\S[^\p{Cc}]*$/u,
-        patternHint: "must not be empty or hold control characters",
+        precheck: noControlCharacter,
+        pattern: /\S/u,
+        patternHint: "must not be empty",
         maxLength: 200,
     }),
     environment: s.optional(
@@ -395,6 +434,7 @@ export const appSchema = s.object({
     domain: s.optional(
         s.string({
             description: "Custom domain (NocoBase cname).",
+            precheck: labelLength,
             pattern: HOSTNAME,
             patternHint: "must be a lower-case host name such as crm.example.com",
             check: domainName,
@@ -420,7 +460,8 @@ export const stackConfigSchema = {
             {
                 location: s.string({
                     description: "Directory, on the machine that runs `pulumi up`, where pg_dump writes a decommissioned app's dump.",
-                    pattern: /^(\/|\.\/|\.\.\/)[^\0\n]*$/,
+                    precheck: noControlCharacter,
+                    pattern: /^(\/|\.\/|\.\.\/)/,
                     patternHint: "must be a directory path starting with /, ./ or ../",
                 }),
             },

@@ -4,7 +4,7 @@
  * multi-environment mode it is the supervisor and proxies each app to its worker.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ENTRY_DATABASE } from "./naming";
+import { ENTRY_DATABASE, entryHostName } from "./naming";
 import { NocoBaseInstanceArgs, createNocoBaseInstance } from "./nocobaseInstance";
 import type { Workload } from "./workload";
 
@@ -26,7 +26,7 @@ export class EntryApp extends pulumi.ComponentResource {
         this.workload = createNocoBaseInstance(this, name, args, {
             database: ENTRY_DATABASE,
             role: { kind: "entry" },
-            hostName: `${args.namePrefix}-entry`,
+            hostName: entryHostName(args.runtime.type, args.namePrefix),
             replicas: config.entry.replicas,
             domains: args.domains,
             publishPort: args.runtime.type === "docker" ? config.entry.port : undefined,

@@ -23,6 +23,35 @@ export const NOCOBASE_HTTP_PORT = 80;
 export const HEALTH_CHECK_PATH = "/api/__health_check";
 export const STORAGE_PATH = "/app/nocobase/storage";
 
+/** Prefix of the names of containers, networks and Kubernetes objects, so that several stacks can share a host. */
+export function namePrefix(stack: string): string {
+    return `nocobase-${stack}`;
+}
+
+/**
+ * What a Kubernetes Service (and so each workload's Deployment, Ingress and instance label) may be
+ * named: a DNS label starting with a letter, at most 63 characters.
+ */
+export const KUBERNETES_NAME = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * A workload's container name, or its Kubernetes objects' name. Kubernetes takes lower-case letters,
+ * digits and `-` only, so there the stack name's capitals, `_` and `.` (which Pulumi allows) become
+ * lower case and `-`; Docker keeps the name as it is, so that no existing container is renamed.
+ */
+function workloadName(runtimeType: RuntimeConfig["type"], name: string): string {
+    return runtimeType === "kubernetes" ? name.toLowerCase().replace(/[^a-z0-9-]/g, "-") : name;
+}
+
+export function entryHostName(runtimeType: RuntimeConfig["type"], prefix: string): string {
+    return workloadName(runtimeType, `${prefix}-entry`);
+}
+
+/** Environment names allow no dash, so `_` to `-` maps them one-to-one. */
+export function workerHostName(runtimeType: RuntimeConfig["type"], prefix: string, environment: string): string {
+    return workloadName(runtimeType, `${prefix}-env-${environment.replace(/_/g, "-")}`);
+}
+
 export function environmentDatabase(environment: string): string {
     return `nocobase_env_${environment}`;
 }

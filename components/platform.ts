@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "./config";
 import { EntryApp } from "./entryApp";
-import { ENTRY_DATABASE, environmentDatabase } from "./naming";
+import { ENTRY_DATABASE, environmentDatabase, namePrefix as stackNamePrefix } from "./naming";
 import { PlatformSecrets } from "./platformSecrets";
 import { PostgresServer } from "./postgresServer";
 import { RedisServer } from "./redisServer";
@@ -47,7 +47,7 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
     constructor(name: string, args: NocoBasePlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("nocobase-platform:index:NocoBasePlatform", name, {}, opts);
         const config = args.config;
-        const namePrefix = args.namePrefix ?? `nocobase-${pulumi.getStack()}`;
+        const namePrefix = args.namePrefix ?? stackNamePrefix(pulumi.getStack());
 
         // Only runtimes that something runs on get a provider; an unused one costs nothing.
         const used = new Set([config.entry.runtime, ...config.environments.map((e) => e.runtime)]);

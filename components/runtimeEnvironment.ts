@@ -7,17 +7,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { EnvironmentConfig } from "./config";
 import type { EntryApp } from "./entryApp";
-import { NOCOBASE_HTTP_PORT, environmentDatabase, workloadInternalUrl } from "./naming";
+import { NOCOBASE_HTTP_PORT, environmentDatabase, workerHostName, workloadInternalUrl } from "./naming";
 import { NocoBaseInstanceArgs, createNocoBaseInstance } from "./nocobaseInstance";
 
 export interface RuntimeEnvironmentArgs extends NocoBaseInstanceArgs {
     environment: EnvironmentConfig;
     entry: EntryApp;
-}
-
-/** Kubernetes names allow no underscore; environment names allow no dash, so this maps one-to-one. */
-export function workerHostName(namePrefix: string, environment: string): string {
-    return `${namePrefix}-env-${environment.replace(/_/g, "-")}`;
 }
 
 export class RuntimeEnvironment extends pulumi.ComponentResource {
@@ -32,7 +27,7 @@ export class RuntimeEnvironment extends pulumi.ComponentResource {
             this.registerOutputs({ url: this.url });
             return;
         }
-        const hostName = workerHostName(args.namePrefix, environment.name);
+        const hostName = workerHostName(args.runtime.type, args.namePrefix, environment.name);
         const internalUrl = workloadInternalUrl(args.runtime.config, hostName, NOCOBASE_HTTP_PORT);
         this.url = environment.url ?? internalUrl;
         createNocoBaseInstance(this, name, args, {

@@ -4,16 +4,14 @@
  * upgrade (and migrate) one process under the others.
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { NOCOBASE_RELEASE } from "../components/configSchema";
 import { K8S_WORKLOAD_TYPES, TYPES, isNocobaseImage, nocobaseWorkloads, parseImage, podContainers } from "./resources";
-
-/** A release like 2.2.15; pre-releases (beta, alpha, rc) move and are not for platforms. */
-const RELEASE = /^\d+\.\d+\.\d+$/;
 
 export function imagePinProblem(ref: string): string | undefined {
     const { tag, digest } = parseImage(ref);
     if (digest) return undefined;
     if (tag === undefined) return `image ${ref} has no tag (Docker reads it as latest)`;
-    if (!RELEASE.test(tag)) return `image ${ref}: tag ${tag} is not a pinned release like 2.2.15`;
+    if (!NOCOBASE_RELEASE.test(tag)) return `image ${ref}: tag ${tag} is not a pinned release like 2.2.15`;
     return undefined;
 }
 

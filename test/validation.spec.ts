@@ -4,8 +4,11 @@ import * as path from "node:path";
 import Ajv2020 from "ajv/dist/2020";
 import { parse } from "yaml";
 import { stackFileJsonSchema } from "../components/configSchema";
-import { Issue, formatIssues, stackConfigInput, validateStackConfig } from "../components/validation";
-import { PROJECT, parseStackFile, readStackFile, stackFilePath } from "../cli/stackFile";
+import { entryHostName, namePrefix, workerHostName } from "../components/naming";
+import { Issue, formatIssues, validateStackConfig } from "../components/validation";
+import { PROJECT, StackFileError, decodeStackFile, parseStackFile, readStackFile, stackFileInput, stackFilePath } from "../cli/stackFile";
+import { imagePinProblem } from "../policies/images";
+import { editedStackText } from "./support/stacks";
 
 const STACKS = ["dev", "staging", "prod"];
 
@@ -39,12 +42,12 @@ function multiConfig(): Record<string, any> {
     };
 }
 
-function validate(values: Record<string, unknown>, secretKeys: string[] = []) {
-    return validateStackConfig({ values, secretKeys: new Set(secretKeys) });
+function validate(values: Record<string, unknown>, secretKeys: string[] = [], stack = "dev") {
+    return validateStackConfig({ values, secretKeys: new Set(secretKeys), stack });
 }
 
-function issuesOf(values: Record<string, unknown>, secretKeys: string[] = []): Issue[] {
-    const result = validate(values, secretKeys);
+function issuesOf(values: Record<string, unknown>, secretKeys: string[] = [], stack?: string): Issue[] {
+    const result = validate(values, secretKeys, stack);
     assert.equal(result.ok, false, "expected the config to be rejected");
     return (result as { issues: Issue[] }).issues;
 }
@@ -53,7 +56,7 @@ describe("stack configuration validation", () => {
     for (const stack of STACKS) {
         it(`accepts the sample stack ${stack}`, () => {
             const file = readStackFile(stackFilePath(stack));
-            const result = validateStackConfig(stackConfigInput(file.values, file.secretKeys, PROJECT));
+            const result = validateStackConfig(stackFileInput(file));
             assert.ok(result.ok, result.ok ? "" : formatIssues(result.issues));
         });
     }
@@ -143,7 +146,7 @@ describe("stack configuration validation", () => {
         ],
         ["redis in shared-memory mode", (c) => (c.redis = { runtime: "local" }), [["redis", /only used in multi-environment mode/]]],
         ["unknown runtime", (c) => (c.entry.runtime = "remote"), [["entry.runtime", /no runtime named "remote" \(expected one of local\)/]]],
-        ["unknown runtime type", (c) => (c.runtimes.local = { type: "nomad" }), [["runtimes.local", /type: expected one of docker, kubernetes, got "nomad"/]]],
+        ["unknown runtime type", (c) => (c.runtimes.local = { type: "nomad" }), [["runtimes.local.type", /^expected one of docker, kubernetes, got "nomad"$/]]],
         ["kubernetes runtime without namespace", (c) => (c.runtimes.k = { type: "kubernetes" }), [["runtimes.k.namespace", /^required$/]]],
         [
             "postgres container on kubernetes",
@@ -253,6 +256,155 @@ describe("stack configuration validation", () => {
             [["environments[0].url", /must not carry credentials/]],
             multiConfig,
         ],
+        // Every problem in one go: a shape error hides no rule that spans fields.
+        [
+            "a shape error next to problems that span fields",
+            (c) => {
+                c.apps[0].startMode = "eager";
+                c.apps[0].domain = "a.example.com";
+                c.apps[1].domain = "a.example.com";
+                c.entry.runtime = "remote";
+                delete c.redis;
+            },
+            [
+                ["apps[0].startMode", /^expected one of first-visit, with-main, got "eager"$/],
+                ["apps[1].domain", /^domain "a.example.com" is already used by apps\[0\]\.domain$/],
+                ["entry.runtime", /^no runtime named "remote" \(expected one of local\)$/],
+                ["redis", /^required in multi-environment mode/],
+            ],
+            multiConfig,
+        ],
+        [
+            "an app that does not parse, whose id is still claimed",
+            (c) => ((c.apps[0].database.mode = "db"), (c.apps[1].id = "crm")),
+            [
+                ["apps[0].database.mode", /^expected one of database, schema, connection/],
+                ["apps[1].id", /^duplicate of apps\[0\]\.id "crm"$/],
+            ],
+        ],
+        [
+            "an environment that does not parse, which apps may still name",
+            (c) => (c.environments[1].replicas = "two"),
+            [["environments[1].replicas", /^expected an integer, got "two"$/]],
+            multiConfig,
+        ],
+        // Names PostgreSQL reserves or every server has.
+        ["app id postgres", (c) => (c.apps[0].id = "postgres"), [["apps[0].id", /^is reserved by PostgreSQL or exists on every server \(pg_\*, public/]]],
+        ["app id pg_*", (c) => (c.apps[0].id = "pg_crm"), [["apps[0].id", /^is reserved by PostgreSQL/]]],
+        ["schema named public", (c) => (c.apps[1].database.schema = "public"), [["apps[1].database.schema", /^is reserved by PostgreSQL.*, got "public"$/]]],
+        ["role named none", (c) => (c.apps[0].database.user = "none"), [["apps[0].database.user", /^is reserved by PostgreSQL/]]],
+        ["database named template1", (c) => (c.apps[0].database.database = "template1"), [["apps[0].database.database", /^is reserved by PostgreSQL/]]],
+        ["tenants database information_schema", (c) => (c.postgres.tenantsDatabase = "information_schema"), [["postgres.tenantsDatabase", /^is reserved/]]],
+        // Uniqueness of what the platform itself names.
+        [
+            "admin user named like the entry app's role",
+            (c) => (c.postgres = { host: "db.example.com", adminUser: "nocobase_main", adminPassword: "p" }),
+            [
+                ["postgres.adminUser", /^role "nocobase_main" is already used by the entry app's role$/],
+                ["postgres.adminPassword", /must be stored encrypted/],
+            ],
+        ],
+        [
+            "tenants database named like an environment's database",
+            (c) => (c.postgres.tenantsDatabase = "nocobase_env_env_a"),
+            [["postgres.tenantsDatabase", /^database "nocobase_env_env_a" is already used by the database of environment env_a$/]],
+            multiConfig,
+        ],
+        [
+            "a connection to another tenant's database on the platform's own server",
+            (c) =>
+                c.apps.push({
+                    id: "bi",
+                    displayName: "BI",
+                    database: { mode: "connection", host: "localhost", port: 5432, user: "bi", password: "p", database: "crm" },
+                }),
+            [
+                ["apps[2].database.database", /^database "crm" on the platform's own server is already used by apps\[0\]\.id$/],
+                ["apps[2].database.password", /must be stored encrypted/],
+            ],
+        ],
+        // Kubernetes object names (stack dev).
+        [
+            "an environment name ending in _ on kubernetes",
+            (c) => {
+                c.runtimes.k = { type: "kubernetes", namespace: "nb" };
+                c.environments[0] = { name: "env_", runtime: "k", url: "https://env.example.com" };
+                c.apps[1].environment = "env_b";
+            },
+            [["environments[0].name", /^this environment names Kubernetes objects "nocobase-dev-env-env-", which must end in a letter or digit$/]],
+            multiConfig,
+        ],
+        [
+            "an environment name too long for kubernetes",
+            (c) => {
+                c.runtimes.k = { type: "kubernetes", namespace: "nb" };
+                c.environments[0] = { name: `e${"x".repeat(47)}`, runtime: "k", url: "https://env.example.com" };
+                c.apps[1].environment = "env_b";
+            },
+            [["environments[0].name", /^this environment names Kubernetes objects "nocobase-dev-env-exx.*", 65 characters; Kubernetes allows at most 63$/]],
+            multiConfig,
+        ],
+        // Ports published on one Docker host.
+        [
+            "entry app and PostgreSQL publishing one port",
+            (c) => ((c.entry.port = 15432), (c.postgres.port = 15432)),
+            [["postgres.port", /^port 15432 is published on the same Docker host by entry.port too$/]],
+        ],
+        [
+            "the entry app on PostgreSQL's default port",
+            (c) => (c.entry.port = 5432),
+            [["entry.port", /^port 5432 is published on the same Docker host by postgres.port too$/]],
+        ],
+        [
+            "two runtimes of one Docker engine publishing one port",
+            (c) => ((c.runtimes.db = { type: "docker" }), (c.postgres.runtime = "db"), (c.postgres.port = 13000)),
+            [["postgres.port", /^port 13000 is published on the same Docker host by entry.port too$/]],
+        ],
+        // Display names and domains.
+        [
+            "display name with a bell",
+            (c) => (c.apps[0].displayName = "CRM\u0007"),
+            [["apps[0].displayName", /^must not hold control characters \(U\+0007 at position 3\)/]],
+        ],
+        [
+            "display name with a NUL byte",
+            (c) => (c.apps[0].displayName = "\u0000CRM"),
+            [["apps[0].displayName", /control characters \(U\+0000 at position 0\)/]],
+        ],
+        [
+            "display name with a right-to-left override",
+            (c) => (c.apps[0].displayName = "CRM\u202eMRC"),
+            [["apps[0].displayName", /control characters \(U\+202E/]],
+        ],
+        [
+            "domain label longer than 63 characters",
+            (c) => (c.apps[0].domain = `${"a".repeat(64)}.example.com`),
+            [["apps[0].domain", /^labels \(the parts between dots\) are at most 63 characters, one has 64/]],
+        ],
+        // One rule for the version: the policy pack's.
+        [
+            "pre-release version",
+            (c) => (c.platform.nocobaseVersion = "2.3.0-beta.2"),
+            [["platform.nocobaseVersion", /pinned version.*pre-release.*got "2.3.0-beta.2"$/]],
+        ],
+        // Secrets whose value is wrong, and values that are secrets only with a password in them.
+        [
+            "a connection password of the wrong type, not echoed",
+            (c) => (c.apps[0].database = { mode: "connection", host: "db", user: "u", password: 31415926, database: "d" }),
+            [["apps[0].database.password", /^expected a secret string, got a number$/]],
+        ],
+        [
+            "a redis url with a password in plain text",
+            (c) => (c.redis = { url: "redis://:hunter2@redis.example.com:6379" }),
+            [["redis.url", /^must be stored encrypted \(it carries credentials\): pulumi config set --secret --path 'redis.url' <value>$/]],
+            multiConfig,
+        ],
+        [
+            "a redis url of another scheme",
+            (c) => (c.redis = { url: "http://redis.example.com" }),
+            [["redis.url", /^must be a redis:\/\/ or rediss:\/\/ URL$/]],
+            multiConfig,
+        ],
     ];
 
     for (const [title, mutate, expected, base] of cases) {
@@ -277,6 +429,64 @@ describe("stack configuration validation", () => {
         config.entry.port = "13000";
         const issues = issuesOf(config);
         assert.deepEqual(issues.map((i) => i.path).sort(), ["apps[0].database.mode", "apps[1].id", "entry.port", "platform.nocobaseVersion"]);
+    });
+
+    it("reports the README's example problems together", () => {
+        const config = devConfig();
+        config.apps.push(
+            { id: "crm2", displayName: "CRM 2", database: { mode: "database" } },
+            { id: "sales", displayName: "Sales", database: { mode: "database" } },
+            { id: "hr", displayName: "HR again", database: { mode: "schema" } },
+        );
+        config.platform.nocobaseVersion = "latest";
+        config.apps[2].database.mode = "db";
+        assert.deepEqual(formatIssues(issuesOf(config)).split("\n"), [
+            'platform.nocobaseVersion: must be a pinned version like 2.2.15 (a floating tag or a pre-release changes under a running platform), got "latest"',
+            'apps[2].database.mode: expected one of database, schema, connection, got "db"',
+            'apps[4].id: duplicate of apps[1].id "hr"',
+        ]);
+    });
+
+    it("accepts a redis url without a password in plain text, and never shows a password it refuses", () => {
+        const config = multiConfig();
+        config.redis = { url: "redis://redis.internal:6379" };
+        assert.ok(validate(config).ok);
+        config.redis = { url: "rediss://ops:hunter2@redis.example.com:6380" };
+        config.environments[0].url = "https://ops:swordfish@env-a.example.com";
+        const text = formatIssues(issuesOf(config));
+        assert.match(text, /^redis\.url: must be stored encrypted/m);
+        assert.match(text, /^environments\[0\]\.url: must not carry credentials/m);
+        for (const password of ["hunter2", "swordfish"]) assert.ok(!text.includes(password), text);
+    });
+
+    it("lower-cases the stack name in Kubernetes object names, and refuses one too long for them at entry.runtime", () => {
+        const config = devConfig();
+        config.runtimes.k = { type: "kubernetes", namespace: "nb" };
+        config.entry = { runtime: "k", domain: "apps.example.com" };
+        assert.ok(validate(config, [], "Prod.EU_1").ok);
+        assert.equal(entryHostName("kubernetes", namePrefix("Prod.EU_1")), "nocobase-prod-eu-1-entry");
+        assert.equal(workerHostName("kubernetes", namePrefix("Prod.EU_1"), "eu_2"), "nocobase-prod-eu-1-env-eu-2");
+        assert.equal(entryHostName("docker", namePrefix("Prod.EU_1")), "nocobase-Prod.EU_1-entry", "Docker names stay as they were");
+        const issues = issuesOf(config, [], "x".repeat(50));
+        assert.deepEqual(
+            issues.map((i) => i.path),
+            ["entry.runtime"],
+        );
+        assert.match(issues[0].message, /entry app names Kubernetes objects "nocobase-x+-entry", 65 characters; Kubernetes allows at most 63$/);
+    });
+
+    it("accepts a NocoBase version exactly when the policy pack accepts its image", () => {
+        for (const version of ["2.2.15", "10.0.1", "2.3.0-beta.2", "2.2.15-rc1", "2.2", "latest", "v2.2.15"]) {
+            const config = devConfig();
+            config.platform.nocobaseVersion = version;
+            assert.equal(validate(config).ok, imagePinProblem(`nocobase/nocobase:${version}`) === undefined, version);
+        }
+    });
+
+    it("lets a connection use the names an external server already has", () => {
+        const config = devConfig();
+        config.apps[0].database = { mode: "connection", host: "bi.example.com", user: "postgres", password: "p", database: "postgres", schema: "public" };
+        assert.ok(validate(config, ["apps"]).ok);
     });
 
     it("accepts credentials stored encrypted", () => {
@@ -309,6 +519,134 @@ describe("stack configuration validation", () => {
         );
         assert.deepEqual(file.secretKeys, ["nocobase-platform:postgres"]);
         assert.deepEqual(JSON.parse(file.values["nocobase-platform:postgres"]), { host: "db.example.com", adminUser: "admin", adminPassword: "[secret]" });
+    });
+});
+
+describe("stack files read as the Pulumi CLI reads them", () => {
+    const devText = readFileSync(stackFilePath("dev"), "utf8");
+    const connection = (id: string, password: unknown) => ({
+        id,
+        displayName: id,
+        database: { mode: "connection", host: `${id}.example.com`, user: id, password, database: id },
+    });
+    const validateText = (text: string) => validateStackConfig(stackFileInput(parseStackFile(text, "dev")));
+
+    // Each case: a stack file's text, and the exact issues it must produce.
+    const cases: Array<[string, string, Array<[string, RegExp]>]> = [
+        // Secrets, decided per key path.
+        [
+            "one encrypted connection password, another in plain text",
+            editedStackText("dev", (c) => c.apps.push(connection("bi", { secure: "v1:abc" }), connection("ops", "hunter2"))),
+            [["apps[4].database.password", /^must be stored encrypted: pulumi config set --secret --path 'apps\[4\]\.database\.password' <value>$/]],
+        ],
+        [
+            "an encrypted display name",
+            editedStackText("dev", (c) => (c.apps[0].displayName = { secure: "v1:abc" })),
+            [["apps[0].displayName", /^must not be stored encrypted: it is shown in plain text \(resource inputs, the status output\)/]],
+        ],
+        [
+            "an encrypted Kubernetes context",
+            editedStackText("dev", (c) => (c.runtimes.k = { type: "kubernetes", context: { secure: "v1:abc" }, namespace: "nb" })),
+            [["runtimes.k.context", /^must not be stored encrypted/]],
+        ],
+        [
+            "an encrypted value where an object belongs",
+            editedStackText("dev", (c) => (c.apps[0].database = { secure: "v1:abc" })),
+            [["apps[0].database", /^must not be stored encrypted/]],
+        ],
+        // The YAML the CLI reads.
+        ["a port of .inf", devText.replace("port: 15432", "port: .inf"), [["postgres.port", /^expected a finite number, got \.inf/]]],
+        ["a port of .nan", devText.replace("port: 13000", "port: .nan"), [["entry.port", /^expected a finite number, got \.nan/]]],
+        [
+            "the same key given with and without the namespace",
+            `${devText}  entry:\n    runtime: local\n`,
+            [["entry", /^given twice, as nocobase-platform:entry and entry$/]],
+        ],
+        [
+            "a misspelled namespace",
+            devText.replace("nocobase-platform:apps:", "nocobase-platfrom:apps:"),
+            [["nocobase-platfrom:apps", /^unknown namespace \(did you mean nocobase-platform:apps\?\)$/]],
+        ],
+        [
+            "a project key outside config:",
+            `${devText.replace("  nocobase-platform:entry:\n    runtime: local\n    port: 13000\n", "")}nocobase-platform:entry:\n  runtime: local\n  port: 13000\n`,
+            [["nocobase-platform:entry", /^is outside config: \(indent it under config:\)$/]],
+        ],
+        [
+            "a misspelled config:",
+            devText.replace("\nconfig:", "\nconfg:"),
+            [
+                ["confg", /^unknown key of a stack file .*; did you mean config\?$/],
+                ["platform", /^required$/],
+                ["runtimes", /^required$/],
+                ["postgres", /^required$/],
+                ["entry", /^required$/],
+                ["apps", /^required$/],
+            ],
+        ],
+    ];
+    for (const [title, text, expected] of cases) {
+        it(`rejects ${title}`, () => {
+            const result = validateText(text);
+            assert.equal(result.ok, false, "expected the file to be rejected");
+            const issues = (result as { issues: Issue[] }).issues;
+            for (const [key, message] of expected) {
+                const hit = issues.find((i) => i.path === key);
+                assert.ok(hit, `no issue at ${key}; got:\n${formatIssues(issues)}`);
+                assert.match(hit.message, message);
+            }
+            assert.equal(issues.length, expected.length, `unexpected extra issues:\n${formatIssues(issues)}`);
+        });
+    }
+
+    it("honours YAML merge keys", () => {
+        const text = [
+            "config:",
+            "  nocobase-platform:platform: { mode: shared-memory, nocobaseVersion: '2.2.15' }",
+            "  nocobase-platform:runtimes: { local: { type: docker } }",
+            "  nocobase-platform:postgres: { runtime: local }",
+            "  nocobase-platform:entry: { runtime: local }",
+            "  nocobase-platform:apps:",
+            "    - &app { id: crm, displayName: CRM, database: { mode: database }, startMode: with-main }",
+            "    - <<: *app",
+            "      id: hr",
+            "      displayName: HR",
+        ].join("\n");
+        const result = validateText(text);
+        assert.ok(result.ok, result.ok ? "" : formatIssues(result.issues));
+        assert.deepEqual(
+            result.config.apps.map((a) => [a.id, a.startMode, a.database.mode]),
+            [
+                ["crm", "with-main", "database"],
+                ["hr", "with-main", "database"],
+            ],
+        );
+    });
+
+    it("refuses invalid UTF-8 with its line, instead of replacing it", () => {
+        const bytes = Buffer.concat([Buffer.from("config:\n  nocobase-platform:apps:\n    - displayName: "), Buffer.from([0xc3, 0x28]), Buffer.from("\n")]);
+        assert.throws(
+            () => decodeStackFile(bytes),
+            (e: Error) => e instanceof StackFileError && e.message === "line 3: not valid UTF-8",
+        );
+        assert.equal(decodeStackFile(Buffer.from("config: {}\n")), "config: {}\n");
+    });
+
+    it("refuses complex keys, and prints no warning for anything it reads", () => {
+        const warned: string[] = [];
+        const emitWarning = process.emitWarning;
+        process.emitWarning = ((w: string | Error) => warned.push(String(w))) as typeof process.emitWarning;
+        try {
+            assert.throws(
+                () => parseStackFile("config:\n  ? [a, b]\n  : c\n", "dev"),
+                (e: Error) => e instanceof StackFileError && /^line 2: a key must be a plain value/.test(e.message),
+            );
+            assert.throws(() => parseStackFile("config:\n  a: 1\n  a: 2\n", "dev"), StackFileError);
+            assert.throws(() => parseStackFile("config:\n  nocobase-platform:x: !unknown-tag 1\n", "dev"), StackFileError);
+        } finally {
+            process.emitWarning = emitWarning;
+        }
+        assert.deepEqual(warned, []);
     });
 });
 
