@@ -13,21 +13,40 @@
  *   npm run bench                                    sizes 10, 100, 300, 1000
  *   npm run bench -- --sizes 1000 --nodeargs ""      other sizes, other Node flags
  *   npm run bench -- --sizes 1000 --runs 5           more samples per figure
+ *   npm run bench -- --nodeargs=--stack-trace-limit=1   flags that start with - go after =
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { HelpRequested, UsageError, parseCommandLine } from "../cli/commandLine";
 import type { Measurement } from "./child";
 import { GeneratedApp, appMix, stackFileText } from "./stackConfig";
 
 const ROOT = path.resolve(__dirname, "..");
 const CHILD = path.join(__dirname, "child.ts");
 
-function option(name: string): string | undefined {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? process.argv[i + 1] : undefined;
+const USAGE = "usage: npm run bench -- [--sizes N,N,...] [--runs N] [--nodeargs FLAGS]";
+
+interface BenchArgs {
+    sizes: number[];
+    runs: number;
+    nodeArgs: string[];
+}
+
+function benchArgs(argv: string[]): BenchArgs {
+    const values = parseCommandLine(argv, { sizes: { type: "string" }, runs: { type: "string" }, nodeargs: { type: "string" } });
+    const count = (flag: string, text: string) => {
+        const n = Number(text);
+        if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag}: expected positive integers, got ${JSON.stringify(text)}`);
+        return n;
+    };
+    return {
+        sizes: (values.sizes ?? "10,100,300,1000").split(",").map((n) => count("sizes", n)),
+        runs: count("runs", values.runs ?? "3"),
+        nodeArgs: (values.nodeargs ?? projectNodeArgs()).split(/\s+/).filter(Boolean),
+    };
 }
 
 /** `runtime.options.nodeargs` of Pulumi.yaml: the flags `pulumi up` gives the program's Node. */
@@ -70,12 +89,7 @@ function median(samples: Measurement[]): Measurement {
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
-function main(): void {
-    const sizes = (option("sizes") ?? "10,100,300,1000").split(",").map(Number);
-    const runs = Number(option("runs") ?? 3);
-    if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: expected a positive integer, got ${option("runs")}`);
-    const nodeArgsText = option("nodeargs") ?? projectNodeArgs();
-    const nodeArgs = nodeArgsText.split(/\s+/).filter(Boolean);
+function main({ sizes, runs, nodeArgs }: BenchArgs): void {
     const pulumiVersion = (require("@pulumi/pulumi/package.json") as { version: string }).version;
     const cpus = os.cpus();
     console.log(
@@ -132,4 +146,21 @@ function main(): void {
     for (const [kind, counts] of [...kinds].sort()) console.log(`  ${kind.padEnd(36)} ${[...counts].join(", ")}`);
 }
 
-main();
+function run(argv: string[]): number {
+    let args: BenchArgs;
+    try {
+        args = benchArgs(argv);
+    } catch (e) {
+        if (e instanceof HelpRequested) {
+            console.log(USAGE);
+            return 0;
+        }
+        if (!(e instanceof UsageError)) throw e;
+        process.stderr.write(`${e.message}\n${USAGE}\n`);
+        return 2;
+    }
+    main(args);
+    return 0;
+}
+
+process.exitCode = run(process.argv.slice(2));

@@ -4,19 +4,20 @@
  * file, shows what would change. No engine, no passphrase, no credential: `secure:` values stay
  * secret placeholders. Exit 0: valid, no mandatory violation; 1: invalid or a mandatory violation
  * (each problem on stderr as `<key path>: <message>` or `<policy>: <message>`); 2: usage error.
+ * With `--json`, stdout is one JSON document whatever happens.
  */
-import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type { PlatformConfig } from "../components/config";
-import { Issue, stackConfigInput, validateStackConfig } from "../components/validation";
+import { formatIssues, validateStackConfig } from "../components/validation";
 import { policies } from "../policies/policies";
+import { HelpRequested, UsageError, parseCommandLine, readableFile } from "./commandLine";
 import { useOfflineRuntime } from "./offlineRuntime";
 import { buildPlanReport, PlanReport } from "./planReport";
 import { findingText, formatPlan } from "./planText";
 import { runPolicies } from "./policyRun";
 import { RenderError, Rendered, renderProgram } from "./render";
 import { checkSecretMarks } from "./secretMarks";
-import { PROJECT, StackFile, StackFileError, readStackFile, stackFilePath, stackNameOf } from "./stackFile";
+import { StackFile, StackFileError, readStackFile, stackFileInput, stackFilePath, stackNameOf } from "./stackFile";
 
 const USAGE = "usage: npm run plan -- [--stack NAME | --file PATH] [--base PATH] [--json]";
 
@@ -27,30 +28,16 @@ export interface PlanArgs {
     json: boolean;
 }
 
-export class UsageError extends Error {}
-
 export function parseArgs(argv: string[]): PlanArgs {
-    let stack: string | undefined;
-    let file: string | undefined;
-    let base: string | undefined;
-    let json = false;
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        const value = () => {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) throw new UsageError(`${arg} needs a value`);
-            return v;
-        };
-        if (arg === "--stack") stack = value();
-        else if (arg === "--file") file = value();
-        else if (arg === "--base") base = value();
-        else if (arg === "--json") json = true;
-        else throw new UsageError(`unknown argument ${arg}`);
-    }
+    const { stack, file, base, json } = parseCommandLine(argv, {
+        stack: { type: "string" },
+        file: { type: "string" },
+        base: { type: "string" },
+        json: { type: "boolean" },
+    });
     if (stack !== undefined && file !== undefined) throw new UsageError("give either --stack or --file, not both");
-    const resolved = file ?? stackFilePath(stack ?? "dev");
-    for (const f of [resolved, base]) if (f !== undefined && !existsSync(f)) throw new UsageError(`no such file: ${f}`);
-    return { file: resolved, stack: stack ?? stackNameOf(resolved), base, json };
+    const resolved = readableFile(file === undefined ? "stack" : "file", file ?? stackFilePath(stack ?? "dev"));
+    return { file: resolved, stack: stack ?? stackNameOf(resolved), base: base === undefined ? undefined : readableFile("base", base), json: json ?? false };
 }
 
 /** One line per problem, as the exit-1 contract wants them on stderr. */
@@ -64,8 +51,8 @@ interface LoadedStack {
 }
 
 async function load(stackFile: StackFile, stack: string): Promise<{ problems: string[] } | LoadedStack> {
-    const validation = validateStackConfig(stackConfigInput(stackFile.values, stackFile.secretKeys, PROJECT));
-    if (!validation.ok) return { problems: validation.issues.map((i: Issue) => `${i.path}: ${i.message}`) };
+    const validation = validateStackConfig({ ...stackFileInput(stackFile), stack });
+    if (!validation.ok) return { problems: formatIssues(validation.issues).split("\n") };
     const started = performance.now();
     try {
         const rendered = await renderProgram({ stack, values: stackFile.values, secretKeys: stackFile.secretKeys });
@@ -110,13 +97,20 @@ export async function plan(args: PlanArgs): Promise<PlanResult> {
     }
 }
 
-async function main(): Promise<number> {
+/** Runs plan as the command line does; returns the exit code. */
+export async function main(argv: string[], out = (t: string) => process.stdout.write(t), err = (t: string) => process.stderr.write(t)): Promise<number> {
+    const json = argv.includes("--json");
     let args: PlanArgs;
     try {
-        args = parseArgs(process.argv.slice(2));
+        args = parseArgs(argv);
     } catch (e) {
+        if (e instanceof HelpRequested) {
+            out(json ? `${JSON.stringify({ usage: USAGE })}\n` : `${USAGE}\n`);
+            return 0;
+        }
         if (!(e instanceof UsageError)) throw e;
-        process.stderr.write(`${e.message}\n${USAGE}\n`);
+        if (json) out(`${JSON.stringify({ valid: false, usageError: e.message, usage: USAGE, problems: [e.message] }, null, 2)}\n`);
+        err(`${e.message}\n${USAGE}\n`);
         return 2;
     }
     const result = await plan(args);
@@ -124,18 +118,22 @@ async function main(): Promise<number> {
         const doc = result.ok
             ? { valid: true, problems: result.problems, ...result.report }
             : { valid: false, stack: result.stack, file: result.file, problems: result.problems };
-        process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+        out(`${JSON.stringify(doc, null, 2)}\n`);
     } else if (result.ok) {
-        process.stdout.write(`${formatPlan(result.report)}\n\nRendered in ${result.renderMs} ms.\n`);
+        out(`${formatPlan(result.report)}\n\nRendered in ${result.renderMs} ms.\n`);
     }
-    for (const p of result.problems) process.stderr.write(`${p}\n`);
+    for (const p of result.problems) err(`${p}\n`);
     return result.problems.length > 0 ? 1 : 0;
 }
 
 if (require.main === module) {
-    main().then(
+    const argv = process.argv.slice(2);
+    main(argv).then(
         (code) => (process.exitCode = code),
         (e) => {
+            // Not a verdict on the stack: the plan itself broke. Its JSON reader still gets a document.
+            if (argv.includes("--json"))
+                process.stdout.write(`${JSON.stringify({ valid: false, problems: [`plan failed: ${(e as Error).message}`] }, null, 2)}\n`);
             process.stderr.write(`${(e as Error).stack ?? e}\n`);
             process.exitCode = 1;
         },

@@ -13,12 +13,11 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import * as path from "node:path";
-import { parseArgs, promisify } from "node:util";
+import { promisify } from "node:util";
+import { HelpRequested, UsageError, parseCommandLine, readableFile } from "./commandLine";
 import { OutputsError, PlatformOutputs, VerifyOptions, formatReport, parseOutputs, verifyPlatform } from "./verifyChecks";
 
 const USAGE = "usage: npm run verify -- (--stack NAME | --file PATH) [--pg-host HOST] [--pg-port PORT] [--timeout SECONDS]";
-
-export class UsageError extends Error {}
 
 interface Invocation {
     source: { stack: string } | { file: string };
@@ -26,23 +25,13 @@ interface Invocation {
 }
 
 export function parseInvocation(args: string[]): Invocation {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            args,
-            options: {
-                stack: { type: "string" },
-                file: { type: "string" },
-                "pg-host": { type: "string" },
-                "pg-port": { type: "string" },
-                timeout: { type: "string" },
-            },
-            strict: true,
-            allowPositionals: false,
-        }));
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
+    const values = parseCommandLine(args, {
+        stack: { type: "string" },
+        file: { type: "string" },
+        "pg-host": { type: "string" },
+        "pg-port": { type: "string" },
+        timeout: { type: "string" },
+    });
     if ((values.stack === undefined) === (values.file === undefined)) throw new UsageError("give exactly one of --stack and --file");
     const number = (flag: string, text: string | undefined, max: number) => {
         if (text === undefined) return undefined;
@@ -52,7 +41,7 @@ export function parseInvocation(args: string[]): Invocation {
     };
     const timeout = number("timeout", values.timeout, 600);
     return {
-        source: values.stack !== undefined ? { stack: values.stack } : { file: values.file! },
+        source: values.stack !== undefined ? { stack: values.stack } : { file: readableFile("file", values.file!) },
         options: {
             pgHost: values["pg-host"],
             pgPort: number("pg-port", values["pg-port"], 65535),
@@ -103,6 +92,10 @@ export async function main(
         out(`${formatReport(report)}\n`);
         return report.failed === 0 ? 0 : 1;
     } catch (e) {
+        if (e instanceof HelpRequested) {
+            out(`${USAGE}\n`);
+            return 0;
+        }
         if (e instanceof UsageError || e instanceof OutputsError) {
             err(`verify: ${e.message}\n${USAGE}\n`);
             return 2;

@@ -13,6 +13,7 @@ import { randomBytes } from "node:crypto";
 import { Client, ClientConfig } from "pg";
 import type { DatabaseAccess } from "../components/platform";
 import { HEALTH_CHECK_PATH } from "../components/naming";
+import { isPlainObject, join } from "../components/schema";
 import { PlatformStatus, observedCategory } from "../components/status";
 
 /** The stack outputs `verify` reads (`pulumi stack output --json --show-secrets`). */
@@ -66,33 +67,66 @@ const REFUSALS = new Set(["42501", "28000"]);
 /** Enough to prove a table is readable without reading a whole schema. */
 const READ_PROBES = 3;
 
+/**
+ * The outputs as `verify` reads them, checked for everything it reads: one of another shape (an
+ * older program, another stack, hand-edited JSON) is an `OutputsError` at the key path of what is
+ * wrong, never a crash halfway through the checks.
+ */
 export function parseOutputs(raw: unknown): PlatformOutputs {
-    const obj = (value: unknown, what: string): Record<string, unknown> => {
-        if (typeof value === "string" && value === "[secret]") throw new OutputsError(`${what} is hidden: read the outputs with --show-secrets`);
-        if (typeof value !== "object" || value === null || Array.isArray(value)) throw new OutputsError(`${what}: expected an object`);
-        return value as Record<string, unknown>;
-    };
-    const top = obj(raw, "outputs");
+    const top = outputObject(raw, "outputs");
     if (typeof top.entryUrl !== "string") throw new OutputsError("entryUrl: expected a string (is this a nocobase-platform stack?)");
-    const status = obj(top.status, "status");
-    obj(status.apps, "status.apps");
-    const databases = obj(top.databases, "databases");
-    const server = obj(databases.server, "databases.server");
-    if (typeof server.host !== "string" || typeof server.port !== "number") throw new OutputsError("databases.server: expected host and port");
-    const entry = obj(databases.entry, "databases.entry");
-    if (typeof entry.database !== "string") throw new OutputsError("databases.entry.database: expected a string");
-    for (const [name, env] of Object.entries(obj(databases.environments, "databases.environments"))) {
-        if (typeof obj(env, `databases.environments.${name}`).database !== "string")
-            throw new OutputsError(`databases.environments.${name}.database: expected a string`);
+    const status = outputObject(top.status, "status");
+    for (const [id, app] of outputEntries(status.apps, "status.apps")) {
+        const at = join("status.apps", id);
+        const { desired, observed } = outputObject(app, at);
+        outputString(outputObject(desired, join(at, "desired")).state, join(join(at, "desired"), "state"));
+        if (observed !== null) outputString(observed, join(at, "observed"));
     }
-    for (const [id, tenant] of Object.entries(obj(databases.tenants, "databases.tenants"))) {
-        const t = obj(tenant, `databases.tenants.${id}`);
-        for (const key of ["mode", "host", "database", "user", "password"]) {
-            if (typeof t[key] !== "string") throw new OutputsError(`databases.tenants.${id}.${key}: expected a string`);
-        }
-        if (typeof t.port !== "number") throw new OutputsError(`databases.tenants.${id}.port: expected a number`);
+    const databases = outputObject(top.databases, "databases");
+    const server = outputObject(databases.server, "databases.server");
+    outputString(server.host, "databases.server.host");
+    outputNumber(server.port, "databases.server.port");
+    outputString(server.sslMode, "databases.server.sslMode");
+    outputString(outputObject(databases.entry, "databases.entry").database, "databases.entry.database");
+    for (const [name, env] of outputEntries(databases.environments, "databases.environments")) {
+        outputString(outputObject(env, join("databases.environments", name)).database, join(join("databases.environments", name), "database"));
+    }
+    for (const [id, tenant] of outputEntries(databases.tenants, "databases.tenants")) {
+        const at = join("databases.tenants", id);
+        const t = outputObject(tenant, at);
+        for (const key of ["mode", "host", "database", "user", "password"]) outputString(t[key], join(at, key));
+        outputNumber(t.port, join(at, "port"));
+        if (t.schema !== undefined && t.schema !== null) outputString(t.schema, join(at, "schema"));
     }
     return raw as PlatformOutputs;
+}
+
+/** How `pulumi stack output` shows a secret without `--show-secrets`. */
+const HIDDEN = "[secret]";
+
+/** A value's kind, never its content: outputs hold passwords. */
+function kindOf(value: unknown): string {
+    if (value === undefined) return "nothing";
+    return value === null ? "null" : Array.isArray(value) ? "a list" : `a ${typeof value}`;
+}
+
+function outputObject(value: unknown, path: string): Record<string, unknown> {
+    if (value === HIDDEN) throw new OutputsError(`${path} is hidden: read the outputs with --show-secrets`);
+    if (!isPlainObject(value)) throw new OutputsError(`${path}: expected an object, got ${kindOf(value)}`);
+    return value;
+}
+
+function outputEntries(value: unknown, path: string): Array<[string, unknown]> {
+    return Object.entries(outputObject(value, path));
+}
+
+function outputString(value: unknown, path: string): void {
+    if (value === HIDDEN) throw new OutputsError(`${path} is hidden: read the outputs with --show-secrets`);
+    if (typeof value !== "string") throw new OutputsError(`${path}: expected a string, got ${kindOf(value)}`);
+}
+
+function outputNumber(value: unknown, path: string): void {
+    if (typeof value !== "number" || !Number.isFinite(value)) throw new OutputsError(`${path}: expected a number, got ${kindOf(value)}`);
 }
 
 interface Endpoint {

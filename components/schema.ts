@@ -101,13 +101,13 @@ function kindOf(value: unknown): string {
     return describe(value);
 }
 
-/** The candidate a misspelling most likely meant: at most two edits away, and fewer than half its length. */
+/** The candidate a misspelling most likely meant: at most two edits away, and at most half its length. */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
     let best: string | undefined;
     let bestDistance = 3;
     for (const candidate of candidates) {
         const distance = editDistance(word, candidate, bestDistance);
-        if (distance < bestDistance && distance < candidate.length / 2) [best, bestDistance] = [candidate, distance];
+        if (distance < bestDistance && distance <= candidate.length / 2) [best, bestDistance] = [candidate, distance];
     }
     return best;
 }

@@ -5,6 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { PlanResult, plan } from "../cli/plan";
 import type { PlanReport } from "../cli/planReport";
@@ -129,6 +130,7 @@ function runCli(args: string[]): Promise<CliRun> {
 describe("plan: command line", function () {
     this.timeout(120_000);
     const runs: Record<string, CliRun> = {};
+    let complexKeyLine = 0;
     before(async () => {
         const invalid = writeStackFile("dev", (c) => {
             c.apps[0].id = "Main";
@@ -136,6 +138,19 @@ describe("plan: command line", function () {
         });
         // prod's demo app shares the entry app's sessions; without its acknowledgment that is a violation.
         const unacknowledged = writeStackFile("prod", (c) => delete appOf(c, "demo").acknowledgeSharedSessions);
+        // What only the YAML reader sees: a misspelled namespace, a .inf, a merge key, a complex key.
+        const yamlLevel = writeStackFile("dev");
+        writeFileSync(
+            yamlLevel,
+            readFileSync(yamlLevel, "utf8")
+                .replace("nocobase-platform:entry:", "nocobase-platfrom:entry:")
+                .replace("port: 15432", "port: .inf")
+                .replace("  nocobase-platform:apps:", "  nocobase-platform:backups: { <<: { location: ./backups } }\n  nocobase-platform:apps:"),
+        );
+        const complexKey = writeStackFile("dev");
+        const text = readFileSync(complexKey, "utf8");
+        complexKeyLine = text.split("\n").length;
+        writeFileSync(complexKey, `${text}  ? [a, b]\n  : c\n`);
         const cases: Record<string, string[]> = {
             dev: [],
             devJson: ["--stack", "dev", "--json"],
@@ -146,6 +161,15 @@ describe("plan: command line", function () {
             unknownFlag: ["--stack", "dev", "--verbose"],
             missingFile: ["--file", "stacks/Pulumi.nowhere.yaml"],
             both: ["--stack", "dev", "--file", stackFilePath("dev")],
+            help: ["--help"],
+            helpShort: ["-h", "--stack", "dev"],
+            directory: ["--file", "stacks"],
+            directoryBase: ["--stack", "dev", "--base", "stacks"],
+            mistyped: ["--fiel", stackFilePath("dev")],
+            usageJson: ["--json", "--verbose"],
+            equalsForm: [`--file=${stackFilePath("dev")}`, "--json"],
+            yamlLevel: ["--file", yamlLevel],
+            complexKey: ["--file", complexKey, "--json"],
         };
         // Each run starts Node and loads the SDK; side by side they take the time of the slowest.
         const results = await Promise.all(Object.values(cases).map(runCli));
@@ -203,10 +227,41 @@ describe("plan: command line", function () {
             ["unknownFlag", /unknown argument --verbose/],
             ["missingFile", /no such file: stacks\/Pulumi\.nowhere\.yaml/],
             ["both", /either --stack or --file, not both/],
+            ["directory", /--file stacks: not a file/],
+            ["directoryBase", /--base stacks: not a file/],
+            ["mistyped", /unknown argument --fiel \(did you mean --file\?\)/],
         ] as const) {
             assert.equal(runs[name].code, 2, name);
             assert.match(runs[name].stderr, pattern, name);
             assert.match(runs[name].stderr, /usage: npm run plan/, name);
         }
+    });
+
+    it("prints its usage for --help and -h, and exits 0", () => {
+        for (const name of ["help", "helpShort"]) {
+            assert.equal(runs[name].code, 0, name);
+            assert.match(runs[name].stdout, /^usage: npm run plan/, name);
+            assert.equal(runs[name].stderr, "", name);
+        }
+    });
+
+    it("prints one JSON document with --json in every case, usage errors included", () => {
+        assert.equal(runs.usageJson.code, 2);
+        const usage = JSON.parse(runs.usageJson.stdout);
+        assert.deepEqual([usage.valid, usage.problems], [false, ["unknown argument --verbose"]]);
+        assert.equal(runs.equalsForm.code, 0, runs.equalsForm.stderr);
+        assert.equal(JSON.parse(runs.equalsForm.stdout).valid, true, "--file=PATH reads as --file PATH");
+        assert.equal(runs.complexKey.code, 1);
+        assert.deepEqual(JSON.parse(runs.complexKey.stdout).problems, [
+            `line ${complexKeyLine}: a key must be a plain value, not a list or mapping (complex key)`,
+        ]);
+    });
+
+    it("reads the file as the CLI does, and writes nothing to stderr but its key-path lines", () => {
+        assert.equal(runs.yamlLevel.code, 1);
+        assert.deepEqual(runs.yamlLevel.stderr.trim().split("\n"), [
+            "postgres.port: expected a finite number, got .inf (which no config value can hold)",
+            "nocobase-platfrom:entry: unknown namespace (did you mean nocobase-platform:entry?)",
+        ]);
     });
 });

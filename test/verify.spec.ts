@@ -229,3 +229,70 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
         assert.match(stderr, /usage: npm run verify/);
     });
 });
+
+describe("verify: command line and outputs of the wrong shape", function () {
+    this.timeout(60_000);
+    let dir: string;
+    const lines = { out: [] as string[], err: [] as string[] };
+    const run = (args: string[]) =>
+        main(
+            args,
+            (t) => lines.out.push(t),
+            (t) => lines.err.push(t),
+        );
+    /** Outputs as the program exports them, for one tenant; `edit` breaks them. */
+    const outputsFile = async (edit: (o: Record<string, any>) => void) => {
+        const outputs: Record<string, any> = {
+            entryUrl: "http://127.0.0.1:1",
+            status: { apps: { crm: { desired: { state: "running" }, observed: "running" } } },
+            databases: {
+                server: { host: "127.0.0.1", port: 5432, sslMode: "disable" },
+                entry: { database: "nocobase_main", user: "nocobase_main" },
+                environments: {},
+                tenants: { crm: { mode: "database", host: "127.0.0.1", port: 5432, database: "crm", user: "crm", password: "hunter2" } },
+            },
+        };
+        edit(outputs);
+        const file = path.join(dir, `outputs-${Math.random().toString(16).slice(2)}.json`);
+        await writeFile(file, JSON.stringify(outputs));
+        return file;
+    };
+
+    before(async () => (dir = await mkdtemp(path.join(os.tmpdir(), "verify-args-"))));
+    after(async () => dir && (await rm(dir, { recursive: true, force: true })));
+    beforeEach(() => ((lines.out = []), (lines.err = [])));
+
+    it("prints its usage for --help and -h, and exits 0", async () => {
+        for (const flag of ["--help", "-h"]) {
+            assert.equal(await run([flag]), 0, flag);
+            assert.match(lines.out.join(""), /^usage: npm run verify/);
+        }
+    });
+
+    it("refuses a directory or a missing file, and a mistyped flag, with exit 2", async () => {
+        assert.equal(await run(["--file", dir]), 2);
+        assert.match(lines.err.join(""), /--file .*: not a file/);
+        assert.equal(await run(["--file", path.join(dir, "missing.json")]), 2);
+        assert.equal(await run([`--fiel=${dir}`]), 2);
+        assert.match(lines.err.join(""), /unknown argument --fiel \(did you mean --file\?\)/);
+    });
+
+    it("exits 2 with the key path of what is wrong, never a stack trace, and never shows a password", async () => {
+        const cases: Array<[(o: Record<string, any>) => void, RegExp]> = [
+            [(o) => delete o.status.apps.crm.desired, /^verify: status\.apps\.crm\.desired: expected an object, got nothing$/m],
+            [(o) => (o.status.apps.crm.observed = 3), /^verify: status\.apps\.crm\.observed: expected a string, got a number$/m],
+            [(o) => (o.databases.tenants.crm.port = "5432"), /^verify: databases\.tenants\.crm\.port: expected a number, got a string$/m],
+            [(o) => (o.databases.tenants.crm.password = 12345), /^verify: databases\.tenants\.crm\.password: expected a string, got a number$/m],
+            [(o) => (o.databases.server.sslMode = undefined), /^verify: databases\.server\.sslMode: expected a string, got nothing$/m],
+            [(o) => (o.databases.environments = { eu: "x" }), /^verify: databases\.environments\.eu: expected an object, got a string$/m],
+        ];
+        for (const [edit, message] of cases) {
+            lines.err = [];
+            // The = form of a flag reads as the spaced one.
+            assert.equal(await run([`--file=${await outputsFile(edit)}`]), 2, String(message));
+            const text = lines.err.join("");
+            assert.match(text, message);
+            assert.ok(!/\n\s+at /.test(text) && !text.includes("hunter2") && !text.includes("12345"), text);
+        }
+    });
+});
