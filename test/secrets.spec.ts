@@ -9,13 +9,13 @@
  */
 import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Rendered, SecretValue, mockOutputs, mockSecret, renderProgram, reveal } from "../cli/render";
-import { PROJECT, readStackFile, stackFilePath } from "../cli/stackFile";
+import { PROJECT, parseStackFile, readStackFile, stackFilePath } from "../cli/stackFile";
 import { deriveSecret } from "../components/platformSecrets";
-import { knownSecrets, plainStrings, stackConfig } from "./support/stacks";
+import { editedStackText, knownSecrets, plainStrings, stackConfig } from "./support/stacks";
 
 const SAMPLE_STACKS = readdirSync(path.resolve(__dirname, "..", "stacks"))
     .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
@@ -210,5 +210,36 @@ describe("secrets audit", function () {
         );
         assert.match(message, /redis\.url: must be a redis:\/\/ or rediss:\/\/ URL/);
         assert.ok(!message.includes(password) && !output.includes(password), message);
+    });
+
+    it("the program decides per key path from the stack file the engine read, and falls back to top-level keys for another", async () => {
+        // The engine tells the program only which top-level keys hold a secret: here apps, twice over.
+        const stack = `secrecy-${randomBytes(4).toString("hex")}`;
+        const file = stackFilePath(stack);
+        const connection = (id: string, password: unknown) => ({
+            id,
+            displayName: { secure: "v1:abc" },
+            database: { mode: "connection", host: `${id}.example.com`, user: id, password, database: id },
+        });
+        const text = editedStackText("dev", (c) => c.apps.push(connection("bi", { secure: "v1:def" }), connection("ops", "plain-password")));
+        const render = (values: Record<string, string>, secretKeys: string[]) =>
+            renderProgram({ stack, values, secretKeys }).then(
+                () => "",
+                (e: Error) => e.message,
+            );
+        writeFileSync(file, text);
+        try {
+            const { values, secretKeys } = parseStackFile(text, stack);
+            assert.deepEqual(secretKeys, [`${PROJECT}:apps`]);
+            const message = await render(values, secretKeys);
+            assert.match(message, /^apps\[3\]\.displayName: must not be stored encrypted/m);
+            assert.match(message, /^apps\[4\]\.database\.password: must be stored encrypted/m);
+            assert.ok(!message.includes("plain-password"), message);
+            // A config that is not this file's (as under --config-file): nothing but top-level keys to go by.
+            const other = { ...values, [`${PROJECT}:entry`]: JSON.stringify({ runtime: "local", port: 13001 }) };
+            assert.equal(await render(other, secretKeys), "");
+        } finally {
+            rmSync(file, { force: true });
+        }
     });
 });
