@@ -26,11 +26,9 @@ export class PlatformSecrets extends pulumi.ComponentResource {
         this.adminPassword = password("admin-password", 24);
         // Secret once here, so that every value derived from it is secret without a wrapper per app.
         this.derivationKey = pulumi.secret(password("derivation-key", 64));
-        this.aesKey = new random.RandomId(
-            `${name}-aes-key`,
-            { byteLength: 32 },
-            { parent: this, additionalSecretOutputs: ["hex", "b64Std", "b64Url", "dec", "id"] },
-        ).hex;
+        // Derived, not a RandomId: a RandomId's id is its bytes in base64url, and the engine cannot
+        // make an id secret, so the key would sit in plain text in the state.
+        this.aesKey = this.derive("aes");
         this.registerOutputs({});
     }
 
