@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { Document, isNode, isScalar, parse, parseDocument, visit } from "yaml";
 import { STACK_CONFIG_KEYS } from "../components/configSchema";
 import { Issue, Secret, at, didYouMean, isPlainObject, join } from "../components/schema";
-import { type StackConfigInput, stackConfigInput } from "../components/validation";
+import { type StackConfigInput, readsAsProject, stackConfigInput } from "../components/validation";
 
 export const PROJECT = "nocobase-platform";
 const ROOT = path.resolve(__dirname, "..");
@@ -24,7 +24,7 @@ export interface StackFile {
     values: Record<string, string>;
     /** Full keys whose value holds at least one `secure:` entry. */
     secretKeys: string[];
-    /** Key paths, below the project's keys, of the `secure:` values (`apps[2].database.password`). */
+    /** Key paths, below the project's keys (misspelled ones included), of the `secure:` values (`apps[2].database.password`). */
     encryptedPaths: string[];
     /** What the file itself gets wrong, at its key paths: a key given twice or outside `config:`, a number no config can hold. */
     issues: Issue[];
@@ -92,12 +92,12 @@ export function parseStackFile(text: string, stack: string): StackFile {
         const projectKey = key.startsWith(`${PROJECT}:`) || (STACK_CONFIG_KEYS as readonly string[]).includes(key);
         if (projectKey) {
             // Read as meant, so that its own problems come out too, not a "required" for its absence.
-            issues.push({ path: key, message: "is outside config: (indent it under config:)" });
+            issues.push({ path: join("", key), message: "is outside config: (indent it under config:)" });
             entries.push([key, value, `${key} outside config:`]);
         } else {
             const meant = didYouMean(key, STACK_FILE_KEYS);
             issues.push({
-                path: key,
+                path: join("", key),
                 message: `unknown key of a stack file (expected one of ${STACK_FILE_KEYS.join(", ")})${meant ? `; did you mean ${meant}?` : ""}`,
             });
         }
@@ -109,8 +109,10 @@ export function parseStackFile(text: string, stack: string): StackFile {
     for (const [key, raw, spelling] of entries) {
         // The CLI reads an unqualified key as the project's own.
         const fullKey = key.includes(":") ? key : `${PROJECT}:${key}`;
-        const own = fullKey.startsWith(`${PROJECT}:`);
-        const keyPath = own ? fullKey.slice(PROJECT.length + 1) : fullKey;
+        const colon = fullKey.indexOf(":");
+        // A misspelled namespace's key is read as the project's (and reported), its secrets with it.
+        const own = readsAsProject(fullKey.slice(0, colon), PROJECT);
+        const keyPath = own ? fullKey.slice(colon + 1) : fullKey;
         const earlier = spelled.get(fullKey);
         if (earlier !== undefined) {
             issues.push({ path: keyPath, message: `given twice, as ${earlier} and ${spelling}` });

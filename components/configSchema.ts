@@ -159,6 +159,9 @@ const noControlCharacter = (value: string) => {
 };
 /** Patterns admit the shape; `new URL` decides, so that every accepted URL parses later too. */
 const parsesAsUrl = (value: string) => (URL.canParse(value) ? undefined : "is not a valid URL");
+/** The Docker host reaches provider config and logs in plain text; ssh:// authenticates with keys, so a password has no place in it. */
+const dockerHostUrl = (value: string) =>
+    parsesAsUrl(value) ?? (new URL(value).password ? "must not carry a password (ssh:// authenticates with keys)" : undefined);
 /**
  * Host names the regular expressions admit but nothing resolves: an all-numeric name is an IPv4
  * address or nothing, and a DNS name never ends in a number (`999.999.999.999`, `a.10`).
@@ -237,7 +240,7 @@ const dockerRuntime = s.object({
             description: "Docker daemon address (unix://, tcp:// or ssh://). Default: the local engine.",
             pattern: /^(unix|tcp|ssh|npipe):\/\/\S+$/,
             patternHint: "must be a Docker host URL such as unix:///var/run/docker.sock or ssh://user@host",
-            check: parsesAsUrl,
+            check: dockerHostUrl,
         }),
     ),
 });

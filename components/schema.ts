@@ -88,9 +88,19 @@ export function describe(value: unknown): string {
     return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-/** `scheme://user:password@host` becomes `scheme://***@host`, wherever it appears in a text. */
+/**
+ * `scheme://user:password@host` becomes `scheme://***@host`. A value that is a URL is judged as
+ * the URL parser reads it (which drops tabs and newlines, and needs no slashes after `https:`);
+ * anywhere else in a text, whatever sits between `//` and `@`.
+ */
 export function withoutCredentials(text: string): string {
-    return text.replace(/(\/\/)[^/?#\s@]*@/g, "$1***@");
+    if (carriesCredentials(text)) {
+        const url = new URL(text);
+        url.username = "***";
+        url.password = "";
+        return url.href;
+    }
+    return text.replace(/([/\\]{2})[^/\\?#@]*@/g, "$1***@");
 }
 
 /** What kind of value it is, and nothing of its content: for values that may be secrets. */
@@ -432,9 +442,9 @@ export function variants<T>(choose: (value: Record<string, unknown>) => Schema<T
     };
 }
 
-/** The key path of `key` inside `path`; a key that is not a plain name is quoted. */
+/** The key path of `key` inside `path`; a key that is not a plain name (a `namespace:key` is one) is quoted. */
 export function join(path: string, key: string): string {
-    const safeKey = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);
+    const safeKey = /^[A-Za-z_][A-Za-z0-9_:-]*$/.test(key) ? key : JSON.stringify(key);
     return path ? `${path}.${safeKey}` : safeKey;
 }
 

@@ -67,6 +67,11 @@ export function formatIssues(issues: Issue[]): string {
     return issues.map((i) => `${i.path}: ${i.message}`).join("\n");
 }
 
+/** Whether keys of this namespace are the project's: its own, or one that looks like a misspelling of it. */
+export function readsAsProject(namespace: string, project: string): boolean {
+    return namespace === project || didYouMean(namespace, [project]) !== undefined;
+}
+
 /**
  * Turns the config map Pulumi hands a program (`project:key` → string, objects as JSON) into
  * `StackConfigInput`. Keys of other namespaces belong to providers and are left alone, except one
@@ -79,7 +84,7 @@ export function stackConfigInput(all: Record<string, string>, secretFullKeys: It
         const colon = fullKey.indexOf(":");
         const [namespace, key] = [fullKey.slice(0, colon), fullKey.slice(colon + 1)];
         if (namespace === project) values[key] = parseConfigText(text);
-        else if (didYouMean(namespace, [project])) misspelled.push([fullKey, key, text]);
+        else if (readsAsProject(namespace, project)) misspelled.push([fullKey, key, text]);
     }
     const issues: Issue[] = [];
     for (const [fullKey, key, text] of misspelled) {
@@ -91,7 +96,10 @@ export function stackConfigInput(all: Record<string, string>, secretFullKeys: It
         if (!given) values[key] = parseConfigText(text);
     }
     const secretKeys = new Set<string>();
-    for (const key of secretFullKeys) if (key.startsWith(`${project}:`)) secretKeys.add(key.slice(project.length + 1));
+    for (const fullKey of secretFullKeys) {
+        const colon = fullKey.indexOf(":");
+        if (readsAsProject(fullKey.slice(0, colon), project)) secretKeys.add(fullKey.slice(colon + 1));
+    }
     return { values, secretKeys, issues };
 }
 
