@@ -1,20 +1,40 @@
 /**
  * Bad input: thousands of mutated stack configurations (wrong types, missing keys, duplicates,
- * unicode, huge lists, injection-looking strings, prototype keys) go through validation, directly
- * and as stack file text. Validation must accept them or answer with key-path issues, never throw;
- * what it accepts must name only safe identifiers; and a sample of accepted configurations rendered
- * through the real program must name every resource from validated strings only.
+ * unicode, huge lists, injection-looking strings, prototype keys, reserved and colliding names,
+ * Kubernetes name lengths, secrets put where they do not belong or left in plain text) go through
+ * validation, directly and as stack file text, some of it mangled as only YAML can be (merge keys,
+ * .inf, a key given twice or under a misspelled namespace, invalid UTF-8). Validation must accept
+ * them or answer with key-path issues, never throw and never echo a secret; what it accepts must
+ * name only safe identifiers; two independent problems put into one valid file must both be
+ * reported; and a sample of accepted configurations rendered through the real program must name
+ * every resource from validated strings only.
  *
  * The seed is printed with the figures; FUZZ_SEED=<seed> replays a run, FUZZ_RUNS sets its size.
  */
 import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import { stringify } from "yaml";
+import { parse, parseDocument } from "yaml";
 import { renderProgram } from "../cli/render";
-import { PROJECT, StackFileError, parseStackFile, readStackFile, stackFilePath } from "../cli/stackFile";
+import { PROJECT, StackFileError, decodeStackFile, parseStackFile, readStackFile, stackFileInput, stackFilePath } from "../cli/stackFile";
 import { STACK_CONFIG_KEYS } from "../components/configSchema";
-import { Issue, stackConfigInput, validateStackConfig } from "../components/validation";
-import { FuzzInput, NASTY_STRINGS, applyMutations, mutation, nameTokens, unsafeIdentifiers } from "./support/fuzzConfigs";
+import { join } from "../components/schema";
+import { Issue, StackConfigInput, validateStackConfig } from "../components/validation";
+import {
+    CANARY,
+    FuzzInput,
+    INJECTORS,
+    Injected,
+    NASTY_STRINGS,
+    applyMutations,
+    independent,
+    mutation,
+    nameTokens,
+    stackFileBytes,
+    textMutation,
+    unsafeIdentifiers,
+    validationInput,
+} from "./support/fuzzConfigs";
 
 // A new seed each local run explores; CI replays a pinned one, so that a submission never lands or
 // fails by the day's dice. Every seed that found something became a case in validation.spec.ts.
@@ -22,35 +42,43 @@ const CI_SEED = 20261122;
 const SEED = Number(process.env.FUZZ_SEED ?? (process.env.CI ? CI_SEED : Date.now() % 2 ** 31));
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000);
 const TEXT_RUNS = Math.ceil(RUNS / 5);
+const PAIRS = Math.ceil(RUNS / 5);
 const RENDERS = 20;
 const SAMPLE_STACKS = ["dev", "staging", "prod"];
 
+/** A sample stack's config as its file holds it, `secure:` values included. */
 function sampleInput(stack: string): FuzzInput {
-    const file = readStackFile(stackFilePath(stack));
-    const { values, secretKeys } = stackConfigInput(file.values, file.secretKeys, PROJECT);
-    return { values, secretKeys: new Set(secretKeys) };
+    const config = (parse(readFileSync(stackFilePath(stack), "utf8")) as { config: Record<string, unknown> }).config;
+    const values = Object.fromEntries(Object.entries(config).map(([k, v]) => [k.slice(PROJECT.length + 1), v]));
+    return { values, stack, fileRead: true };
 }
 
 /** A short, replayable rendering of an input for a failure message. */
-function show(input: FuzzInput): string {
-    const text = JSON.stringify({ values: input.values, secretKeys: [...input.secretKeys] }, (_k, v) =>
-        typeof v === "string" && v.length > 200 ? `${v.slice(0, 40)}...(${v.length} chars)` : v,
-    );
+function show(input: unknown): string {
+    const text = JSON.stringify(input, (_k, v) => (typeof v === "string" && v.length > 200 ? `${v.slice(0, 40)}...(${v.length} chars)` : v));
     return text.length > 4000 ? `${text.slice(0, 4000)}...` : text;
 }
 
 /** Why an issue is not a usable key-path error, if it is not. */
-function issueProblem(issue: Issue, values: Record<string, unknown>): string | undefined {
+function issueProblem(issue: Issue, values: Record<string, unknown>, fileKeys: string[]): string | undefined {
     if (typeof issue.message !== "string" || issue.message.trim() === "") return "has no message";
     // An unknown top-level key is its own path, even the empty key.
     if (typeof issue.path !== "string" || (issue.path === "" && !Object.keys(values).includes(""))) return "has no key path";
     if (/\n\s+at /.test(issue.message)) return "carries a stack trace";
     if (issue.message.length > 2000) return `is ${issue.message.length} characters long (echoes its input)`;
-    const unknownTopLevel = Object.keys(values).includes(issue.path);
     const top = issue.path.split(/[.[]/)[0];
-    if (!unknownTopLevel && !(STACK_CONFIG_KEYS as readonly string[]).includes(top))
+    const unknownTopLevel = Object.keys(values).includes(issue.path) || Object.keys(values).includes(top);
+    // The reader names a key as the file spells it: with a namespace, or one at the top of the file.
+    const fileKey = issue.path.includes(":") || fileKeys.includes(issue.path);
+    if (!unknownTopLevel && !fileKey && !(STACK_CONFIG_KEYS as readonly string[]).includes(top))
         return `path ${JSON.stringify(issue.path)} starts with no key of the config`;
     return undefined;
+}
+
+/** The canary a message gives away, if any: encrypted values count only where the program could know them. */
+function echoedSecret(message: string, input: StackConfigInput): string | undefined {
+    const canaries = [CANARY.password, CANARY.credential, ...(input.encryptedPaths ? [CANARY.encrypted] : [])];
+    return canaries.find((c) => message.includes(c));
 }
 
 interface Findings {
@@ -60,45 +88,81 @@ interface Findings {
     issues: number;
     crashes: Array<{ input: string; error: string }>;
     badIssues: Array<{ input: string; problem: string }>;
+    echoed: Array<{ input: string; issue: string }>;
     unsafe: Array<{ input: string; problems: string[] }>;
-    acceptedSample: FuzzInput[];
+    acceptedSample: StackConfigInput[];
+    pairs: { tried: number; skipped: number; missed: Array<{ injected: string; issues: string }> };
 }
 
-function judge(input: FuzzInput, findings: Findings): void {
+/** Validates one input; returns its issues (none when accepted), or undefined when it crashed. */
+function judge(input: StackConfigInput, findings: Findings, fileKeys: string[] = []): Issue[] | undefined {
     findings.fuzzed++;
     let result;
     try {
         result = validateStackConfig(input);
     } catch (e) {
         findings.crashes.push({ input: show(input), error: (e as Error).stack ?? String(e) });
-        return;
+        return undefined;
     }
     if (!result.ok) {
         findings.rejected++;
         findings.issues += result.issues.length;
         if (result.issues.length === 0) findings.badIssues.push({ input: show(input), problem: "rejected without any issue" });
         for (const issue of result.issues) {
-            const problem = issueProblem(issue, input.values);
+            const problem = issueProblem(issue, input.values, fileKeys);
             if (problem) findings.badIssues.push({ input: show(input), problem: `${JSON.stringify(issue).slice(0, 300)} ${problem}` });
+            if (echoedSecret(issue.message, input)) findings.echoed.push({ input: show(input), issue: `${issue.path}: ${issue.message}` });
         }
-        return;
+        return result.issues;
     }
     findings.accepted++;
-    const problems = unsafeIdentifiers(result.config);
+    const problems = unsafeIdentifiers(result.config, input.stack ?? "fuzz");
     if (problems.length > 0) findings.unsafe.push({ input: show(input), problems });
     const apps = input.values.apps as unknown[];
     if (findings.acceptedSample.length < RENDERS * 4 && apps.length <= 20) findings.acceptedSample.push(input);
+    return [];
 }
 
-/** The stack file a mutated config would be, as `pulumi config` stores it. */
-function stackFileText(input: FuzzInput): { text: string; secretKeys: Set<string> } {
-    const config = Object.fromEntries(Object.entries(input.values).map(([k, v]) => [`${PROJECT}:${k}`, v]));
-    return { text: stringify({ config }), secretKeys: input.secretKeys };
+/** A stack file's bytes through the reader, as the plan reads them; a refused file counts as rejected. */
+function judgeFile(bytes: Uint8Array, stack: string, findings: Findings): Issue[] | undefined {
+    let file;
+    let text = "";
+    try {
+        text = decodeStackFile(bytes);
+        file = parseStackFile(text, stack);
+    } catch (e) {
+        findings.fuzzed++;
+        const text = JSON.stringify(Buffer.from(bytes).toString("latin1").slice(0, 2000));
+        if (!(e instanceof StackFileError)) findings.crashes.push({ input: text, error: (e as Error).stack ?? String(e) });
+        else {
+            findings.rejected++;
+            if (/\n/.test(e.message)) findings.badIssues.push({ input: text, problem: `${JSON.stringify(e.message)} is more than one line` });
+        }
+        return undefined;
+    }
+    // The keys at the top of the file, as written (the reader quotes one that is not a plain name).
+    const top = parseDocument(text).toJS() as Record<string, unknown>;
+    return judge(
+        stackFileInput(file),
+        findings,
+        Object.keys(top).map((k) => join("", k)),
+    );
 }
 
 describe("bad input: property-based fuzzing of stack configuration", function () {
     this.timeout(120_000);
-    const findings: Findings = { fuzzed: 0, accepted: 0, rejected: 0, issues: 0, crashes: [], badIssues: [], unsafe: [], acceptedSample: [] };
+    const findings: Findings = {
+        fuzzed: 0,
+        accepted: 0,
+        rejected: 0,
+        issues: 0,
+        crashes: [],
+        badIssues: [],
+        echoed: [],
+        unsafe: [],
+        acceptedSample: [],
+        pairs: { tried: 0, skipped: 0, missed: [] },
+    };
     const renderFindings = { rendered: 0, resources: 0, crashes: [] as Array<{ input: string; error: string }>, badNames: [] as string[] };
     const bases = SAMPLE_STACKS.map(sampleInput);
     const mutated = fc
@@ -106,32 +170,49 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
         .map(([base, ms]) => applyMutations(bases[base], ms));
 
     before(() => {
-        for (const input of fc.sample(mutated, { numRuns: RUNS, seed: SEED })) judge(input, findings);
-        // The same configurations as stack file text, some of it corrupted, through the reader first.
+        for (const input of fc.sample(mutated, { numRuns: RUNS, seed: SEED })) judge(validationInput(input), findings);
+        // The same configurations as stack file text, some of it mangled as only YAML or bytes can be.
         const corruption = fc.option(fc.tuple(fc.nat(), fc.constantFrom(...NASTY_STRINGS, ":", "- ", "{", "[", "*a", "\t")), { nil: undefined });
-        for (const [input, corrupt] of fc.sample(fc.tuple(mutated, corruption), { numRuns: TEXT_RUNS, seed: SEED + 1 })) {
-            let { text } = stackFileText(input);
-            if (corrupt) text = text.slice(0, corrupt[0] % (text.length + 1)) + corrupt[1] + text.slice(corrupt[0] % (text.length + 1));
-            let file;
-            try {
-                file = parseStackFile(text, "fuzz");
-            } catch (e) {
-                findings.fuzzed++;
-                if (e instanceof StackFileError) findings.rejected++;
-                else findings.crashes.push({ input: JSON.stringify(text.slice(0, 2000)), error: (e as Error).stack ?? String(e) });
+        const texts = fc.tuple(mutated, corruption, fc.array(textMutation, { maxLength: 2 }));
+        for (const [input, corrupt, textMutations] of fc.sample(texts, { numRuns: TEXT_RUNS, seed: SEED + 1 })) {
+            let bytes = Buffer.from(stackFileBytes(input, textMutations));
+            if (corrupt) {
+                const offset = corrupt[0] % (bytes.length + 1);
+                bytes = Buffer.concat([bytes.subarray(0, offset), Buffer.from(corrupt[1]), bytes.subarray(offset)]);
+            }
+            judgeFile(bytes, input.stack, findings);
+        }
+        // Two problems from different families, put into one valid sample file: both must come back.
+        const names = Object.keys(INJECTORS);
+        const pairs = fc.tuple(fc.nat({ max: bases.length - 1 }), fc.constantFrom(...names), fc.constantFrom(...names));
+        for (const [base, a, b] of fc.sample(pairs, { numRuns: PAIRS, seed: SEED + 2 })) {
+            const input = structuredClone(bases[base]);
+            const injected = [INJECTORS[a](input), INJECTORS[b](input)];
+            if (a === b || injected.some((i) => i === undefined) || !independent(injected[0]!, injected[1]!)) {
+                findings.pairs.skipped++;
                 continue;
             }
-            const { values } = stackConfigInput(file.values, file.secretKeys, PROJECT);
-            judge({ values, secretKeys: input.secretKeys }, findings);
+            findings.pairs.tried++;
+            const text = (injected as Injected[]).flatMap((i) => (i.text ? [i.text] : []));
+            const issues = judgeFile(stackFileBytes(input, text), input.stack, findings) ?? [];
+            const missing = (injected as Injected[]).filter((i) => !issues.some((issue) => issue.path === i.path));
+            if (missing.length > 0) {
+                findings.pairs.missed.push({
+                    injected: `${SAMPLE_STACKS[base]}: ${a} at ${injected[0]!.path}, ${b} at ${injected[1]!.path}; missed ${missing.map((m) => m.path).join(", ")}`,
+                    issues: issues.map((i) => `${i.path}: ${i.message}`).join("\n"),
+                });
+            }
         }
     });
 
     after(() => {
         console.log(
-            `      fuzz figures (seed ${SEED}): ${findings.fuzzed} configs fuzzed, ${findings.rejected} rejected with key paths (${findings.issues} issues), ` +
+            `      fuzz figures (seed ${SEED}): ${findings.fuzzed} configs tried, ${findings.rejected} rejected with key paths (${findings.issues} issues), ` +
                 `${findings.accepted} accepted, ${findings.crashes.length} crashes, ${findings.badIssues.length} issues without a usable key path, ` +
-                `${findings.unsafe.length} accepted with an unsafe identifier; ${renderFindings.rendered} accepted configs rendered ` +
-                `(${renderFindings.resources} resources), ${renderFindings.crashes.length} render failures, ${renderFindings.badNames.length} unsafe resource names`,
+                `${findings.echoed.length} secrets echoed, ${findings.unsafe.length} accepted with an unsafe identifier; ` +
+                `${findings.pairs.tried} pairs of independent problems injected, ${findings.pairs.missed.length} with a problem missed; ` +
+                `${renderFindings.rendered} accepted configs rendered (${renderFindings.resources} resources), ${renderFindings.crashes.length} render failures, ` +
+                `${renderFindings.badNames.length} unsafe resource names`,
         );
     });
 
@@ -149,6 +230,21 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
     it("every rejection is a list of key-path issues with readable messages", () => {
         const first = findings.badIssues[0];
         assert.equal(findings.badIssues.length, 0, first && `${findings.badIssues.length} bad issues; first: ${first.problem}\ninput: ${first.input}`);
+    });
+
+    it("no message shows a secret: an encrypted value, a password, a URL's credentials", () => {
+        const first = findings.echoed[0];
+        assert.equal(findings.echoed.length, 0, first && `${findings.echoed.length} issues echo a secret; first: ${first.issue}\ninput: ${first.input}`);
+    });
+
+    it("two independent problems injected into one valid file are both reported", () => {
+        assert.ok(findings.pairs.tried >= PAIRS / 3, `only ${findings.pairs.tried} independent pairs (${findings.pairs.skipped} skipped)`);
+        const first = findings.pairs.missed[0];
+        assert.equal(
+            findings.pairs.missed.length,
+            0,
+            first && `${findings.pairs.missed.length} pairs with a problem missed; first: ${first.injected}\n${first.issues}`,
+        );
     });
 
     it("every accepted identifier that reaches SQL, HTTP or a name is safe unquoted", () => {
@@ -182,7 +278,12 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
             const values = Object.fromEntries(Object.entries(input.values).map(([k, v]) => [`${PROJECT}:${k}`, JSON.stringify(v)]));
             let rendered;
             try {
-                rendered = await renderProgram({ stack: "fuzz", values, secretKeys: [...input.secretKeys].map((k) => `${PROJECT}:${k}`), timeoutMs: 20_000 });
+                rendered = await renderProgram({
+                    stack: input.stack ?? "fuzz",
+                    values,
+                    secretKeys: [...input.secretKeys].map((k) => `${PROJECT}:${k}`),
+                    timeoutMs: 20_000,
+                });
             } catch (e) {
                 renderFindings.crashes.push({ input: show(input), error: (e as Error).message });
                 continue;
@@ -228,7 +329,7 @@ describe("bad input: findings, refused at their key path", () => {
         it(title, () => {
             const input = sampleInput("dev");
             edit(input.values);
-            const result = validateStackConfig(input);
+            const result = validateStackConfig(validationInput(input));
             assert.equal(result.ok, false, `accepted: ${show(input)}`);
             assert.ok(!result.ok && result.issues.some((i) => i.path === path), `no issue at ${path}: ${JSON.stringify(!result.ok && result.issues)}`);
         });
