@@ -477,14 +477,9 @@ export const stackConfigSchema = {
 export type StackConfigKey = keyof typeof stackConfigSchema;
 export const STACK_CONFIG_KEYS = Object.keys(stackConfigSchema) as StackConfigKey[];
 
-export type RawPlatform = s.Infer<typeof platformSchema>;
-export type RawRuntime = s.Infer<typeof runtimeSchema>;
 export type RawPostgres = s.Infer<typeof postgresSchema>;
-export type RawRedis = s.Infer<typeof redisSchema>;
 export type RawEntry = s.Infer<typeof entrySchema>;
-export type RawEnvironment = s.Infer<typeof environmentSchema>;
 export type RawApp = s.Infer<typeof appSchema>;
-export type RawBackups = { location: string };
 
 /**
  * JSON Schema (draft 2020-12) of a stack file, for editors: `stacks/stack.schema.json` is written

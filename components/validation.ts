@@ -8,20 +8,7 @@
  * already, and a second one about the same thing would only be noise.
  */
 import type { AppConfig, AppDatabase, EntryConfig, EnvironmentConfig, PlatformConfig, PostgresConfig, RedisConfig, RuntimeConfig } from "./config";
-import {
-    RawApp,
-    RawBackups,
-    RawEntry,
-    RawEnvironment,
-    RawPlatform,
-    RawPostgres,
-    RawRedis,
-    RawRuntime,
-    STACK_CONFIG_KEYS,
-    StackConfigKey,
-    pgSystemNameProblem,
-    stackConfigSchema,
-} from "./configSchema";
+import { RawApp, RawEntry, RawPostgres, STACK_CONFIG_KEYS, StackConfigKey, pgSystemNameProblem, stackConfigSchema } from "./configSchema";
 import {
     DEFAULT_ADMIN_EMAIL,
     DEFAULT_IMAGE,
@@ -37,7 +24,7 @@ import {
     namePrefix,
     workerHostName,
 } from "./naming";
-import { INVALID, Issue, Loose, ParseContext, Secrecy, describe, didYouMean, unknownKey } from "./schema";
+import { INVALID, Infer, Issue, Loose, ParseContext, Secrecy, describe, didYouMean, unknownKey } from "./schema";
 
 export type { Issue } from "./schema";
 
@@ -152,20 +139,8 @@ function firstPerPath(issues: Issue[]): Issue[] {
     return issues.filter((i) => !seen.has(i.path) && seen.add(i.path));
 }
 
-type ParsedKeys = {
-    [K in StackConfigKey]?: Loose<
-        {
-            platform: RawPlatform;
-            runtimes: Record<string, RawRuntime>;
-            postgres: RawPostgres;
-            redis: RawRedis;
-            entry: RawEntry;
-            environments: RawEnvironment[];
-            apps: RawApp[];
-            backups: RawBackups;
-        }[K]
-    >;
-};
+/** What parsed of each top-level key. */
+type ParsedKeys = { [K in StackConfigKey]?: Loose<Infer<(typeof stackConfigSchema)[K]["schema"]>> };
 type Report = (path: string, message: string) => void;
 type Mode = PlatformConfig["mode"] | undefined;
 type Runtimes = Record<string, Loose<RuntimeConfig> | undefined>;
@@ -503,7 +478,8 @@ function checkUniqueNames(
         const owner = postgres && onPlatformServer(db.host, db.port, postgres) ? databases.owner(db.database) : undefined;
         if (owner !== undefined)
             report(`apps[${i}].database.database`, `database ${describe(db.database)} on the platform's own server is already used by ${owner}`);
-        else targets.claim(`${db.host}:${db.port}/${db.database}/${db.schema ?? ""}`, `apps[${i}].database`);
+        // Without a schema NocoBase uses public: the same place as a connection that names it.
+        else targets.claim(`${db.host}:${db.port}/${db.database}/${db.schema ?? "public"}`, `apps[${i}].database`);
     }
 }
 

@@ -483,6 +483,16 @@ describe("stack configuration validation", () => {
         }
     });
 
+    it("takes a connection without a schema to use public, the same place as one that names it", () => {
+        const config = devConfig();
+        const connection = { mode: "connection", host: "bi.example.com", user: "bi", password: "p", database: "bi" };
+        config.apps[0].database = connection;
+        config.apps[1].database = { ...connection, schema: "public" };
+        assert.deepEqual(issuesOf(config, ["apps"]), [
+            { path: "apps[1].database", message: 'connection target "bi.example.com:5432/bi/public" is already used by apps[0].database' },
+        ]);
+    });
+
     it("lets a connection use the names an external server already has", () => {
         const config = devConfig();
         config.apps[0].database = { mode: "connection", host: "bi.example.com", user: "postgres", password: "p", database: "postgres", schema: "public" };
