@@ -39,10 +39,12 @@ export class DockerWorkload extends pulumi.ComponentResource implements Workload
                         "-e",
                         `fetch('http://127.0.0.1:${args.httpPort}${args.healthPath}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
                     ],
+                    // Durations as Docker reads them back (Go's form: 2m0s, not 120s), or every
+                    // refresh would find a difference.
                     interval: "15s",
                     timeout: "5s",
                     retries: 5,
-                    startPeriod: "120s",
+                    startPeriod: "2m0s",
                 },
                 // Dependents (app registrations) wait until NocoBase answers its health check; the
                 // first start installs NocoBase into its database, which takes minutes, not seconds.

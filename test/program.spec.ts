@@ -180,6 +180,25 @@ describe("program under mocks", function () {
             assert.deepEqual(images(dev)[1], ["platform-postgres-image", "nocobase-platform-local/postgres:15"]);
         });
 
+        it("docker: healthcheck durations are in the form Docker reads them back in, so a refresh finds no change", () => {
+            // Go's time.Duration text: the largest units first, seconds always present (2m0s, 1h0m0s).
+            const goDuration = (text: string) => {
+                const seconds = [...text.matchAll(/(\d+)([hms])/g)].reduce((n, [, v, u]) => n + Number(v) * { h: 3600, m: 60, s: 1 }[u as "h" | "m" | "s"], 0);
+                const [h, m, s] = [Math.floor(seconds / 3600), Math.floor((seconds % 3600) / 60), seconds % 60];
+                return h > 0 ? `${h}h${m}m${s}s` : m > 0 ? `${m}m${s}s` : `${s}s`;
+            };
+            const checks = ["dev", "staging"].flatMap((stack) =>
+                ofType(stacks[stack], T.container).map((c) => reveal(c.inputs.healthcheck) as Record<string, unknown>),
+            );
+            assert.ok(checks.length >= 4);
+            for (const check of checks) {
+                for (const key of ["interval", "timeout", "startPeriod"]) {
+                    const value = check[key];
+                    if (value !== undefined) assert.equal(value, goDuration(String(value)), key);
+                }
+            }
+        });
+
         it("staging: the supervisor and each worker get exactly the variables of their role", () => {
             const r = stacks.staging;
             const supervisor = envMap(byName(r, "platform-entry-workload-container").inputs.envs);
