@@ -17,8 +17,12 @@ const rpc = require("@pulumi/pulumi/runtime/rpc") as {
     specialSecretSig: string;
 };
 const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as {
-    MockMonitor: { prototype: { registerResource(req: RegisterRequest, cb: unknown): Promise<void> } };
+    MockMonitor: {
+        prototype: { registerResource(req: RegisterRequest, cb: unknown): Promise<void>; newUrn(parent: string, type: string, name: string): string };
+    };
 };
+/** The type of the stack's root resource, which the engine leaves out of its children's URNs. */
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { leakedPromises(): [Set<unknown>, string] };
 
@@ -99,6 +103,14 @@ let patched = false;
 function patchMonitor(): void {
     if (patched) return;
     patched = true;
+    // The SDK's mock qualifies a child's type with its parent's own type only; the engine
+    // qualifies it with the parent's whole chain (pulumi/pulumi pkg/resource/urn.go). Plans are
+    // compared with the engine's previews by URN, so the mocks make the engine's URNs.
+    MockMonitor.prototype.newUrn = function (parent: string, type: string, name: string): string {
+        const parentType = parent ? parent.split("::")[2] : undefined;
+        const qualified = parentType && parentType !== ROOT_STACK_TYPE ? `${parentType}$${type}` : type;
+        return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+    };
     const original = MockMonitor.prototype.registerResource;
     MockMonitor.prototype.registerResource = function (this: { newUrn(p: string, t: string, n: string): string }, req, cb) {
         recorder?.(req, this.newUrn(req.getParent(), req.getType(), req.getName()));

@@ -123,6 +123,16 @@ describe("program under mocks", function () {
             });
         }
 
+        it("URNs are the engine's: a child's type is qualified with its parent's whole chain", () => {
+            // As `pulumi preview --json` of the dev shape printed it (the SDK's mocks qualify with the parent's own type only).
+            const role = byName(stacks.dev, "platform-app-crm-db-role");
+            assert.equal(
+                role.urn,
+                "urn:pulumi:dev::nocobase-platform::nocobase-platform:index:NocoBasePlatform$nocobase-platform:index:TenantApp$nocobase-platform:index:TenantDatabase$postgresql:index/role:Role::platform-app-crm-db-role",
+            );
+            assert.equal(byName(stacks.dev, "platform").urn, "urn:pulumi:dev::nocobase-platform::nocobase-platform:index:NocoBasePlatform::platform");
+        });
+
         it("prod: each environment's workload runs on its own cluster's provider", () => {
             const r = stacks.prod;
             const providerOf = (name: string) => r.registrations.find((p) => byName(r, name).provider.startsWith(`${p.urn}::`))?.name;
