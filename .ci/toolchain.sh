@@ -90,7 +90,8 @@ build_provider() {
   local dir="$1" name version key out started built
   name="$(basename "$dir")"
   version="$(requested_version "$name")"
-  key="$(module_key "$dir")"
+  # The shared generation scripts beside the providers are part of each provider's build.
+  key="$( (module_key "$dir"; cat "$modules"/providers/*.sh) | sha256sum | cut -c1-16)"
   local installed="$PULUMI_HOME/plugins/resource-$name-v$version"
   if plugin_installed "$name" "$version"; then
     [ -f "$installed/.built-from-$key" ] && return 0 # ours, up to date

@@ -1,0 +1,15 @@
+/**
+ * The locally built images (`.ci/images.sh names`), as the stack file takes them: NocoBase as a
+ * repository (the tag is platform.nocobaseVersion), PostgreSQL and Redis with their tags.
+ */
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import { ROOT } from "./engine";
+
+function names(): Record<string, string> {
+    const text = execFileSync(path.join(ROOT, ".ci/images.sh"), ["names"], { encoding: "utf8" });
+    return Object.fromEntries(text.split("\n").flatMap((line) => (/^\w+=\S+$/.test(line) ? [line.split("=") as [string, string]] : [])));
+}
+
+const built = names();
+export const LOCAL_IMAGES = { nocobase: built.nocobase.replace(/:[^:/]+$/, ""), postgres: built.postgres, redis: built.redis };
