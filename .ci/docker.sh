@@ -20,7 +20,7 @@ dir="$cache/docker"
 if [ "${#dir}" -le 60 ]; then
   run_dir="$dir"
 else
-  run_dir="/tmp/nocobase-platform-docker-$(printf '%s' "$dir" | sha1sum | cut -c1-12)"
+  run_dir="${TMPDIR:-/tmp}/nocobase-platform-docker-$(printf '%s' "$dir" | sha1sum | cut -c1-12)"
 fi
 sock="$run_dir/docker.sock"
 exec_root="$run_dir/exec"
