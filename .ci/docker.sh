@@ -83,6 +83,7 @@ cmd_start() {
     echo "$default_host"
     return 0
   fi
+  command -v dockerd >/dev/null || "$(dirname "${BASH_SOURCE[0]}")/services.sh" install docker.io
   command -v dockerd >/dev/null || die "dockerd not found (apt-get install -y docker.io)"
   [ "$(id -u)" -eq 0 ] || die "starting dockerd needs root"
   # A dockerd of ours that hangs without answering is replaced.

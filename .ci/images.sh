@@ -107,6 +107,7 @@ build_base() {
   if up_to_date "$base_image" "$hash"; then say "$base_image is there"; return 0; fi
   tarball="$work/debian-$suite-minbase-$hash.tar"
   if [ ! -f "$tarball" ]; then
+    command -v debootstrap >/dev/null || "$here/services.sh" install debootstrap
     command -v debootstrap >/dev/null || die "debootstrap not found (apt-get install -y debootstrap)"
     say "debootstrap --variant=minbase $suite from $mirror"
     root="$work/rootfs-$suite.tmp"

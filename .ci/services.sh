@@ -3,7 +3,8 @@
 #   PostgreSQL on 127.0.0.1:5432, role postgres, trust authentication for loopback connections;
 #   Redis on 127.0.0.1:6379.
 # Installs Debian's `postgresql` and `redis-server` when they are missing (machines of this kind
-# start with neither), then starts what is not running. Safe to run again: it only does what is
+# start with neither), then starts what is not running. `install PACKAGE...` installs Debian
+# packages that are missing, for the other scripts of .ci/. Safe to run again: it only does what is
 # missing. Run as root (CI and the development machines are).
 set -euo pipefail
 
@@ -65,7 +66,8 @@ redis() {
 
 case "${1:-start}" in
   start) postgres; redis ;;
+  install) shift; apt_install "$@" ;;
   postgres) postgres ;;
   redis) redis ;;
-  *) say "usage: $0 [start|postgres|redis]"; exit 2 ;;
+  *) say "usage: $0 [start|postgres|redis|install PACKAGE...]"; exit 2 ;;
 esac
