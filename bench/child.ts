@@ -16,9 +16,9 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import "@pulumi/random";
-import { Registration, RenderOptions, SecretValue, renderProgram } from "../cli/render";
-import { readStackFile } from "../cli/stackFile";
-import "../components/platform";
+import { Registration, RenderOptions, SecretValue, renderProgram } from "../cli/harness/render";
+import { readStackFile } from "../cli/harness/stackFile";
+import "../components/platform/platform";
 import { SECRET, ShapeEntry, ShapeValues, readRecorded } from "./shapeEntry";
 
 type TransferProperties = (onto: unknown, label: string, props: Record<string, unknown>) => unknown;

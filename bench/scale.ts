@@ -20,11 +20,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { HelpRequested, UsageError, parseCommandLine } from "../cli/commandLine";
+import { HelpRequested, UsageError, parseCommandLine } from "../cli/harness/commandLine";
 import type { Measurement } from "./child";
 import { GeneratedApp, appMix, stackFileText } from "./stackConfig";
+import { PROJECT_ROOT as ROOT } from "../components/core/project";
 
-const ROOT = path.resolve(__dirname, "..");
 const CHILD = path.join(__dirname, "child.ts");
 
 const USAGE = "usage: npm run bench -- [--sizes N,N,...] [--runs N] [--nodeargs FLAGS]";

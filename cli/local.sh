@@ -75,7 +75,7 @@ cmd_up() {
   # `npm run down` stopped them; Pulumi.yaml's refresh reads every resource back before the update,
   # so the servers must answer first.
   docker ps -aq --filter "name=^nocobase-$stack-" --filter status=exited | xargs -r docker start >&2
-  node_modules/.bin/tsx cli/localStack.ts --stack "$stack" --out "$config_file" --salt "$(cat "$home/salt" 2>/dev/null || true)" "${images[@]}"
+  node_modules/.bin/tsx cli/local/localStack.ts --stack "$stack" --out "$config_file" --salt "$(cat "$home/salt" 2>/dev/null || true)" "${images[@]}"
   pulumi up --yes --skip-preview --stack "$stack" --config-file "$config_file" --non-interactive
   echo
   echo "status:"

@@ -7,17 +7,17 @@
  * With `--json`, stdout is one JSON document whatever happens.
  */
 import * as path from "node:path";
-import type { PlatformConfig } from "../components/config";
-import { formatIssues, validateStackConfig } from "../components/validation";
+import type { PlatformConfig } from "../components/config/types";
+import { formatIssues, validateStackConfig } from "../components/config/validate";
 import { policies } from "../policies/policies";
-import { HelpRequested, UsageError, parseCommandLine, readableFile } from "./commandLine";
-import { useOfflineRuntime } from "./offlineRuntime";
-import { buildPlanReport, PlanReport } from "./planReport";
-import { findingText, formatPlan } from "./planText";
-import { runPolicies } from "./policyRun";
-import { RenderError, Rendered, renderProgram } from "./render";
-import { checkSecretMarks } from "./secretMarks";
-import { StackFile, StackFileError, readStackFile, stackFileInput, stackFilePath, stackNameOf } from "./stackFile";
+import { HelpRequested, UsageError, parseCommandLine, readableFile } from "./harness/commandLine";
+import { useOfflineRuntime } from "./harness/offlineRuntime";
+import { buildPlanReport, PlanReport } from "./plan/report";
+import { findingText, formatPlan } from "./plan/text";
+import { runPolicies } from "./harness/policyRun";
+import { RenderError, Rendered, renderProgram } from "./harness/render";
+import { checkSecretMarks } from "./plan/secretMarks";
+import { StackFile, StackFileError, readStackFile, stackFileInput, stackFilePath, stackNameOf } from "./harness/stackFile";
 
 const USAGE = "usage: npm run plan -- [--stack NAME | --file PATH] [--base PATH] [--json]";
 

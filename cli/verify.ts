@@ -12,10 +12,10 @@
  */
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import * as path from "node:path";
 import { promisify } from "node:util";
-import { HelpRequested, UsageError, parseCommandLine, readableFile } from "./commandLine";
-import { OutputsError, PlatformOutputs, VerifyOptions, formatReport, parseOutputs, verifyPlatform } from "./verifyChecks";
+import { HelpRequested, UsageError, parseCommandLine, readableFile } from "./harness/commandLine";
+import { OutputsError, PlatformOutputs, VerifyOptions, formatReport, parseOutputs, verifyPlatform } from "./verify/checks";
+import { PROJECT_ROOT } from "../components/core/project";
 
 const USAGE = "usage: npm run verify -- (--stack NAME | --file PATH) [--pg-host HOST] [--pg-port PORT] [--timeout SECONDS]";
 
@@ -61,7 +61,7 @@ async function readOutputs(source: Invocation["source"]): Promise<PlatformOutput
     } else {
         try {
             const run = await promisify(execFile)("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", source.stack], {
-                cwd: path.resolve(__dirname, ".."),
+                cwd: PROJECT_ROOT,
                 timeout: 120_000,
                 maxBuffer: 256 * 1024 * 1024,
             });

@@ -4,7 +4,7 @@
  * upgrade (and migrate) one process under the others.
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { NOCOBASE_RELEASE } from "../components/configSchema";
+import { NOCOBASE_RELEASE } from "../components/config/stackSchema";
 import { K8S_WORKLOAD_TYPES, TYPES, isNocobaseImage, nocobaseWorkloads, parseImage, podContainers } from "./resources";
 
 export function imagePinProblem(ref: string): string | undefined {

@@ -4,7 +4,7 @@
  * a value was a Pulumi secret. What it can see is structure: a Kubernetes container that sets a
  * secret-bearing variable by `value` puts it in the Deployment (readable by anyone who may read
  * Deployments) instead of a Secret, and a ConfigMap is never the place for one. The offline plan
- * checks secret marks too (cli/secretMarks.ts), because the render keeps them.
+ * checks secret marks too (cli/plan/secretMarks.ts), because the render keeps them.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { K8S_WORKLOAD_TYPES, TYPES, podContainers } from "./resources";

@@ -3,8 +3,8 @@
 // prepared the way the stack prepares it: a LOGIN role that owns its database, or that owns its
 // schema in a shared database; NocoBase only gets `new_connection` options pointing at it.
 import * as assert from "node:assert/strict";
-import { AppInputs, AppOutputs, NocoBaseAppProvider } from "../../components/appProvider";
-import { providerBundle } from "../../components/providerBundle";
+import { AppInputs, AppOutputs, NocoBaseAppProvider } from "../../components/lifecycle/appProvider";
+import { providerBundle } from "../../components/lifecycle/providerBundle";
 import { SupervisorClient, createSupervisorClient } from "../../components/supervisor";
 import { adminSql, localAdmin } from "../support/localPostgres";
 import { ProviderHost } from "../support/providerHost";
@@ -206,7 +206,7 @@ describe("NocoBaseApp provider against NocoBase 2.2.15", () => {
     });
 
     it("runs from its bundle in Pulumi's provider host, as pulumi up and pulumi refresh run it", async () => {
-        const host = await ProviderHost.start(providerBundle(require.resolve("../../components/appProvider")), "pulumi-nodejs:dynamic/nocobase:App");
+        const host = await ProviderHost.start(providerBundle(require.resolve("../../components/lifecycle/appProvider")), "pulumi-nodejs:dynamic/nocobase:App");
         try {
             const ins = inputs({
                 appId: SER_APP,

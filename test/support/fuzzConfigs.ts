@@ -5,9 +5,9 @@
  */
 import fc from "fast-check";
 import { Document, YAMLMap, YAMLSeq, isMap, isSeq } from "yaml";
-import { PROJECT } from "../../cli/stackFile";
-import type { PlatformConfig } from "../../components/config";
-import { STACK_CONFIG_KEYS, stackConfigSchema } from "../../components/configSchema";
+import { PROJECT } from "../../cli/harness/stackFile";
+import type { PlatformConfig } from "../../components/config/types";
+import { STACK_CONFIG_KEYS, stackConfigSchema } from "../../components/config/stackSchema";
 import {
     DEFAULT_TENANTS_DATABASE,
     ENTRY_DATABASE,
@@ -16,9 +16,9 @@ import {
     environmentDatabase,
     namePrefix,
     workerHostName,
-} from "../../components/naming";
-import { at as itemPath, isPlainObject, join } from "../../components/schema";
-import type { StackConfigInput } from "../../components/validation";
+} from "../../components/platform/naming";
+import { at as itemPath, isPlainObject, join } from "../../components/config/schemaLanguage";
+import type { StackConfigInput } from "../../components/config/validate";
 
 /** PostgreSQL 15 keywords that cannot be a table, schema or role name unquoted (pg_get_keywords(), categories R and T). */
 export const PG_RESERVED = new Set(

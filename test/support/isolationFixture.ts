@@ -12,10 +12,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { Client, escapeIdentifier, escapeLiteral } from "pg";
-import { ENTRY_DATABASE, TENANTS_GROUP_ROLE } from "../../components/naming";
-import { PROJECT } from "../../cli/stackFile";
-import { Registration, renderProgram, reveal } from "../../cli/render";
-import type { PlatformOutputs } from "../../cli/verifyChecks";
+import { ENTRY_DATABASE, TENANTS_GROUP_ROLE } from "../../components/platform/naming";
+import { PROJECT } from "../../cli/harness/stackFile";
+import { Registration, renderProgram, reveal } from "../../cli/harness/render";
+import type { PlatformOutputs } from "../../cli/verify/checks";
 import { AdminConnection, localAdmin } from "./localPostgres";
 
 export interface IsolationFixture {

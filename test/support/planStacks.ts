@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { Registration, Rendered, SecretValue } from "../../cli/render";
+import { Registration, Rendered, SecretValue } from "../../cli/harness/render";
 import { ConfigEdit, editedStackText, renderStack as renderOffline } from "./stacks";
 
 export type { ConfigEdit } from "./stacks";

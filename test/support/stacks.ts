@@ -2,12 +2,12 @@
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
-import { useOfflineRuntime } from "../../cli/offlineRuntime";
-import { Registration, Rendered, SecretValue, mockOutputs, mockSecret, renderProgram } from "../../cli/render";
-import { PROJECT, StackFile, parseStackFile, stackFilePath } from "../../cli/stackFile";
-import { ENTRY_DATABASE, environmentDatabase } from "../../components/naming";
-import { deriveSecret } from "../../components/platformSecrets";
-import { Secret } from "../../components/schema";
+import { useOfflineRuntime } from "../../cli/harness/offlineRuntime";
+import { Registration, Rendered, SecretValue, mockOutputs, mockSecret, renderProgram } from "../../cli/harness/render";
+import { PROJECT, StackFile, parseStackFile, stackFilePath } from "../../cli/harness/stackFile";
+import { ENTRY_DATABASE, environmentDatabase } from "../../components/platform/naming";
+import { deriveSecret } from "../../components/platform/secrets";
+import { Secret } from "../../components/config/schemaLanguage";
 
 /** The stack's config as plain objects, keyed without the project prefix, for a test to edit. */
 export type EditableConfig = Record<string, any>;

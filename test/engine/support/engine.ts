@@ -9,9 +9,10 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFile
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { PROJECT } from "../../../cli/stackFile";
+import { PROJECT } from "../../../cli/harness/stackFile";
+import { PROJECT_ROOT } from "../../../components/core/project";
 
-export const ROOT = path.resolve(__dirname, "../../..");
+export const ROOT = PROJECT_ROOT;
 
 /** `KEY=VALUE` lines of `.ci/toolchain.sh env`, without running a shell for each command. */
 function toolchainEnv(): Record<string, string> {

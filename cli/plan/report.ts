@@ -1,0 +1,97 @@
+/**
+ * The plan as one document (what `--json` prints and what the text view formats): the platform as
+ * the program's own `status` output describes it, resource counts, policy findings, and with a base
+ * the tenant diff and resource steps. Its shape is documented in the README (Offline plan).
+ */
+import type { PlatformConfig } from "../../components/config/types";
+import type { PlatformStatus } from "../../components/platform/status";
+import type { PolicyFinding } from "../harness/policyRun";
+import type { Rendered } from "../harness/render";
+import { ResourceStep, StepOp, resourceSteps } from "./resourceSteps";
+import { TenantDiff, tenantDiff } from "./tenantDiff";
+
+export interface StackRef {
+    stack: string;
+    file: string;
+}
+
+export interface PlanReport {
+    stack: string;
+    file: string;
+    mode: PlatformStatus["mode"];
+    nocobaseVersion: string;
+    supervisor: PlatformStatus["supervisor"];
+    environments: { name: string; runtime: string; runtimeType: string; apps: number }[];
+    apps: {
+        id: string;
+        displayName: string;
+        environment: string;
+        database: PlatformStatus["apps"][string]["database"];
+        domain: string | null;
+        startMode: string;
+        state: string;
+    }[];
+    resources: { total: number; byType: Record<string, number> };
+    policies: { mandatory: PolicyFinding[]; advisory: PolicyFinding[] };
+    diff?: {
+        base: StackRef;
+        tenants: TenantDiff;
+        steps: ResourceStep[];
+        counts: Record<StepOp, number>;
+        /** The steps that delete or replace a data-holding resource. */
+        dataAtRisk: ResourceStep[];
+    };
+}
+
+export interface PlanInput extends StackRef {
+    config: PlatformConfig;
+    rendered: Rendered;
+    findings: PolicyFinding[];
+    base?: StackRef & { config: PlatformConfig; rendered: Rendered };
+}
+
+export function buildPlanReport(input: PlanInput): PlanReport {
+    const status = input.rendered.outputs.status.value as PlatformStatus;
+    const byType: Record<string, number> = {};
+    for (const r of input.rendered.registrations) byType[r.type] = (byType[r.type] ?? 0) + 1;
+    const report: PlanReport = {
+        stack: input.stack,
+        file: input.file,
+        mode: status.mode,
+        nocobaseVersion: status.nocobaseVersion,
+        supervisor: status.supervisor,
+        environments: Object.entries(status.environments).map(([name, env]) => ({
+            name,
+            runtime: env.runtime,
+            runtimeType: input.config.runtimes[env.runtime].type,
+            apps: env.apps,
+        })),
+        apps: Object.entries(status.apps).map(([id, app]) => ({
+            id,
+            displayName: app.displayName,
+            environment: app.environment,
+            database: app.database,
+            domain: app.domain,
+            startMode: app.desired.startMode,
+            state: app.desired.state,
+        })),
+        resources: { total: input.rendered.registrations.length, byType: Object.fromEntries(Object.entries(byType).sort(([a], [b]) => a.localeCompare(b))) },
+        policies: {
+            mandatory: input.findings.filter((f) => f.enforcementLevel === "mandatory"),
+            advisory: input.findings.filter((f) => f.enforcementLevel === "advisory"),
+        },
+    };
+    if (input.base) {
+        const steps = resourceSteps(input.base.rendered.registrations, input.rendered.registrations);
+        const counts: Record<StepOp, number> = { create: 0, update: 0, replace: 0, delete: 0 };
+        for (const s of steps) counts[s.op]++;
+        report.diff = {
+            base: { stack: input.base.stack, file: input.base.file },
+            tenants: tenantDiff(input.base.config, input.config),
+            steps,
+            counts,
+            dataAtRisk: steps.filter((s) => s.dataAtRisk),
+        };
+    }
+    return report;
+}

@@ -1,0 +1,144 @@
+/**
+ * The platform's configuration after validation: complete (defaults applied), consistent (every
+ * reference resolved) and typed. Everything past `validate.ts` works on these types only.
+ */
+import type { Secret } from "./schemaLanguage";
+
+export type PlatformMode = "shared-memory" | "multi-environment";
+export type Supervisor = "applications" | "app-supervisor";
+export type StartMode = "first-visit" | "with-main";
+export type AppState = "running" | "stopped" | "decommissioned";
+export type JwtSecretMode = "independent" | "shared";
+export type SslMode = "disable" | "require" | "verify-ca" | "verify-full";
+
+export interface DockerRuntime {
+    name: string;
+    type: "docker";
+    /** Docker daemon address; undefined means the local engine. */
+    host?: string;
+}
+
+export interface KubernetesRuntime {
+    name: string;
+    type: "kubernetes";
+    context?: string;
+    namespace: string;
+    ingressClass: string;
+    clusterIssuer?: string;
+    storageClass?: string;
+}
+
+export type RuntimeConfig = DockerRuntime | KubernetesRuntime;
+
+/** PostgreSQL in a container that this stack runs on a Docker runtime. */
+export interface PostgresContainer {
+    kind: "container";
+    runtime: string;
+    /** Host port through which `pulumi up` manages roles and databases. */
+    port: number;
+    /** Image with its tag. */
+    image: string;
+    tenantsDatabase: string;
+}
+
+export interface PostgresExternal {
+    kind: "external";
+    host: string;
+    port: number;
+    adminUser: string;
+    adminPassword: Secret;
+    sslMode: SslMode;
+    tenantsDatabase: string;
+}
+
+export type PostgresConfig = PostgresContainer | PostgresExternal;
+
+export type RedisConfig = { kind: "container"; runtime: string; image: string } | { kind: "external"; url: Secret };
+
+export interface EntryConfig {
+    runtime: string;
+    domain?: string;
+    replicas: number;
+    /** Docker only: host port that publishes the entry app. */
+    port: number;
+    /** Public URL of the entry app; every app's admin URL hangs below it. */
+    url: string;
+    /** Where `pulumi up` reaches the entry app's API. */
+    apiUrl: string;
+}
+
+export interface EnvironmentConfig {
+    name: string;
+    runtime: string;
+    replicas: number;
+    /** ENVIRONMENT_URL; undefined means the worker's address inside its runtime. */
+    url?: string;
+    /** True for `local` in shared-memory mode: the entry app's own process hosts the apps. */
+    sharesEntryProcess: boolean;
+}
+
+/** A database this stack creates, owned by a login role of the same app. */
+export interface OwnedDatabase {
+    mode: "database";
+    database: string;
+    role: string;
+}
+
+/** A schema this stack creates in the shared tenants database, owned by the app's login role. */
+export interface OwnedSchema {
+    mode: "schema";
+    database: string;
+    schema: string;
+    role: string;
+}
+
+/** An existing database elsewhere; the stack creates nothing and only passes the connection on. */
+export interface ExternalConnection {
+    mode: "connection";
+    host: string;
+    port: number;
+    user: string;
+    password: Secret;
+    database: string;
+    schema?: string;
+}
+
+export type AppDatabase = OwnedDatabase | OwnedSchema | ExternalConnection;
+
+export interface AppConfig {
+    id: string;
+    displayName: string;
+    environment: string;
+    database: AppDatabase;
+    startMode: StartMode;
+    state: AppState;
+    jwtSecret: JwtSecretMode;
+    /** jwtSecret shared only: said explicitly, so that a production policy can let it pass. */
+    acknowledgeSharedSessions: boolean;
+    domain?: string;
+    upgrade: boolean;
+    /** Decommissioned apps only: drop the database or schema and role once the dump exists. */
+    dropData: boolean;
+}
+
+export interface BackupsConfig {
+    /** Directory on the machine that runs `pulumi up`. */
+    location: string;
+}
+
+export interface PlatformConfig {
+    mode: PlatformMode;
+    nocobaseVersion: string;
+    /** Image repository; the tag is always `nocobaseVersion`. */
+    image: string;
+    supervisor: Supervisor;
+    adminEmail: string;
+    runtimes: Record<string, RuntimeConfig>;
+    postgres: PostgresConfig;
+    redis?: RedisConfig;
+    entry: EntryConfig;
+    backups?: BackupsConfig;
+    /** In shared-memory mode, the single `local` environment. */
+    environments: EnvironmentConfig[];
+    apps: AppConfig[];
+}

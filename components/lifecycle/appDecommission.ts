@@ -1,0 +1,49 @@
+/**
+ * A decommissioned app's dump, and the drop of its data once asked: the resource the program
+ * declares for a tenant in `state: decommissioned`. The two steps, and why they never share a run,
+ * are described with the provider in components/lifecycle/decommissionProvider.ts.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { DECOMMISSION_PROVIDER_VERSION, DecommissionInputs, PgLogin } from "./decommissionProvider";
+import { BundledDynamicResource } from "./providerBundle";
+
+export interface AppDecommissionArgs {
+    appId: pulumi.Input<string>;
+    stack: pulumi.Input<string>;
+    location: pulumi.Input<string>;
+    tenant: pulumi.Input<DecommissionInputs["tenant"]>;
+    admin?: pulumi.Input<PgLogin>;
+    role?: pulumi.Input<string>;
+    dropData: pulumi.Input<boolean>;
+}
+
+/** Resolved once: every decommission's constructor names the same provider module. */
+const PROVIDER_MODULE = require.resolve("./decommissionProvider");
+
+/** Type `pulumi-nodejs:dynamic/nocobase:Decommission`, as `pulumi.dynamic.Resource` named it before. */
+export class AppDecommission extends BundledDynamicResource {
+    declare readonly backupFile: pulumi.Output<string>;
+    declare readonly backupBytes: pulumi.Output<number>;
+    declare readonly backupSha256: pulumi.Output<string>;
+    declare readonly backupAt: pulumi.Output<string>;
+    declare readonly dropped: pulumi.Output<boolean>;
+
+    constructor(name: string, args: AppDecommissionArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            PROVIDER_MODULE,
+            "nocobase",
+            "Decommission",
+            name,
+            {
+                ...args,
+                providerVersion: DECOMMISSION_PROVIDER_VERSION,
+                backupFile: undefined,
+                backupBytes: undefined,
+                backupSha256: undefined,
+                backupAt: undefined,
+                dropped: undefined,
+            },
+            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "tenant", "admin"] },
+        );
+    }
+}

@@ -1,0 +1,362 @@
+/**
+ * The provider behind each NocoBase app's registration with the entry app: a Pulumi dynamic
+ * provider on the supervisor client.
+ *
+ * Pulumi's provider host runs it from a bundle of this module (components/lifecycle/providerBundle.ts), a
+ * plain Node process without a TypeScript loader: everything imported here at run time is bundled
+ * with it, except Node's built-ins. So nothing here imports @pulumi/pulumi except for types.
+ */
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { AppRecord, AppSpec, AppStatus, DatabaseSpec, SupervisorClient, createSupervisorClient } from "../supervisor";
+
+/** Bump when the provider's behaviour changes: Pulumi does not notice new provider code by itself. */
+export const PROVIDER_VERSION = "1";
+
+export type AdapterName = "applications" | "app-supervisor";
+export type StartMode = "first-visit" | "with-main";
+export type DesiredState = "running" | "stopped";
+
+/** Where the app's data is; always PostgreSQL here, so the dialect is the client's to add. */
+export type AppDatabase = Omit<DatabaseSpec, "dialect">;
+
+/** The provider's inputs, after `check`. */
+export interface AppInputs {
+    entryUrl: string;
+    adapter: AdapterName;
+    credentials: { account: string; password: string };
+    appId: string;
+    displayName: string;
+    cname?: string;
+    environment: string;
+    startMode: StartMode;
+    state: DesiredState;
+    jwtSecret?: string;
+    database: AppDatabase;
+    upgrade: boolean;
+    providerVersion: string;
+}
+
+/**
+ * What lands in the state. No jwtSecret and no database password: a salted fingerprint stands in
+ * for them so that `diff` (which only sees outputs) still notices a rotation. `credentials` must stay,
+ * because `read` and `delete` receive nothing else; the resource marks it secret.
+ */
+export interface AppOutputs extends Omit<AppInputs, "jwtSecret" | "database"> {
+    database: Omit<AppDatabase, "password">;
+    secretsFingerprint: string;
+    observedStatus: AppStatus;
+    observedAt: string;
+}
+
+/** Deadlines, in ms. Starting includes NocoBase installing itself into a fresh database. */
+const WAIT = { healthy: 120_000, running: 300_000, stopped: 30_000, restartStop: 5_000, settled: 120_000 };
+
+/** pulumi's placeholder for a value not known yet (preview). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+const APP_ID = /^[a-z][a-z0-9_]{0,62}$/;
+const ADAPTERS: readonly string[] = ["applications", "app-supervisor"];
+const START_MODES: readonly string[] = ["first-visit", "with-main"];
+const STATES: readonly string[] = ["running", "stopped"];
+// Fields whose change is an in-place update; appId alone replaces.
+const UPDATABLE: readonly (keyof AppOutputs)[] = [
+    "entryUrl",
+    "adapter",
+    "credentials",
+    "displayName",
+    "cname",
+    "environment",
+    "startMode",
+    "state",
+    "upgrade",
+    "database",
+    "providerVersion",
+];
+const TRANSITIONAL: readonly AppStatus[] = ["preparing", "initializing", "commanding"];
+const SETTLED: AppStatus[] = ["initialized", "running", "stopped"];
+const STOPPED_ENOUGH: AppStatus[] = ["initialized", "stopped"];
+
+function trimmed(v: unknown): unknown {
+    return typeof v === "string" ? v.trim() : v;
+}
+
+/**
+ * A result as the provider host can send it: it converts results to protobuf Structs, which refuse
+ * `undefined` (the engine's own values never hold it; ours may, for an absent domain or secret).
+ */
+function wire<T>(value: T): T {
+    return JSON.parse(JSON.stringify(value)) as T;
+}
+
+function normalise(news: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...news };
+    for (const k of ["entryUrl", "appId", "displayName", "cname", "environment", "jwtSecret"]) out[k] = trimmed(news[k]);
+    if (typeof out.entryUrl === "string") out.entryUrl = out.entryUrl.replace(/\/+$/, "");
+    if (typeof out.cname === "string") out.cname = out.cname.toLowerCase();
+    if (out.cname === "" || out.cname === null) delete out.cname;
+    if (out.jwtSecret === "" || out.jwtSecret === null) delete out.jwtSecret;
+    out.adapter = news.adapter ?? "applications";
+    out.environment = out.environment ?? "local";
+    out.startMode = news.startMode ?? "first-visit";
+    out.state = news.state ?? "running";
+    out.upgrade = news.upgrade ?? false;
+    out.providerVersion = news.providerVersion ?? PROVIDER_VERSION;
+    const db = news.database;
+    if (db && typeof db === "object") {
+        const d = { ...(db as Record<string, unknown>) };
+        for (const k of ["host", "username", "database", "schema"]) d[k] = trimmed(d[k]);
+        if (typeof d.port === "string" && d.port !== UNKNOWN) d.port = Number(d.port);
+        if (d.schema === "" || d.schema === null) delete d.schema;
+        out.database = d;
+    }
+    return out;
+}
+
+function validate(i: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    const known = (v: unknown) => v !== UNKNOWN && v !== undefined;
+    const fail = (property: string, reason: string) => failures.push({ property, reason });
+    if (known(i.appId) && !(typeof i.appId === "string" && APP_ID.test(i.appId))) {
+        // NocoBase accepts more, but the id becomes a database or schema name, and NocoBase does not
+        // quote it everywhere (reference section 2).
+        fail("appId", `"${String(i.appId)}" must match ${APP_ID} (lower case, starts with a letter, at most 63 bytes); "main" is reserved`);
+    }
+    if (i.appId === "main") fail("appId", '"main" is reserved by NocoBase');
+    if (i.displayName !== UNKNOWN && (typeof i.displayName !== "string" || i.displayName === "")) fail("displayName", "must not be empty");
+    if (i.entryUrl !== UNKNOWN && !(typeof i.entryUrl === "string" && /^https?:\/\/[^/]/.test(i.entryUrl))) {
+        fail("entryUrl", `"${String(i.entryUrl)}" is not an http(s) URL`);
+    }
+    if (known(i.adapter) && !ADAPTERS.includes(i.adapter as string)) fail("adapter", `must be one of ${ADAPTERS.join(", ")}`);
+    if (known(i.startMode) && !START_MODES.includes(i.startMode as string)) fail("startMode", `must be one of ${START_MODES.join(", ")}`);
+    if (known(i.state) && !STATES.includes(i.state as string)) fail("state", `must be one of ${STATES.join(", ")}`);
+    const db = i.database as Record<string, unknown> | undefined;
+    if (db && typeof db === "object") {
+        for (const k of ["host", "username", "password", "database"]) {
+            if (db[k] !== UNKNOWN && (typeof db[k] !== "string" || db[k] === "")) fail(`database.${k}`, "must not be empty");
+        }
+        if (db.port !== UNKNOWN && !(Number.isInteger(db.port) && (db.port as number) > 0 && (db.port as number) < 65536)) {
+            fail("database.port", `${String(db.port)} is not a TCP port`);
+        }
+    } else if (db !== UNKNOWN) {
+        fail("database", "is required");
+    }
+    return failures;
+}
+
+/** Changes when jwtSecret or the database password changes; not reversible, salted with the app id. */
+function fingerprint(appId: string, jwtSecret: string | undefined, dbPassword: string): string {
+    return createHash("sha256")
+        .update(JSON.stringify(["nocobase-app", appId, jwtSecret ?? null, dbPassword]))
+        .digest("hex")
+        .slice(0, 32);
+}
+
+function same(a: unknown, b: unknown): boolean {
+    if (a === b) return true;
+    if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return a === undefined && b === undefined;
+    const ka = Object.keys(a as object)
+        .filter((k) => (a as Record<string, unknown>)[k] !== undefined)
+        .sort();
+    const kb = Object.keys(b as object)
+        .filter((k) => (b as Record<string, unknown>)[k] !== undefined)
+        .sort();
+    return ka.length === kb.length && ka.every((k, n) => k === kb[n] && same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+function connect(p: Pick<AppInputs, "entryUrl" | "adapter" | "credentials">): SupervisorClient {
+    const apiKey = process.env.NOCOBASE_API_KEY;
+    return createSupervisorClient({
+        adapter: p.adapter,
+        baseUrl: p.entryUrl,
+        auth: apiKey ? { apiKey } : { account: p.credentials.account, password: p.credentials.password },
+    });
+}
+
+/**
+ * Entry apps this provider process has seen healthy. The health check gates the first call to an
+ * entry app, not every call: a refresh of a thousand apps then reads one list row per app.
+ */
+const healthyEntries = new Set<string>();
+
+async function ensureHealthy(client: SupervisorClient, entryUrl: string): Promise<void> {
+    if (healthyEntries.has(entryUrl)) return;
+    await client.waitForHealthy(WAIT.healthy);
+    healthyEntries.add(entryUrl);
+}
+
+function toSpec(i: AppInputs): AppSpec {
+    return {
+        id: i.appId,
+        displayName: i.displayName,
+        ...(i.cname ? { cname: i.cname } : {}),
+        environment: i.environment,
+        autoStart: i.startMode === "with-main",
+        ...(i.jwtSecret ? { jwtSecret: i.jwtSecret } : {}),
+        database: { dialect: "postgres", ...i.database },
+        upgrade: i.upgrade,
+    };
+}
+
+function toOutputs(i: AppInputs, record: AppRecord): AppOutputs {
+    const { password, ...database } = i.database;
+    return {
+        entryUrl: i.entryUrl,
+        adapter: i.adapter,
+        credentials: i.credentials,
+        appId: i.appId,
+        displayName: i.displayName,
+        ...(i.cname ? { cname: i.cname } : {}),
+        environment: i.environment,
+        startMode: i.startMode,
+        state: i.state,
+        database,
+        upgrade: i.upgrade,
+        providerVersion: i.providerVersion,
+        secretsFingerprint: fingerprint(i.appId, i.jwtSecret, password),
+        observedStatus: record.status,
+        observedAt: new Date().toISOString(),
+    };
+}
+
+/** Brings the running state in line with `state`; `restart` applies options a running app has cached. */
+async function converge(client: SupervisorClient, i: AppInputs, record: AppRecord, restart: boolean): Promise<AppRecord> {
+    let r = record;
+    if (TRANSITIONAL.includes(r.status)) r = await client.waitForStatus(i.appId, SETTLED, WAIT.settled);
+    if (i.state === "running") {
+        if (restart && r.status === "running") {
+            // The legacy adapter drops the app instance on stop, so the next start reads the new options.
+            await client.stop(i.appId);
+            r = await waitStopped(client, i.appId, true);
+        }
+        if (r.status !== "running" || !(await client.appHealthy(i.appId))) {
+            await client.start(i.appId);
+            await client.waitForAppHealthy(i.appId, WAIT.running);
+            r = await client.waitForStatus(i.appId, "running", WAIT.settled);
+        }
+    } else if (!STOPPED_ENOUGH.includes(r.status)) {
+        await client.stop(i.appId);
+        r = await waitStopped(client, i.appId, false);
+    }
+    return r;
+}
+
+/**
+ * NocoBase 2.2.15 drops the app instance on stop but, once the app has been started on a database it
+ * was already installed in, keeps reporting `running` (observed; a request to the app then starts it
+ * again). Before a restart that stale status is harmless: start boots a fresh instance either way.
+ */
+async function waitStopped(client: SupervisorClient, appId: string, restarting: boolean): Promise<AppRecord> {
+    try {
+        return await client.waitForStatus(appId, STOPPED_ENOUGH, restarting ? WAIT.restartStop : WAIT.stopped);
+    } catch (err) {
+        const stale = (err as { lastStatus?: string }).lastStatus === "running";
+        if (restarting && stale) return { ...(await client.get(appId))!, status: "stopped" };
+        if (stale) {
+            throw new Error(
+                `${(err as Error).message}. NocoBase 2.2.15 can keep reporting "running" for an app it has stopped; the next request to the app starts it again`,
+            );
+        }
+        throw err;
+    }
+}
+
+/** Carries what was already done into the state when a later step fails (Pulumi's partial failure). */
+function partialFailure(err: unknown, i: AppInputs & { __provider?: string }, outs: AppOutputs | undefined): Error {
+    const e = err instanceof Error ? err : new Error(String(err));
+    if (outs) Object.assign(e, { id: i.appId, properties: wire({ ...outs, __provider: i.__provider }), reasons: [e.message] });
+    return e;
+}
+
+export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> {
+    async check(_olds: AppInputs, news: AppInputs): Promise<pulumi.dynamic.CheckResult<AppInputs>> {
+        const inputs = normalise(news as unknown as Record<string, unknown>);
+        return { inputs: wire(inputs) as unknown as AppInputs, failures: validate(inputs) };
+    }
+
+    /** Pure: no HTTP. A no-change `pulumi up` costs NocoBase nothing. */
+    async diff(_id: string, olds: AppOutputs, news: AppInputs): Promise<pulumi.dynamic.DiffResult> {
+        const replaces = olds.appId === news.appId ? [] : ["appId"];
+        const fresh = news.database && typeof news.database === "object" ? news.database : undefined;
+        const changed = UPDATABLE.filter((k) => {
+            if (k === "database" && fresh) {
+                const { password, ...rest } = fresh;
+                return !same(olds.database, rest);
+            }
+            return !same(olds[k], (news as unknown as Record<string, unknown>)[k]);
+        });
+        const secretsChanged =
+            !fresh ||
+            fresh.password === UNKNOWN ||
+            news.jwtSecret === UNKNOWN ||
+            olds.secretsFingerprint !== fingerprint(news.appId, news.jwtSecret, fresh.password);
+        return { changes: replaces.length > 0 || changed.length > 0 || secretsChanged, replaces, deleteBeforeReplace: false };
+    }
+
+    async create(inputs: AppInputs): Promise<pulumi.dynamic.CreateResult<AppOutputs>> {
+        const client = connect(inputs);
+        await ensureHealthy(client, inputs.entryUrl);
+        // Adopts an app that already has this id (an earlier run that lost its state, or a manual one).
+        const registered = await client.create(toSpec(inputs));
+        try {
+            const record = await converge(client, inputs, registered, false);
+            return { id: inputs.appId, outs: wire(toOutputs(inputs, record)) };
+        } catch (err) {
+            throw partialFailure(err, inputs, toOutputs(inputs, registered));
+        }
+    }
+
+    async update(id: string, olds: AppOutputs, news: AppInputs): Promise<pulumi.dynamic.UpdateResult<AppOutputs>> {
+        const client = connect(news);
+        await ensureHealthy(client, news.entryUrl);
+        const { password, ...database } = news.database;
+        // A running app keeps the options it booted with; a new secret or database needs a restart.
+        const restart = olds.secretsFingerprint !== fingerprint(news.appId, news.jwtSecret, password) || !same(olds.database, database);
+        const updated = await client.update(id, toSpec(news));
+        try {
+            const record = await converge(client, news, updated, restart);
+            return { outs: wire(toOutputs(news, record)) };
+        } catch (err) {
+            throw partialFailure(err, news, toOutputs(news, updated));
+        }
+    }
+
+    /** Unregisters the app. Its database or schema, and its files, stay. */
+    async delete(id: string, props: AppOutputs): Promise<void> {
+        const client = connect(props);
+        await ensureHealthy(client, props.entryUrl);
+        await client.destroy(id);
+    }
+
+    /** The live record: what `pulumi refresh` compares with the state. `{}` when the app is gone. */
+    async read(id: string, props?: AppOutputs): Promise<pulumi.dynamic.ReadResult<AppOutputs>> {
+        // `pulumi import` and `get` call read without state, so there are no credentials to use.
+        if (!props?.entryUrl) throw new Error(`nocobase:App "${id}": read needs the stored state (import is not supported)`);
+        const client = connect(props);
+        await ensureHealthy(client, props.entryUrl);
+        const live = await client.get(id);
+        if (!live) return {};
+        const { password, dialect: _dialect, ...database } = live.database ?? { ...props.database, dialect: "postgres", password: "" };
+        const state: DesiredState = live.status === "running" ? "running" : TRANSITIONAL.includes(live.status) ? props.state : "stopped";
+        return {
+            id,
+            props: wire({
+                ...props,
+                displayName: live.displayName,
+                ...(live.cname ? { cname: live.cname } : { cname: undefined }),
+                ...(live.environment ? { environment: live.environment } : {}),
+                startMode: live.autoStart ? "with-main" : "first-visit",
+                state,
+                database,
+                secretsFingerprint: fingerprint(id, live.jwtSecret, password),
+                observedStatus: live.status,
+                observedAt: new Date().toISOString(),
+            }),
+        };
+    }
+}
+
+/** What the provider host calls, once per process for every app it serves. */
+export function handler(): NocoBaseAppProvider {
+    return new NocoBaseAppProvider();
+}

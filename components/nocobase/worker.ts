@@ -1,0 +1,48 @@
+/**
+ * A runtime environment: a NocoBase instance that hosts apps. In multi-environment mode it is a
+ * worker with its own database, registered with the supervisor through ENVIRONMENT_* variables
+ * (NocoBase does not create workers: this stack does). In shared-memory mode the only environment,
+ * `local`, is the entry app's own process, and this component creates nothing.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { EnvironmentConfig } from "../config/types";
+import type { EntryApp } from "./entryApp";
+import { NOCOBASE_HTTP_PORT, environmentDatabase, workerHostName, workloadInternalUrl } from "../platform/naming";
+import { NocoBaseInstanceArgs, createNocoBaseInstance } from "./instance";
+
+export interface RuntimeEnvironmentArgs extends NocoBaseInstanceArgs {
+    environment: EnvironmentConfig;
+    entry: EntryApp;
+}
+
+export class RuntimeEnvironment extends pulumi.ComponentResource {
+    /** ENVIRONMENT_URL: where the entry app (and people) reach this environment. */
+    readonly url: string;
+
+    constructor(name: string, args: RuntimeEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("nocobase-platform:index:RuntimeEnvironment", name, {}, opts);
+        const { config, environment } = args;
+        if (environment.sharesEntryProcess) {
+            this.url = args.entry.url;
+            this.registerOutputs({ url: this.url });
+            return;
+        }
+        const hostName = workerHostName(args.runtime.type, args.namePrefix, environment.name);
+        const internalUrl = workloadInternalUrl(args.runtime.config, hostName, NOCOBASE_HTTP_PORT);
+        this.url = environment.url ?? internalUrl;
+        createNocoBaseInstance(this, name, args, {
+            database: environmentDatabase(environment.name),
+            // The supervisor proxies to the internal address when it shares the runtime; across runtimes only the URL reaches.
+            role: {
+                kind: "worker",
+                environment: environment.name,
+                url: this.url,
+                proxyUrl: environment.runtime === config.entry.runtime ? internalUrl : this.url,
+            },
+            hostName,
+            replicas: environment.replicas,
+            domains: [],
+        });
+        this.registerOutputs({ url: this.url });
+    }
+}

@@ -1,0 +1,265 @@
+/**
+ * The offline plan: the tenant diff and resource steps for the edits engineers make to a stack
+ * file (in-process, on the staging sample), and the command's exit codes and output (as a child
+ * process, the way `npm run plan` runs it).
+ */
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { PlanResult, plan } from "../../cli/plan";
+import type { PlanReport } from "../../cli/plan/report";
+import { stackFilePath } from "../../cli/harness/stackFile";
+import { ConfigEdit, appOf, writeStackFile } from "../support/planStacks";
+import { PROJECT_ROOT as ROOT } from "../../components/core/project";
+
+async function diffAgainstStaging(edit: ConfigEdit): Promise<NonNullable<PlanReport["diff"]>> {
+    const result: PlanResult = await plan({ file: writeStackFile("staging", edit), stack: "staging", base: stackFilePath("staging"), json: true });
+    assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
+    return result.report.diff!;
+}
+
+const stepsOf = (diff: NonNullable<PlanReport["diff"]>) => diff.steps.map((s) => `${s.op} ${s.name}${s.changed.length ? ` [${s.changed.join(",")}]` : ""}`);
+
+describe("plan: tenant diff and resource steps", function () {
+    this.timeout(60_000);
+
+    it("shows nothing to do against an identical base", async () => {
+        const diff = await diffAgainstStaging(() => {});
+        assert.deepEqual(diff.steps, []);
+        assert.deepEqual(diff.tenants.appsAdded.concat(diff.tenants.appsRemoved), []);
+    });
+
+    it("adds an app: only its storage and registration are created", async () => {
+        const diff = await diffAgainstStaging((c) =>
+            c.apps.push({ id: "hr", displayName: "HR", environment: "env_b", database: { mode: "database" }, domain: "hr.example.com" }),
+        );
+        assert.deepEqual(diff.tenants.appsAdded, ["hr"]);
+        assert.deepEqual(stepsOf(diff).sort(), [
+            "create platform-app-hr",
+            "create platform-app-hr-db",
+            "create platform-app-hr-db-connect",
+            "create platform-app-hr-db-database",
+            "create platform-app-hr-db-role",
+            "create platform-app-hr-registration",
+        ]);
+        assert.deepEqual(diff.dataAtRisk, []);
+    });
+
+    it("removes an app: its data-holding resources are flagged, protected and retained", async () => {
+        const diff = await diffAgainstStaging((c) => (c.apps = c.apps.filter((a: { id: string }) => a.id !== "helpdesk")));
+        assert.deepEqual(diff.tenants.appsRemoved, ["helpdesk"]);
+        assert.ok(diff.steps.every((s) => s.op === "delete"));
+        assert.deepEqual(
+            diff.dataAtRisk.map((s) => [s.name, s.protect, s.retainOnDelete]),
+            [
+                ["platform-app-helpdesk-db-role", true, true],
+                ["platform-app-helpdesk-db-database", true, true],
+            ],
+        );
+    });
+
+    it("renames an app's display name: one update of its registration", async () => {
+        const diff = await diffAgainstStaging((c) => (appOf(c, "crm").displayName = "Customer CRM"));
+        assert.deepEqual(diff.tenants.appsChanged, [{ id: "crm", changes: [{ field: "displayName", from: "Sales CRM", to: "Customer CRM" }] }]);
+        assert.deepEqual(stepsOf(diff), ["update platform-app-crm-registration [displayName]"]);
+    });
+
+    it("moves an app to another environment: an update of its registration, its database untouched", async () => {
+        const diff = await diffAgainstStaging((c) => (appOf(c, "billing").environment = "env_b"));
+        assert.deepEqual(diff.tenants.appsMoved, [{ id: "billing", from: "env_a", to: "env_b" }]);
+        assert.deepEqual(diff.tenants.appsChanged, []);
+        assert.deepEqual(stepsOf(diff), ["update platform-app-billing-registration [environment]"]);
+    });
+
+    it("changes an app's database mode: the old database is a delete the engine refuses, the schema a create", async () => {
+        const diff = await diffAgainstStaging((c) => (appOf(c, "helpdesk").database = { mode: "schema" }));
+        assert.deepEqual(diff.tenants.appsChanged, [
+            {
+                id: "helpdesk",
+                changes: [{ field: "database", from: "database helpdesk (role helpdesk)", to: "schema nocobase_tenants.helpdesk (role helpdesk)" }],
+            },
+        ]);
+        assert.deepEqual(stepsOf(diff).sort(), [
+            "create platform-app-helpdesk-db-schema",
+            "delete platform-app-helpdesk-db-connect",
+            "delete platform-app-helpdesk-db-database",
+            "update platform-app-helpdesk-db-role [roles]",
+            "update platform-app-helpdesk-registration [database]",
+        ]);
+        assert.deepEqual(
+            diff.dataAtRisk.map((s) => [s.op, s.name, s.protect]),
+            [["delete", "platform-app-helpdesk-db-database", true]],
+        );
+    });
+
+    it("replaces images, and the containers that run them, on a version bump", async () => {
+        const diff = await diffAgainstStaging((c) => (c.platform.nocobaseVersion = "2.2.16"));
+        assert.deepEqual(diff.tenants.platform, [{ field: "nocobaseVersion", from: "2.2.15", to: "2.2.16" }]);
+        const replaced = diff.steps.filter((s) => s.op === "replace").map((s) => s.name);
+        for (const w of ["entry", "env-env_a", "env-env_b"]) {
+            assert.ok(replaced.includes(`platform-${w}-workload-image`), w);
+            // The new image id reaches the container only through the image's outputs.
+            const container = diff.steps.find((s) => s.name === `platform-${w}-workload-container`);
+            assert.deepEqual([container?.op, container?.changed], ["replace", [`outputs of platform-${w}-workload-image`]], w);
+        }
+        assert.deepEqual(diff.dataAtRisk, [], "volumes keep their data across a version bump");
+    });
+});
+
+interface CliRun {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+/** The command as `npm run plan` runs it (tsx), with the Node that runs the tests. */
+function runCli(args: string[]): Promise<CliRun> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ["--import", "tsx", "cli/plan.ts", ...args], { cwd: ROOT });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
+
+describe("plan: command line", function () {
+    this.timeout(120_000);
+    const runs: Record<string, CliRun> = {};
+    let complexKeyLine = 0;
+    before(async () => {
+        const invalid = writeStackFile("dev", (c) => {
+            c.apps[0].id = "Main";
+            c.apps[1].database.mode = "graph";
+        });
+        // prod's demo app shares the entry app's sessions; without its acknowledgment that is a violation.
+        const unacknowledged = writeStackFile("prod", (c) => delete appOf(c, "demo").acknowledgeSharedSessions);
+        // What only the YAML reader sees: a misspelled namespace, a .inf, a merge key, a complex key.
+        const yamlLevel = writeStackFile("dev");
+        writeFileSync(
+            yamlLevel,
+            readFileSync(yamlLevel, "utf8")
+                .replace("nocobase-platform:entry:", "nocobase-platfrom:entry:")
+                .replace("port: 15432", "port: .inf")
+                .replace("  nocobase-platform:apps:", "  nocobase-platform:backups: { <<: { location: ./backups } }\n  nocobase-platform:apps:"),
+        );
+        const complexKey = writeStackFile("dev");
+        const text = readFileSync(complexKey, "utf8");
+        complexKeyLine = text.split("\n").length;
+        writeFileSync(complexKey, `${text}  ? [a, b]\n  : c\n`);
+        const cases: Record<string, string[]> = {
+            dev: [],
+            devJson: ["--stack", "dev", "--json"],
+            prod: ["--stack", "prod"],
+            sharedSessions: ["--file", unacknowledged],
+            invalid: ["--file", invalid],
+            invalidJson: ["--file", invalid, "--json"],
+            unknownFlag: ["--stack", "dev", "--verbose"],
+            missingFile: ["--file", "stacks/Pulumi.nowhere.yaml"],
+            both: ["--stack", "dev", "--file", stackFilePath("dev")],
+            help: ["--help"],
+            helpShort: ["-h", "--stack", "dev"],
+            directory: ["--file", "stacks"],
+            directoryBase: ["--stack", "dev", "--base", "stacks"],
+            mistyped: ["--fiel", stackFilePath("dev")],
+            usageJson: ["--json", "--verbose"],
+            equalsForm: [`--file=${stackFilePath("dev")}`, "--json"],
+            yamlLevel: ["--file", yamlLevel],
+            complexKey: ["--file", complexKey, "--json"],
+        };
+        // Each run starts Node and loads the SDK; side by side they take the time of the slowest.
+        const results = await Promise.all(Object.values(cases).map(runCli));
+        Object.keys(cases).forEach((name, i) => (runs[name] = results[i]));
+    });
+
+    it("exits 0 on a valid stack without mandatory violations, and prints the platform", () => {
+        const { code, stdout, stderr } = runs.dev;
+        assert.equal(code, 0, stderr);
+        assert.equal(stderr, "");
+        assert.match(stdout, /Mode shared-memory, NocoBase 2\.2\.15/);
+        assert.match(stdout, /crm\s+local\s+database crm\s+-\s+with-main\s+running/);
+        assert.match(stdout, /sandbox\s+local\s+schema nocobase_tenants\.sandbox\s+-\s+first-visit\s+stopped/);
+        assert.match(stdout, /3\s+pulumi-nodejs:dynamic\/nocobase:App/);
+    });
+
+    it("prints one JSON document with --json", () => {
+        assert.equal(runs.devJson.code, 0, runs.devJson.stderr);
+        const doc = JSON.parse(runs.devJson.stdout);
+        assert.equal(doc.valid, true);
+        assert.deepEqual(
+            doc.apps.map((a: { id: string }) => a.id),
+            ["crm", "helpdesk", "sandbox"],
+        );
+        assert.deepEqual(doc.environments, [{ name: "local", runtime: "local", runtimeType: "docker", apps: 3 }]);
+        assert.equal(doc.resources.byType["postgresql:index/schema:Schema"], 2);
+        assert.deepEqual(doc.policies, { mandatory: [], advisory: [] });
+    });
+
+    it("exits 0 on the production sample, whose one shared-session app says so", () => {
+        assert.equal(runs.prod.code, 0, runs.prod.stderr);
+        assert.match(runs.prod.stdout, /Policy violations: 0 mandatory, 0 advisory/);
+    });
+
+    it("exits 1 on a mandatory violation, with `<policy>: <message>` on stderr", () => {
+        assert.equal(runs.sharedSessions.code, 1);
+        assert.match(runs.sharedSessions.stderr, /^no-shared-jwt-secret-in-production: app demo shares the entry app's JWT secret/m);
+        assert.match(runs.sharedSessions.stdout, /\[mandatory\] no-shared-jwt-secret-in-production/, "the plan itself is still printed");
+    });
+
+    it("exits 1 on an invalid stack file, with `<key path>: <message>` on stderr and nothing rendered", () => {
+        assert.equal(runs.invalid.code, 1);
+        assert.equal(runs.invalid.stdout, "");
+        assert.deepEqual(runs.invalid.stderr.trim().split("\n"), [
+            'apps[0].id: must match ^[a-z][a-z0-9_]{0,62}$, got "Main"',
+            'apps[1].database.mode: expected one of database, schema, connection, got "graph"',
+        ]);
+        const doc = JSON.parse(runs.invalidJson.stdout);
+        assert.equal(runs.invalidJson.code, 1);
+        assert.deepEqual([doc.valid, doc.problems.length], [false, 2]);
+    });
+
+    it("exits 2 on usage errors", () => {
+        for (const [name, pattern] of [
+            ["unknownFlag", /unknown argument --verbose/],
+            ["missingFile", /no such file: stacks\/Pulumi\.nowhere\.yaml/],
+            ["both", /either --stack or --file, not both/],
+            ["directory", /--file stacks: not a file/],
+            ["directoryBase", /--base stacks: not a file/],
+            ["mistyped", /unknown argument --fiel \(did you mean --file\?\)/],
+        ] as const) {
+            assert.equal(runs[name].code, 2, name);
+            assert.match(runs[name].stderr, pattern, name);
+            assert.match(runs[name].stderr, /usage: npm run plan/, name);
+        }
+    });
+
+    it("prints its usage for --help and -h, and exits 0", () => {
+        for (const name of ["help", "helpShort"]) {
+            assert.equal(runs[name].code, 0, name);
+            assert.match(runs[name].stdout, /^usage: npm run plan/, name);
+            assert.equal(runs[name].stderr, "", name);
+        }
+    });
+
+    it("prints one JSON document with --json in every case, usage errors included", () => {
+        assert.equal(runs.usageJson.code, 2);
+        const usage = JSON.parse(runs.usageJson.stdout);
+        assert.deepEqual([usage.valid, usage.problems], [false, ["unknown argument --verbose"]]);
+        assert.equal(runs.equalsForm.code, 0, runs.equalsForm.stderr);
+        assert.equal(JSON.parse(runs.equalsForm.stdout).valid, true, "--file=PATH reads as --file PATH");
+        assert.equal(runs.complexKey.code, 1);
+        assert.deepEqual(JSON.parse(runs.complexKey.stdout).problems, [
+            `line ${complexKeyLine}: a key must be a plain value, not a list or mapping (complex key)`,
+        ]);
+    });
+
+    it("reads the file as the CLI does, and writes nothing to stderr but its key-path lines", () => {
+        assert.equal(runs.yamlLevel.code, 1);
+        assert.deepEqual(runs.yamlLevel.stderr.trim().split("\n"), [
+            "postgres.port: expected a finite number, got .inf (which no config value can hold)",
+            "nocobase-platfrom:entry: unknown namespace (did you mean nocobase-platform:entry?)",
+        ]);
+    });
+});

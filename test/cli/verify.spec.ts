@@ -1,0 +1,297 @@
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { main } from "../../cli/verify";
+import { PlatformOutputs, VerifyReport, formatReport, verifyPlatform } from "../../cli/verify/checks";
+import { HEALTH_CHECK_PATH } from "../../components/platform/naming";
+import { IsolationFixture, createIsolationFixture } from "../support/isolationFixture";
+import { localAdmin } from "../support/localPostgres";
+import { PROJECT_ROOT as ROOT } from "../../components/core/project";
+
+/** Runs `cli/verify.ts` in its own process, as `npm run verify` does, for the real exit code. */
+async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+        const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--require", "tsx/cjs", "cli/verify.ts", ...args], {
+            cwd: ROOT,
+            timeout: 60_000,
+        });
+        return { code: 0, stdout, stderr };
+    } catch (e) {
+        const err = e as { code?: number; stdout?: string; stderr?: string };
+        if (typeof err.code !== "number") throw e;
+        return { code: err.code, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
+    }
+}
+
+describe("verify: tenant isolation on a real PostgreSQL", function () {
+    this.timeout(60_000);
+    const server = localAdmin();
+    let fixture: IsolationFixture;
+    let entry: http.Server;
+    let healthStatus = 200;
+    let dir: string;
+    let file: string;
+    let outputs: PlatformOutputs;
+    let clean: VerifyReport;
+    const pgArgs = () => ["--pg-host", server.host, "--pg-port", String(server.port)];
+    const verify = (o: PlatformOutputs = outputs) => verifyPlatform(o, { pgHost: server.host, pgPort: server.port, timeoutMs: 5000 });
+
+    before(async () => {
+        entry = http.createServer((req, res) => {
+            res.statusCode = req.url === HEALTH_CHECK_PATH ? healthStatus : 404;
+            res.end();
+        });
+        await new Promise<void>((resolve) => entry.listen(0, "127.0.0.1", resolve));
+        fixture = await createIsolationFixture(server);
+        // The rendered entry URL is the Docker host's published port; the stand-in listens elsewhere.
+        outputs = { ...fixture.outputs, entryUrl: `http://127.0.0.1:${(entry.address() as AddressInfo).port}` };
+        dir = await mkdtemp(path.join(os.tmpdir(), "verify-"));
+        file = path.join(dir, "outputs.json");
+        await writeFile(file, JSON.stringify(outputs));
+    });
+
+    after(async () => {
+        await fixture?.cleanup();
+        entry?.close();
+        if (dir) await rm(dir, { recursive: true, force: true });
+        if (clean) {
+            const c = clean.crossTenant;
+            console.log(
+                `      verify figures: cross-tenant attempts refused ${c.refused} of ${c.tried} tried (${c.unexpected} unexpected successes, ${c.inconclusive} inconclusive)`,
+            );
+        }
+    });
+
+    it("passes a platform whose storage was created exactly as the program creates it", async () => {
+        clean = await verify();
+        assert.equal(clean.failed, 0, formatReport(clean));
+        const tenants = Object.keys(outputs.databases.tenants).length;
+        // Each tenant tries at least every other tenant's storage and the entry app's database.
+        assert.ok(clean.crossTenant.tried >= tenants * tenants, formatReport(clean));
+        assert.equal(clean.crossTenant.refused, clean.crossTenant.tried);
+        for (const id of Object.keys(outputs.databases.tenants)) {
+            assert.match(formatReport(clean), new RegExp(`ok +tenant ${id}: connects to .* creates and reads a table`));
+            assert.match(formatReport(clean), new RegExp(`ok +tenant ${id}: refused on all \\d+ other`));
+        }
+    });
+
+    it("exits 0 from the command line on the same platform", async () => {
+        const { code, stdout } = await runCli(["--file", file, ...pgArgs()]);
+        assert.equal(code, 0, stdout);
+        assert.match(stdout, /checks: \d+, passed \d+, failed 0/);
+    });
+
+    /** Breaks the server, checks that verify fails with `expected`, then repairs it. */
+    async function catches(breakIt: () => Promise<void>, repair: () => Promise<void>, expected: RegExp[], viaCli = false): Promise<void> {
+        await breakIt();
+        try {
+            if (viaCli) {
+                const { code, stdout } = await runCli(["--file", file, ...pgArgs()]);
+                assert.equal(code, 1, stdout);
+                for (const line of expected) assert.match(stdout, line);
+            } else {
+                const report = await verify();
+                const text = formatReport(report);
+                assert.ok(report.failed > 0, text);
+                assert.equal(await main(["--file", file, ...pgArgs()], () => undefined), 1);
+                for (const line of expected) assert.match(text, line);
+            }
+        } finally {
+            await repair();
+        }
+    }
+
+    it("catches CONNECT granted on another tenant's database (exit 1)", async () => {
+        const { databaseA, databaseB } = fixture.apps;
+        await catches(
+            () => fixture.admin("postgres", `GRANT CONNECT ON DATABASE ${databaseB} TO ${databaseA}`),
+            () => fixture.admin("postgres", `REVOKE CONNECT ON DATABASE ${databaseB} FROM ${databaseA}`),
+            [new RegExp(`FAIL +tenant ${databaseA}: reached database ${databaseB} \\(tenant ${databaseB}\\): connected`), /1 unexpected successes/],
+            true,
+        );
+    });
+
+    it("catches another tenant's schema made usable and one of its tables readable", async () => {
+        const { schemaA, schemaB } = fixture.apps;
+        const tenantsDatabase = outputs.databases.tenants[schemaB].database;
+        await catches(
+            () =>
+                fixture.admin(
+                    tenantsDatabase,
+                    `GRANT USAGE ON SCHEMA ${schemaB} TO ${schemaA}; CREATE TABLE ${schemaB}.customers (name text); GRANT SELECT ON ${schemaB}.customers TO ${schemaA}`,
+                ),
+            () => fixture.admin(tenantsDatabase, `DROP TABLE ${schemaB}.customers; REVOKE USAGE ON SCHEMA ${schemaB} FROM ${schemaA}`),
+            [
+                new RegExp(
+                    `FAIL +tenant ${schemaA}: reached schema ${schemaB} in ${tenantsDatabase} \\(tenant ${schemaB}\\): has USAGE on the schema, read table ${schemaB}\\.customers`,
+                ),
+            ],
+        );
+    });
+
+    it("catches CREATE on another tenant's schema", async () => {
+        const { schemaA, schemaB } = fixture.apps;
+        const tenantsDatabase = outputs.databases.tenants[schemaB].database;
+        await catches(
+            () => fixture.admin(tenantsDatabase, `GRANT USAGE, CREATE ON SCHEMA ${schemaB} TO ${schemaA}`),
+            () => fixture.admin(tenantsDatabase, `REVOKE USAGE, CREATE ON SCHEMA ${schemaB} FROM ${schemaA}`),
+            [new RegExp(`FAIL +tenant ${schemaA}: reached schema ${schemaB} .*has CREATE on the schema, created a table in it`)],
+        );
+    });
+
+    it("catches the entry app's database left open to every role", async () => {
+        const entryDatabase = outputs.databases.entry.database;
+        await catches(
+            () => fixture.admin("postgres", `GRANT CONNECT ON DATABASE ${entryDatabase} TO PUBLIC`),
+            () => fixture.admin("postgres", `REVOKE ALL ON DATABASE ${entryDatabase} FROM PUBLIC`),
+            Object.keys(outputs.databases.tenants).map(
+                (id) => new RegExp(`FAIL +tenant ${id}: reached database ${entryDatabase} \\(the entry app\\): connected`),
+            ),
+        );
+    });
+
+    it("catches a database-mode tenant let into the tenants database", async () => {
+        const { databaseA, schemaA } = fixture.apps;
+        const tenantsDatabase = outputs.databases.tenants[schemaA].database;
+        await catches(
+            () => fixture.admin("postgres", `GRANT CONNECT ON DATABASE ${tenantsDatabase} TO ${databaseA}`),
+            () => fixture.admin("postgres", `REVOKE CONNECT ON DATABASE ${tenantsDatabase} FROM ${databaseA}`),
+            [new RegExp(`FAIL +tenant ${databaseA}: reached database ${tenantsDatabase} \\(the tenants database\\): connected`)],
+        );
+    });
+
+    it("catches a tenant role with CREATEDB", async () => {
+        const { named } = fixture.apps;
+        const role = outputs.databases.tenants[named].user;
+        await catches(
+            () => fixture.admin("postgres", `ALTER ROLE ${role} CREATEDB`),
+            () => fixture.admin("postgres", `ALTER ROLE ${role} NOCREATEDB`),
+            [new RegExp(`FAIL +tenant ${named}: role ${role} has CREATEDB$`, "m")],
+        );
+    });
+
+    it("catches CREATEROLE reached through the tenants group role", async () => {
+        const { schemaA, schemaB } = fixture.apps;
+        const group = `nocobase_tenants_members_${fixture.run}`;
+        await catches(
+            () => fixture.admin("postgres", `ALTER ROLE ${group} CREATEROLE`),
+            () => fixture.admin("postgres", `ALTER ROLE ${group} NOCREATEROLE`),
+            [schemaA, schemaB].map((id) => new RegExp(`FAIL +tenant ${id}: role ${id} belongs to ${group}, which has CREATEROLE`)),
+        );
+    });
+
+    it("catches an unhealthy entry app", async () => {
+        healthStatus = 503;
+        try {
+            const report = await verify();
+            assert.match(formatReport(report), /FAIL +entry app is not healthy: GET .*\/api\/__health_check answered 503/);
+        } finally {
+            healthStatus = 200;
+        }
+    });
+
+    it("catches an app whose observed state is not its desired state", async () => {
+        const { databaseB } = fixture.apps;
+        const status = structuredClone(outputs.status);
+        status.apps[databaseB].observed = "running";
+        const report = await verify({ ...outputs, status });
+        assert.equal(report.failed, 1, formatReport(report));
+        assert.match(formatReport(report), new RegExp(`FAIL +app ${databaseB}: desired stopped, observed running`));
+    });
+
+    it("reports a tenant that cannot reach its own storage", async () => {
+        const { databaseA } = fixture.apps;
+        const databases = structuredClone(outputs.databases);
+        databases.tenants[databaseA].database = databases.tenants[fixture.apps.databaseB].database;
+        const report = await verify({ ...outputs, databases });
+        assert.match(formatReport(report), new RegExp(`FAIL +tenant ${databaseA}: cannot connect to its database .*permission denied`));
+    });
+
+    it("exits 2 on usage errors and on outputs without secrets", async () => {
+        const errors: string[] = [];
+        const err = (t: string) => errors.push(t);
+        assert.equal(await main([], () => undefined, err), 2);
+        assert.equal(await main(["--stack", "a", "--file", file], () => undefined, err), 2);
+        assert.equal(await main(["--file", file, "--pg-port", "x"], () => undefined, err), 2);
+        assert.equal(await main(["--file", path.join(dir, "missing.json")], () => undefined, err), 2);
+        const hidden = path.join(dir, "hidden.json");
+        await writeFile(hidden, JSON.stringify({ ...outputs, databases: "[secret]" }));
+        assert.equal(await main(["--file", hidden], () => undefined, err), 2);
+        assert.match(errors.join(""), /databases is hidden: read the outputs with --show-secrets/);
+        const { code, stderr } = await runCli(["--bogus"]);
+        assert.equal(code, 2);
+        assert.match(stderr, /usage: npm run verify/);
+    });
+});
+
+describe("verify: command line and outputs of the wrong shape", function () {
+    this.timeout(60_000);
+    let dir: string;
+    const lines = { out: [] as string[], err: [] as string[] };
+    const run = (args: string[]) =>
+        main(
+            args,
+            (t) => lines.out.push(t),
+            (t) => lines.err.push(t),
+        );
+    /** Outputs as the program exports them, for one tenant; `edit` breaks them. */
+    const outputsFile = async (edit: (o: Record<string, any>) => void) => {
+        const outputs: Record<string, any> = {
+            entryUrl: "http://127.0.0.1:1",
+            status: { apps: { crm: { desired: { state: "running" }, observed: "running" } } },
+            databases: {
+                server: { host: "127.0.0.1", port: 5432, sslMode: "disable" },
+                entry: { database: "nocobase_main", user: "nocobase_main" },
+                environments: {},
+                tenants: { crm: { mode: "database", host: "127.0.0.1", port: 5432, database: "crm", user: "crm", password: "hunter2" } },
+            },
+        };
+        edit(outputs);
+        const file = path.join(dir, `outputs-${Math.random().toString(16).slice(2)}.json`);
+        await writeFile(file, JSON.stringify(outputs));
+        return file;
+    };
+
+    before(async () => (dir = await mkdtemp(path.join(os.tmpdir(), "verify-args-"))));
+    after(async () => dir && (await rm(dir, { recursive: true, force: true })));
+    beforeEach(() => ((lines.out = []), (lines.err = [])));
+
+    it("prints its usage for --help and -h, and exits 0", async () => {
+        for (const flag of ["--help", "-h"]) {
+            assert.equal(await run([flag]), 0, flag);
+            assert.match(lines.out.join(""), /^usage: npm run verify/);
+        }
+    });
+
+    it("refuses a directory or a missing file, and a mistyped flag, with exit 2", async () => {
+        assert.equal(await run(["--file", dir]), 2);
+        assert.match(lines.err.join(""), /--file .*: not a file/);
+        assert.equal(await run(["--file", path.join(dir, "missing.json")]), 2);
+        assert.equal(await run([`--fiel=${dir}`]), 2);
+        assert.match(lines.err.join(""), /unknown argument --fiel \(did you mean --file\?\)/);
+    });
+
+    it("exits 2 with the key path of what is wrong, never a stack trace, and never shows a password", async () => {
+        const cases: Array<[(o: Record<string, any>) => void, RegExp]> = [
+            [(o) => delete o.status.apps.crm.desired, /^verify: status\.apps\.crm\.desired: expected an object, got nothing$/m],
+            [(o) => (o.status.apps.crm.observed = 3), /^verify: status\.apps\.crm\.observed: expected a string, got a number$/m],
+            [(o) => (o.databases.tenants.crm.port = "5432"), /^verify: databases\.tenants\.crm\.port: expected a number, got a string$/m],
+            [(o) => (o.databases.tenants.crm.password = 12345), /^verify: databases\.tenants\.crm\.password: expected a string, got a number$/m],
+            [(o) => (o.databases.server.sslMode = undefined), /^verify: databases\.server\.sslMode: expected a string, got nothing$/m],
+            [(o) => (o.databases.environments = { eu: "x" }), /^verify: databases\.environments\.eu: expected an object, got a string$/m],
+        ];
+        for (const [edit, message] of cases) {
+            lines.err = [];
+            // The = form of a flag reads as the spaced one.
+            assert.equal(await run([`--file=${await outputsFile(edit)}`]), 2, String(message));
+            const text = lines.err.join("");
+            assert.match(text, message);
+            assert.ok(!/\n\s+at /.test(text) && !text.includes("hunter2") && !text.includes("12345"), text);
+        }
+    });
+});

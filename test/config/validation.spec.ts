@@ -1,0 +1,691 @@
+import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import Ajv2020 from "ajv/dist/2020";
+import { parse } from "yaml";
+import { stackFileJsonSchema } from "../../components/config/stackSchema";
+import { entryHostName, namePrefix, workerHostName } from "../../components/platform/naming";
+import { Issue, formatIssues, validateStackConfig } from "../../components/config/validate";
+import { PROJECT, StackFileError, decodeStackFile, parseStackFile, readStackFile, stackFileInput, stackFilePath } from "../../cli/harness/stackFile";
+import { imagePinProblem } from "../../policies/images";
+import { editedStackText } from "../support/stacks";
+import { PROJECT_ROOT } from "../../components/core/project";
+
+const STACKS = ["dev", "staging", "prod"];
+
+/** A valid shared-memory config, as plain data, that each case below breaks in one place. */
+function devConfig(): Record<string, any> {
+    return {
+        platform: { mode: "shared-memory", nocobaseVersion: "2.2.15" },
+        runtimes: { local: { type: "docker" } },
+        postgres: { runtime: "local" },
+        entry: { runtime: "local" },
+        apps: [
+            { id: "crm", displayName: "CRM", database: { mode: "database" } },
+            { id: "hr", displayName: "HR", database: { mode: "schema" } },
+        ],
+    };
+}
+
+function multiConfig(): Record<string, any> {
+    return {
+        ...devConfig(),
+        platform: { mode: "multi-environment", nocobaseVersion: "2.2.15" },
+        redis: { runtime: "local" },
+        environments: [
+            { name: "env_a", runtime: "local" },
+            { name: "env_b", runtime: "local" },
+        ],
+        apps: [
+            { id: "crm", displayName: "CRM", environment: "env_b", database: { mode: "database" } },
+            { id: "hr", displayName: "HR", database: { mode: "schema" } },
+        ],
+    };
+}
+
+function validate(values: Record<string, unknown>, secretKeys: string[] = [], stack = "dev") {
+    return validateStackConfig({ values, secretKeys: new Set(secretKeys), stack });
+}
+
+function issuesOf(values: Record<string, unknown>, secretKeys: string[] = [], stack?: string): Issue[] {
+    const result = validate(values, secretKeys, stack);
+    assert.equal(result.ok, false, "expected the config to be rejected");
+    return (result as { issues: Issue[] }).issues;
+}
+
+describe("stack configuration validation", () => {
+    for (const stack of STACKS) {
+        it(`accepts the sample stack ${stack}`, () => {
+            const file = readStackFile(stackFilePath(stack));
+            const result = validateStackConfig(stackFileInput(file));
+            assert.ok(result.ok, result.ok ? "" : formatIssues(result.issues));
+        });
+    }
+
+    it("applies the documented defaults", () => {
+        const result = validate(multiConfig());
+        assert.ok(result.ok);
+        const { config } = result;
+        assert.equal(config.supervisor, "app-supervisor");
+        assert.equal(config.image, "nocobase/nocobase");
+        const hr = config.apps[1];
+        assert.equal(hr.environment, "env_a", "the first environment is the default");
+        assert.equal(hr.startMode, "first-visit");
+        assert.equal(hr.state, "running");
+        assert.equal(hr.jwtSecret, "independent");
+        assert.equal(hr.upgrade, true);
+        assert.deepEqual(hr.database, { mode: "schema", database: "nocobase_tenants", schema: "hr", role: "hr" });
+        assert.deepEqual(config.apps[0].database, { mode: "database", database: "crm", role: "crm" });
+        assert.equal(config.entry.url, "http://localhost:13000");
+    });
+
+    it("puts every app of a shared-memory stack in the local environment", () => {
+        const result = validate(devConfig());
+        assert.ok(result.ok);
+        assert.deepEqual(
+            result.config.environments.map((e) => [e.name, e.sharesEntryProcess]),
+            [["local", true]],
+        );
+        assert.deepEqual(
+            result.config.apps.map((a) => a.environment),
+            ["local", "local"],
+        );
+        assert.equal(result.config.supervisor, "applications");
+    });
+
+    // Each case: what to break, and the exact issue(s) it must produce.
+    const cases: Array<[string, (c: Record<string, any>) => void, Array<[string, RegExp]>, (() => Record<string, any>)?]> = [
+        [
+            "unknown database mode",
+            (c) => (c.apps[1].database.mode = "db"),
+            [["apps[1].database.mode", /^expected one of database, schema, connection, got "db"$/]],
+        ],
+        ["floating version latest", (c) => (c.platform.nocobaseVersion = "latest"), [["platform.nocobaseVersion", /pinned version.*got "latest"/]]],
+        ["floating version beta", (c) => (c.platform.nocobaseVersion = "beta"), [["platform.nocobaseVersion", /pinned version/]]],
+        ["floating minor tag", (c) => (c.platform.nocobaseVersion = "2.2"), [["platform.nocobaseVersion", /pinned version.*got "2.2"/]]],
+        ["version as a number", (c) => (c.platform.nocobaseVersion = 2.2), [["platform.nocobaseVersion", /expected a string, got 2.2/]]],
+        ["unknown mode", (c) => (c.platform.mode = "cluster"), [["platform.mode", /expected one of shared-memory, multi-environment/]]],
+        ["image with a tag", (c) => (c.platform.image = "nocobase/nocobase:latest"), [["platform.image", /without a tag/]]],
+        ["missing platform", (c) => delete c.platform, [["platform", /^required$/]]],
+        ["missing apps", (c) => delete c.apps, [["apps", /^required$/]]],
+        ["apps not a list", (c) => (c.apps = { crm: {} }), [["apps", /expected a list, got an object/]]],
+        ["unknown top-level key", (c) => (c.tenants = []), [["tenants", /unknown key \(expected one of platform, runtimes/]]],
+        [
+            "typo in an app key",
+            (c) => ((c.apps[0].dispayName = c.apps[0].displayName), delete c.apps[0].displayName),
+            [
+                ["apps[0].dispayName", /unknown key/],
+                ["apps[0].displayName", /^required$/],
+            ],
+        ],
+        ["app id with upper case", (c) => (c.apps[0].id = "CRM"), [["apps[0].id", /must match \^\[a-z\]/]]],
+        ["app id main", (c) => (c.apps[0].id = "main"), [["apps[0].id", /reserved for the entry app/]]],
+        ["app id too long", (c) => (c.apps[0].id = "a" + "b".repeat(63)), [["apps[0].id", /must match/]]],
+        ["app id with a dash", (c) => (c.apps[0].id = "t-1"), [["apps[0].id", /must match/]]],
+        ["duplicate app id", (c) => (c.apps[1].id = "crm"), [["apps[1].id", /duplicate of apps\[0\]\.id "crm"/]]],
+        ["empty display name", (c) => (c.apps[0].displayName = "  "), [["apps[0].displayName", /must not be empty/]]],
+        ["bad start mode", (c) => (c.apps[0].startMode = "eager"), [["apps[0].startMode", /expected one of first-visit, with-main/]]],
+        ["bad state", (c) => (c.apps[0].state = "paused"), [["apps[0].state", /expected one of running, stopped/]]],
+        ["bad jwtSecret", (c) => (c.apps[0].jwtSecret = "none"), [["apps[0].jwtSecret", /expected one of independent, shared/]]],
+        ["upgrade as a string", (c) => (c.apps[0].upgrade = "yes"), [["apps[0].upgrade", /expected true or false/]]],
+        ["domain with upper case", (c) => (c.apps[0].domain = "CRM.example.com"), [["apps[0].domain", /lower-case host name/]]],
+        [
+            "duplicate domains",
+            (c) => ((c.apps[0].domain = "a.example.com"), (c.apps[1].domain = "a.example.com")),
+            [["apps[1].domain", /domain "a.example.com" is already used by apps\[0\]\.domain/]],
+        ],
+        [
+            "app domain equal to the entry domain",
+            (c) => ((c.entry.domain = "a.example.com"), (c.apps[1].domain = "a.example.com")),
+            [["apps[1].domain", /already used by entry.domain/]],
+        ],
+        ["environment outside shared-memory", (c) => (c.apps[0].environment = "eu"), [["apps[0].environment", /only the local environment, got "eu"/]]],
+        [
+            "environments in shared-memory mode",
+            (c) => (c.environments = [{ name: "a", runtime: "local" }]),
+            [["environments", /must be absent in shared-memory mode/]],
+        ],
+        ["redis in shared-memory mode", (c) => (c.redis = { runtime: "local" }), [["redis", /only used in multi-environment mode/]]],
+        ["unknown runtime", (c) => (c.entry.runtime = "remote"), [["entry.runtime", /no runtime named "remote" \(expected one of local\)/]]],
+        ["unknown runtime type", (c) => (c.runtimes.local = { type: "nomad" }), [["runtimes.local.type", /^expected one of docker, kubernetes, got "nomad"$/]]],
+        ["kubernetes runtime without namespace", (c) => (c.runtimes.k = { type: "kubernetes" }), [["runtimes.k.namespace", /^required$/]]],
+        [
+            "postgres container on kubernetes",
+            (c) => ((c.runtimes.k = { type: "kubernetes", namespace: "nb" }), (c.postgres.runtime = "k")),
+            [["postgres.runtime", /must name a docker runtime/]],
+        ],
+        ["postgres image with a floating tag", (c) => (c.postgres.image = "postgres:latest"), [["postgres.image", /must be an image with a pinned tag/]]],
+        [
+            "postgres image without a tag",
+            (c) => (c.postgres.image = "registry.example.com/postgres"),
+            [["postgres.image", /must be an image with a pinned tag/]],
+        ],
+        ["postgres neither container nor server", (c) => (c.postgres = { port: 5432 }), [["postgres", /expected either runtime \(a container\) or host/]]],
+        [
+            "external postgres password in plain text",
+            (c) => (c.postgres = { host: "db.example.com", adminUser: "admin", adminPassword: "hunter2" }),
+            [["postgres.adminPassword", /must be stored encrypted: pulumi config set --secret --path 'postgres.adminPassword'/]],
+        ],
+        [
+            "connection mode without its keys",
+            (c) => (c.apps[0].database = { mode: "connection" }),
+            [
+                ["apps[0].database.host", /required for mode connection/],
+                ["apps[0].database.user", /required/],
+                ["apps[0].database.password", /required/],
+                ["apps[0].database.database", /required/],
+            ],
+        ],
+        [
+            "connection password in plain text",
+            (c) => (c.apps[0].database = { mode: "connection", host: "db", user: "u", password: "p", database: "d" }),
+            [["apps[0].database.password", /must be stored encrypted/]],
+        ],
+        ["host in database mode", (c) => (c.apps[0].database.host = "db.example.com"), [["apps[0].database.host", /only for mode connection/]]],
+        [
+            "database name in schema mode",
+            (c) => (c.apps[1].database.database = "other"),
+            [["apps[1].database.database", /schema mode puts every schema in postgres.tenantsDatabase/]],
+        ],
+        [
+            "database name clashing with another app",
+            (c) => (c.apps[1] = { id: "hr", displayName: "HR", database: { mode: "database", database: "crm" } }),
+            [["apps[1].database.database", /database "crm" is already used by apps\[0\]\.id/]],
+        ],
+        [
+            "database named like the entry database",
+            (c) => (c.apps[0].id = "nocobase_main"),
+            [["apps[0].id", /database "nocobase_main" is already used by the entry app's database/]],
+        ],
+        ["identifier needing quotes", (c) => (c.apps[0].database.user = "Crm-Owner"), [["apps[0].database.user", /PostgreSQL identifier/]]],
+        ["port out of range", (c) => (c.postgres.port = 70000), [["postgres.port", /between 1 and 65535, got 70000/]]],
+        ["replicas on docker", (c) => (c.entry.replicas = 2), [["entry.replicas", /a docker runtime runs one container, got 2/]]],
+        [
+            "entry on kubernetes without a domain",
+            (c) => ((c.runtimes.k = { type: "kubernetes", namespace: "nb" }), (c.entry.runtime = "k")),
+            [["entry.domain", /required when the entry app runs on kubernetes/]],
+        ],
+        ["multi-environment without redis", (c) => delete c.redis, [["redis", /required in multi-environment mode/]], multiConfig],
+        ["multi-environment without environments", (c) => (c.environments = []), [["environments", /at least one environment/]], multiConfig],
+        [
+            "duplicate environment",
+            (c) => (c.environments[1].name = "env_a"),
+            [
+                ["environments[1].name", /duplicate of environments\[0\]\.name "env_a"/],
+                ["apps[0].environment", /no environment named "env_b" \(expected one of env_a\)$/],
+            ],
+            multiConfig,
+        ],
+        ["environment name with a dash", (c) => (c.environments[0].name = "env-a"), [["environments[0].name", /must match/]], multiConfig],
+        [
+            "app in an unknown environment",
+            (c) => (c.apps[0].environment = "env_c"),
+            [["apps[0].environment", /no environment named "env_c" \(expected one of env_a, env_b\)/]],
+            multiConfig,
+        ],
+        [
+            "open-source supervisor in multi-environment mode",
+            (c) => (c.platform.supervisor = "applications"),
+            [["platform.supervisor", /needs app-supervisor/]],
+            multiConfig,
+        ],
+        [
+            "worker on another runtime without url",
+            (c) => ((c.runtimes.far = { type: "docker", host: "ssh://ops@far" }), (c.environments[1].runtime = "far")),
+            [["environments[1].url", /required: the worker runs on runtime "far"/]],
+            multiConfig,
+        ],
+        ["numeric entry domain", (c) => (c.entry.domain = "999.999.999.999"), [["entry.domain", /must be a DNS name, not a number/]]],
+        ["domain ending in a number", (c) => (c.apps[0].domain = "crm.example.10"), [["apps[0].domain", /must end in a name, not a number/]]],
+        [
+            "postgres host that is no IPv4 address",
+            (c) => (c.postgres = { host: "300.1.1.1", adminUser: "admin", adminPassword: "p" }),
+            [
+                ["postgres.host", /is not a valid IPv4 address/],
+                ["postgres.adminPassword", /must be stored encrypted/],
+            ],
+        ],
+        [
+            "environment url without a proper host",
+            (c) => (c.environments[0].url = "https://us../-1.env.example.com"),
+            [["environments[0].url", /must name a host \(a DNS name or IPv4 address\), not "us\.\."/]],
+            multiConfig,
+        ],
+        [
+            "environment url with credentials",
+            (c) => (c.environments[0].url = "https://us-1.env.example.coma@b"),
+            [["environments[0].url", /must not carry credentials/]],
+            multiConfig,
+        ],
+        // Every problem in one go: a shape error hides no rule that spans fields.
+        [
+            "a shape error next to problems that span fields",
+            (c) => {
+                c.apps[0].startMode = "eager";
+                c.apps[0].domain = "a.example.com";
+                c.apps[1].domain = "a.example.com";
+                c.entry.runtime = "remote";
+                delete c.redis;
+            },
+            [
+                ["apps[0].startMode", /^expected one of first-visit, with-main, got "eager"$/],
+                ["apps[1].domain", /^domain "a.example.com" is already used by apps\[0\]\.domain$/],
+                ["entry.runtime", /^no runtime named "remote" \(expected one of local\)$/],
+                ["redis", /^required in multi-environment mode/],
+            ],
+            multiConfig,
+        ],
+        [
+            "an app that does not parse, whose id is still claimed",
+            (c) => ((c.apps[0].database.mode = "db"), (c.apps[1].id = "crm")),
+            [
+                ["apps[0].database.mode", /^expected one of database, schema, connection/],
+                ["apps[1].id", /^duplicate of apps\[0\]\.id "crm"$/],
+            ],
+        ],
+        [
+            "an environment that does not parse, which apps may still name",
+            (c) => (c.environments[1].replicas = "two"),
+            [["environments[1].replicas", /^expected an integer, got "two"$/]],
+            multiConfig,
+        ],
+        // Names PostgreSQL reserves or every server has.
+        ["app id postgres", (c) => (c.apps[0].id = "postgres"), [["apps[0].id", /^is reserved by PostgreSQL or exists on every server \(pg_\*, public/]]],
+        ["app id pg_*", (c) => (c.apps[0].id = "pg_crm"), [["apps[0].id", /^is reserved by PostgreSQL/]]],
+        ["schema named public", (c) => (c.apps[1].database.schema = "public"), [["apps[1].database.schema", /^is reserved by PostgreSQL.*, got "public"$/]]],
+        ["role named none", (c) => (c.apps[0].database.user = "none"), [["apps[0].database.user", /^is reserved by PostgreSQL/]]],
+        ["database named template1", (c) => (c.apps[0].database.database = "template1"), [["apps[0].database.database", /^is reserved by PostgreSQL/]]],
+        ["tenants database information_schema", (c) => (c.postgres.tenantsDatabase = "information_schema"), [["postgres.tenantsDatabase", /^is reserved/]]],
+        // Uniqueness of what the platform itself names.
+        [
+            "admin user named like the entry app's role",
+            (c) => (c.postgres = { host: "db.example.com", adminUser: "nocobase_main", adminPassword: "p" }),
+            [
+                ["postgres.adminUser", /^role "nocobase_main" is already used by the entry app's role$/],
+                ["postgres.adminPassword", /must be stored encrypted/],
+            ],
+        ],
+        [
+            "tenants database named like an environment's database",
+            (c) => (c.postgres.tenantsDatabase = "nocobase_env_env_a"),
+            [["postgres.tenantsDatabase", /^database "nocobase_env_env_a" is already used by the database of environment env_a$/]],
+            multiConfig,
+        ],
+        [
+            "a connection to another tenant's database on the platform's own server",
+            (c) =>
+                c.apps.push({
+                    id: "bi",
+                    displayName: "BI",
+                    database: { mode: "connection", host: "localhost", port: 5432, user: "bi", password: "p", database: "crm" },
+                }),
+            [
+                ["apps[2].database.database", /^database "crm" on the platform's own server is already used by apps\[0\]\.id$/],
+                ["apps[2].database.password", /must be stored encrypted/],
+            ],
+        ],
+        // Kubernetes object names (stack dev).
+        [
+            "an environment name ending in _ on kubernetes",
+            (c) => {
+                c.runtimes.k = { type: "kubernetes", namespace: "nb" };
+                c.environments[0] = { name: "env_", runtime: "k", url: "https://env.example.com" };
+                c.apps[1].environment = "env_b";
+            },
+            [["environments[0].name", /^this environment names Kubernetes objects "nocobase-dev-env-env-", which must end in a letter or digit$/]],
+            multiConfig,
+        ],
+        [
+            "an environment name too long for kubernetes",
+            (c) => {
+                c.runtimes.k = { type: "kubernetes", namespace: "nb" };
+                c.environments[0] = { name: `e${"x".repeat(47)}`, runtime: "k", url: "https://env.example.com" };
+                c.apps[1].environment = "env_b";
+            },
+            [["environments[0].name", /^this environment names Kubernetes objects "nocobase-dev-env-exx.*", 65 characters; Kubernetes allows at most 63$/]],
+            multiConfig,
+        ],
+        // Ports published on one Docker host.
+        [
+            "entry app and PostgreSQL publishing one port",
+            (c) => ((c.entry.port = 15432), (c.postgres.port = 15432)),
+            [["postgres.port", /^port 15432 is published on the same Docker host by entry.port too$/]],
+        ],
+        [
+            "the entry app on PostgreSQL's default port",
+            (c) => (c.entry.port = 5432),
+            [["entry.port", /^port 5432 is published on the same Docker host by postgres.port too$/]],
+        ],
+        [
+            "two runtimes of one Docker engine publishing one port",
+            (c) => ((c.runtimes.db = { type: "docker" }), (c.postgres.runtime = "db"), (c.postgres.port = 13000)),
+            [["postgres.port", /^port 13000 is published on the same Docker host by entry.port too$/]],
+        ],
+        // Display names and domains.
+        [
+            "display name with a bell",
+            (c) => (c.apps[0].displayName = "CRM\u0007"),
+            [["apps[0].displayName", /^must not hold control characters \(U\+0007 at position 3\)/]],
+        ],
+        [
+            "display name with a NUL byte",
+            (c) => (c.apps[0].displayName = "\u0000CRM"),
+            [["apps[0].displayName", /control characters \(U\+0000 at position 0\)/]],
+        ],
+        [
+            "display name with a right-to-left override",
+            (c) => (c.apps[0].displayName = "CRM\u202eMRC"),
+            [["apps[0].displayName", /control characters \(U\+202E/]],
+        ],
+        [
+            "domain label longer than 63 characters",
+            (c) => (c.apps[0].domain = `${"a".repeat(64)}.example.com`),
+            [["apps[0].domain", /^labels \(the parts between dots\) are at most 63 characters, one has 64/]],
+        ],
+        // One rule for the version: the policy pack's.
+        [
+            "pre-release version",
+            (c) => (c.platform.nocobaseVersion = "2.3.0-beta.2"),
+            [["platform.nocobaseVersion", /pinned version.*pre-release.*got "2.3.0-beta.2"$/]],
+        ],
+        // Secrets whose value is wrong, and values that are secrets only with a password in them.
+        [
+            "a connection password of the wrong type, not echoed",
+            (c) => (c.apps[0].database = { mode: "connection", host: "db", user: "u", password: 31415926, database: "d" }),
+            [["apps[0].database.password", /^expected a secret string, got a number$/]],
+        ],
+        [
+            "a redis url with a password in plain text",
+            (c) => (c.redis = { url: "redis://:hunter2@redis.example.com:6379" }),
+            [["redis.url", /^must be stored encrypted \(it carries credentials\): pulumi config set --secret --path 'redis.url' <value>$/]],
+            multiConfig,
+        ],
+        [
+            "a redis url of another scheme",
+            (c) => (c.redis = { url: "http://redis.example.com" }),
+            [["redis.url", /^must be a redis:\/\/ or rediss:\/\/ URL$/]],
+            multiConfig,
+        ],
+    ];
+
+    for (const [title, mutate, expected, base] of cases) {
+        it(`rejects ${title}`, () => {
+            const config = (base ?? devConfig)();
+            mutate(config);
+            const issues = issuesOf(config);
+            for (const [key, message] of expected) {
+                const hit = issues.find((i) => i.path === key);
+                assert.ok(hit, `no issue at ${key}; got:\n${formatIssues(issues)}`);
+                assert.match(hit.message, message);
+            }
+            assert.equal(issues.length, expected.length, `unexpected extra issues:\n${formatIssues(issues)}`);
+        });
+    }
+
+    it("reports every problem of a config in one go", () => {
+        const config = devConfig();
+        config.platform.nocobaseVersion = "latest";
+        config.apps[0].database.mode = "db";
+        config.apps[1].id = "Bad";
+        config.entry.port = "13000";
+        const issues = issuesOf(config);
+        assert.deepEqual(issues.map((i) => i.path).sort(), ["apps[0].database.mode", "apps[1].id", "entry.port", "platform.nocobaseVersion"]);
+    });
+
+    it("reports the README's example problems together", () => {
+        const config = devConfig();
+        config.apps.push(
+            { id: "crm2", displayName: "CRM 2", database: { mode: "database" } },
+            { id: "sales", displayName: "Sales", database: { mode: "database" } },
+            { id: "hr", displayName: "HR again", database: { mode: "schema" } },
+        );
+        config.platform.nocobaseVersion = "latest";
+        config.apps[2].database.mode = "db";
+        assert.deepEqual(formatIssues(issuesOf(config)).split("\n"), [
+            'platform.nocobaseVersion: must be a pinned version like 2.2.15 (a floating tag or a pre-release changes under a running platform), got "latest"',
+            'apps[2].database.mode: expected one of database, schema, connection, got "db"',
+            'apps[4].id: duplicate of apps[1].id "hr"',
+        ]);
+    });
+
+    it("accepts a redis url without a password in plain text, and never shows a password it refuses", () => {
+        const config = multiConfig();
+        config.redis = { url: "redis://redis.internal:6379" };
+        assert.ok(validate(config).ok);
+        config.redis = { url: "rediss://ops:hunter2@redis.example.com:6380" };
+        config.environments[0].url = "https://ops:swordfish@env-a.example.com";
+        const text = formatIssues(issuesOf(config));
+        assert.match(text, /^redis\.url: must be stored encrypted/m);
+        assert.match(text, /^environments\[0\]\.url: must not carry credentials/m);
+        for (const password of ["hunter2", "swordfish"]) assert.ok(!text.includes(password), text);
+    });
+
+    it("lower-cases the stack name in Kubernetes object names, and refuses one too long for them at entry.runtime", () => {
+        const config = devConfig();
+        config.runtimes.k = { type: "kubernetes", namespace: "nb" };
+        config.entry = { runtime: "k", domain: "apps.example.com" };
+        assert.ok(validate(config, [], "Prod.EU_1").ok);
+        assert.equal(entryHostName("kubernetes", namePrefix("Prod.EU_1")), "nocobase-prod-eu-1-entry");
+        assert.equal(workerHostName("kubernetes", namePrefix("Prod.EU_1"), "eu_2"), "nocobase-prod-eu-1-env-eu-2");
+        assert.equal(entryHostName("docker", namePrefix("Prod.EU_1")), "nocobase-Prod.EU_1-entry", "Docker names stay as they were");
+        const issues = issuesOf(config, [], "x".repeat(50));
+        assert.deepEqual(
+            issues.map((i) => i.path),
+            ["entry.runtime"],
+        );
+        assert.match(issues[0].message, /entry app names Kubernetes objects "nocobase-x+-entry", 65 characters; Kubernetes allows at most 63$/);
+    });
+
+    it("accepts a NocoBase version exactly when the policy pack accepts its image", () => {
+        for (const version of ["2.2.15", "10.0.1", "2.3.0-beta.2", "2.2.15-rc1", "2.2", "latest", "v2.2.15"]) {
+            const config = devConfig();
+            config.platform.nocobaseVersion = version;
+            assert.equal(validate(config).ok, imagePinProblem(`nocobase/nocobase:${version}`) === undefined, version);
+        }
+    });
+
+    it("takes a connection without a schema to use public, the same place as one that names it", () => {
+        const config = devConfig();
+        const connection = { mode: "connection", host: "bi.example.com", user: "bi", password: "p", database: "bi" };
+        config.apps[0].database = connection;
+        config.apps[1].database = { ...connection, schema: "public" };
+        assert.deepEqual(issuesOf(config, ["apps"]), [
+            { path: "apps[1].database", message: 'connection target "bi.example.com:5432/bi/public" is already used by apps[0].database' },
+        ]);
+    });
+
+    it("lets a connection use the names an external server already has", () => {
+        const config = devConfig();
+        config.apps[0].database = { mode: "connection", host: "bi.example.com", user: "postgres", password: "p", database: "postgres", schema: "public" };
+        assert.ok(validate(config, ["apps"]).ok);
+    });
+
+    it("accepts credentials stored encrypted", () => {
+        const config = devConfig();
+        config.postgres = { host: "db.example.com", adminUser: "admin", adminPassword: "s3cret" };
+        const result = validate(config, ["postgres"]);
+        assert.ok(result.ok, result.ok ? "" : formatIssues(result.issues));
+        assert.equal(result.config.postgres.kind, "external");
+        if (result.config.postgres.kind === "external") {
+            assert.equal(result.config.postgres.adminPassword.reveal(), "s3cret");
+            assert.equal(
+                JSON.stringify(result.config.postgres),
+                JSON.stringify({ ...result.config.postgres, adminPassword: "[secret]" }),
+                "a secret never serializes its value",
+            );
+        }
+    });
+
+    it("reads stack file secrets as placeholders that stay secret", () => {
+        const file = parseStackFile(
+            [
+                "config:",
+                "  nocobase-platform:postgres:",
+                "    host: db.example.com",
+                "    adminUser: admin",
+                "    adminPassword:",
+                "      secure: v1:abc:def",
+            ].join("\n"),
+            "x",
+        );
+        assert.deepEqual(file.secretKeys, ["nocobase-platform:postgres"]);
+        assert.deepEqual(JSON.parse(file.values["nocobase-platform:postgres"]), { host: "db.example.com", adminUser: "admin", adminPassword: "[secret]" });
+    });
+});
+
+describe("stack files read as the Pulumi CLI reads them", () => {
+    const devText = readFileSync(stackFilePath("dev"), "utf8");
+    const connection = (id: string, password: unknown) => ({
+        id,
+        displayName: id,
+        database: { mode: "connection", host: `${id}.example.com`, user: id, password, database: id },
+    });
+    const validateText = (text: string) => validateStackConfig(stackFileInput(parseStackFile(text, "dev")));
+
+    // Each case: a stack file's text, and the exact issues it must produce.
+    const cases: Array<[string, string, Array<[string, RegExp]>]> = [
+        // Secrets, decided per key path.
+        [
+            "one encrypted connection password, another in plain text",
+            editedStackText("dev", (c) => c.apps.push(connection("bi", { secure: "v1:abc" }), connection("ops", "hunter2"))),
+            [["apps[4].database.password", /^must be stored encrypted: pulumi config set --secret --path 'apps\[4\]\.database\.password' <value>$/]],
+        ],
+        [
+            "an encrypted display name",
+            editedStackText("dev", (c) => (c.apps[0].displayName = { secure: "v1:abc" })),
+            [["apps[0].displayName", /^must not be stored encrypted: it is shown in plain text \(resource inputs, the status output\)/]],
+        ],
+        [
+            "an encrypted Kubernetes context",
+            editedStackText("dev", (c) => (c.runtimes.k = { type: "kubernetes", context: { secure: "v1:abc" }, namespace: "nb" })),
+            [["runtimes.k.context", /^must not be stored encrypted/]],
+        ],
+        [
+            "an encrypted value where an object belongs",
+            editedStackText("dev", (c) => (c.apps[0].database = { secure: "v1:abc" })),
+            [["apps[0].database", /^must not be stored encrypted/]],
+        ],
+        // The YAML the CLI reads.
+        ["a port of .inf", devText.replace("port: 15432", "port: .inf"), [["postgres.port", /^expected a finite number, got \.inf/]]],
+        ["a port of .nan", devText.replace("port: 13000", "port: .nan"), [["entry.port", /^expected a finite number, got \.nan/]]],
+        [
+            "the same key given with and without the namespace",
+            `${devText}  entry:\n    runtime: local\n`,
+            [["entry", /^given twice, as nocobase-platform:entry and entry$/]],
+        ],
+        [
+            "a misspelled namespace",
+            devText.replace("nocobase-platform:apps:", "nocobase-platfrom:apps:"),
+            [["nocobase-platfrom:apps", /^unknown namespace \(did you mean nocobase-platform:apps\?\)$/]],
+        ],
+        [
+            "a project key outside config:",
+            `${devText.replace("  nocobase-platform:entry:\n    runtime: local\n    port: 13000\n", "")}nocobase-platform:entry:\n  runtime: local\n  port: 13000\n`,
+            [["nocobase-platform:entry", /^is outside config: \(indent it under config:\)$/]],
+        ],
+        [
+            "a misspelled config:",
+            devText.replace("\nconfig:", "\nconfg:"),
+            [
+                ["confg", /^unknown key of a stack file .*; did you mean config\?$/],
+                ["platform", /^required$/],
+                ["runtimes", /^required$/],
+                ["postgres", /^required$/],
+                ["entry", /^required$/],
+                ["apps", /^required$/],
+            ],
+        ],
+    ];
+    for (const [title, text, expected] of cases) {
+        it(`rejects ${title}`, () => {
+            const result = validateText(text);
+            assert.equal(result.ok, false, "expected the file to be rejected");
+            const issues = (result as { issues: Issue[] }).issues;
+            for (const [key, message] of expected) {
+                const hit = issues.find((i) => i.path === key);
+                assert.ok(hit, `no issue at ${key}; got:\n${formatIssues(issues)}`);
+                assert.match(hit.message, message);
+            }
+            assert.equal(issues.length, expected.length, `unexpected extra issues:\n${formatIssues(issues)}`);
+        });
+    }
+
+    it("honours YAML merge keys", () => {
+        const text = [
+            "config:",
+            "  nocobase-platform:platform: { mode: shared-memory, nocobaseVersion: '2.2.15' }",
+            "  nocobase-platform:runtimes: { local: { type: docker } }",
+            "  nocobase-platform:postgres: { runtime: local }",
+            "  nocobase-platform:entry: { runtime: local }",
+            "  nocobase-platform:apps:",
+            "    - &app { id: crm, displayName: CRM, database: { mode: database }, startMode: with-main }",
+            "    - <<: *app",
+            "      id: hr",
+            "      displayName: HR",
+        ].join("\n");
+        const result = validateText(text);
+        assert.ok(result.ok, result.ok ? "" : formatIssues(result.issues));
+        assert.deepEqual(
+            result.config.apps.map((a) => [a.id, a.startMode, a.database.mode]),
+            [
+                ["crm", "with-main", "database"],
+                ["hr", "with-main", "database"],
+            ],
+        );
+    });
+
+    it("refuses invalid UTF-8 with its line, instead of replacing it", () => {
+        const bytes = Buffer.concat([Buffer.from("config:\n  nocobase-platform:apps:\n    - displayName: "), Buffer.from([0xc3, 0x28]), Buffer.from("\n")]);
+        assert.throws(
+            () => decodeStackFile(bytes),
+            (e: Error) => e instanceof StackFileError && e.message === "line 3: not valid UTF-8",
+        );
+        assert.equal(decodeStackFile(Buffer.from("config: {}\n")), "config: {}\n");
+    });
+
+    it("refuses complex keys, and prints no warning for anything it reads", () => {
+        const warned: string[] = [];
+        const emitWarning = process.emitWarning;
+        process.emitWarning = ((w: string | Error) => warned.push(String(w))) as typeof process.emitWarning;
+        try {
+            assert.throws(
+                () => parseStackFile("config:\n  ? [a, b]\n  : c\n", "dev"),
+                (e: Error) => e instanceof StackFileError && /^line 2: a key must be a plain value/.test(e.message),
+            );
+            assert.throws(() => parseStackFile("config:\n  a: 1\n  a: 2\n", "dev"), StackFileError);
+            assert.throws(() => parseStackFile("config:\n  nocobase-platform:x: !unknown-tag 1\n", "dev"), StackFileError);
+        } finally {
+            process.emitWarning = emitWarning;
+        }
+        assert.deepEqual(warned, []);
+    });
+});
+
+describe("stack file JSON Schema", () => {
+    const schemaFile = path.join(PROJECT_ROOT, "stacks", "stack.schema.json");
+
+    it("is the one generated from the config schema (run npm run schema after changing it)", () => {
+        const committed = JSON.parse(readFileSync(schemaFile, "utf8"));
+        assert.deepEqual(committed, stackFileJsonSchema(PROJECT));
+    });
+
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    const check = ajv.compile(stackFileJsonSchema(PROJECT));
+
+    for (const stack of STACKS) {
+        it(`validates the sample stack ${stack}`, () => {
+            const doc = parse(readFileSync(stackFilePath(stack), "utf8"));
+            assert.ok(check(doc), ajv.errorsText(check.errors));
+        });
+    }
+
+    it("flags what an editor should flag as people type", () => {
+        const doc = parse(readFileSync(stackFilePath("dev"), "utf8"));
+        doc.config["nocobase-platform:apps"][0].database.mode = "db";
+        doc.config["nocobase-platform:platform"].nocobaseVersion = "latest";
+        assert.equal(check(doc), false);
+        const paths = (check.errors ?? []).map((e) => e.instancePath);
+        assert.ok(paths.includes("/config/nocobase-platform:apps/0/database/mode"), paths.join(", "));
+        assert.ok(paths.includes("/config/nocobase-platform:platform/nocobaseVersion"), paths.join(", "));
+    });
+});
