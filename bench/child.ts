@@ -20,6 +20,7 @@ import { Registration, RenderOptions, SecretValue, renderProgram } from "../cli/
 import { readStackFile } from "../cli/harness/stackFile";
 import "../components/platform/platform";
 import { SECRET, ShapeEntry, ShapeValues, readRecorded } from "./shapeEntry";
+import { TYPES } from "../components/core/typeTokens";
 
 type TransferProperties = (onto: unknown, label: string, props: Record<string, unknown>) => unknown;
 const rpc = require("@pulumi/pulumi/runtime/rpc") as { transferProperties: TransferProperties };
@@ -35,7 +36,6 @@ export interface Measurement {
     perApp?: Record<string, number>;
 }
 
-const TENANT_APP = "nocobase-platform:index:TenantApp";
 const TIMEOUT_MS = 30 * 60_000;
 
 async function render(options: RenderOptions) {
@@ -52,7 +52,7 @@ function perTenant(registrations: Registration[]): Record<string, number> {
         let owner = owners.get(r.urn);
         if (owner === undefined) {
             const parent = byUrn.get(r.parent);
-            owner = r.type === TENANT_APP ? r.name : parent ? ownerOf(parent) : "";
+            owner = r.type === TYPES.tenantApp ? r.name : parent ? ownerOf(parent) : "";
             owners.set(r.urn, owner);
         }
         return owner;

@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stackFileJsonSchema } from "../components/config/stackSchema";
-import { PROJECT } from "./harness/stackFile";
+import { PROJECT } from "../components/core/project";
 import { PROJECT_ROOT } from "../components/core/project";
 
 const file = path.join(PROJECT_ROOT, "stacks", "stack.schema.json");

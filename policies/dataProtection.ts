@@ -6,7 +6,7 @@
  * a TenantApp that also holds a Decommission resource may be unprotected.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { TYPES } from "./resources";
+import { TYPES } from "../components/core/typeTokens";
 
 const DATA_TYPES: readonly string[] = [TYPES.pgDatabase, TYPES.pgSchema];
 

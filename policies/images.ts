@@ -4,8 +4,9 @@
  * upgrade (and migrate) one process under the others.
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { NOCOBASE_RELEASE } from "../components/config/stackSchema";
-import { K8S_WORKLOAD_TYPES, TYPES, isNocobaseImage, nocobaseWorkloads, parseImage, podContainers } from "./resources";
+import { NOCOBASE_RELEASE } from "../components/core/identifiers";
+import { K8S_WORKLOAD_TYPES, isNocobaseImage, nocobaseWorkloads, parseImage, podContainers } from "./resources";
+import { TYPES } from "../components/core/typeTokens";
 
 export function imagePinProblem(ref: string): string | undefined {
     const { tag, digest } = parseImage(ref);

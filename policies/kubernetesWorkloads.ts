@@ -4,7 +4,7 @@
  * probes on NocoBase's health check a replica that is still migrating gets traffic.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { HEALTH_CHECK_PATH } from "../components/platform/naming";
+import { HEALTH_CHECK_PATH } from "../components/core/nocobase";
 import { K8S_WORKLOAD_TYPES, K8sContainer, isNocobaseImage, podContainers } from "./resources";
 
 const PROBES = ["readinessProbe", "livenessProbe"] as const;

@@ -5,10 +5,11 @@
  * program actually registers, so a program change cannot make two tenants share data or a host.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { APP_ID, ENVIRONMENT_NAME, HOSTNAME, PG_IDENTIFIER } from "../components/config/stackSchema";
-import { TYPES, appRegistrations, nocobaseWorkloads } from "./resources";
+import { APP_ID, ENVIRONMENT_NAME, HOSTNAME, PG_IDENTIFIER } from "../components/core/identifiers";
+import { appRegistrations, nocobaseWorkloads } from "./resources";
+import { TYPES } from "../components/core/typeTokens";
 // Shared-memory mode runs every app in the entry app's process, NocoBase's `local` environment.
-import { LOCAL_ENVIRONMENT } from "../components/config/validate";
+import { LOCAL_ENVIRONMENT } from "../components/core/nocobase";
 
 /** NocoBase's own app is `main`; a tenant of that name would shadow the entry app. */
 const RESERVED_APP_IDS = new Set(["main"]);

@@ -7,7 +7,8 @@
  * checks secret marks too (cli/plan/secretMarks.ts), because the render keeps them.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { K8S_WORKLOAD_TYPES, TYPES, podContainers } from "./resources";
+import { K8S_WORKLOAD_TYPES, podContainers } from "./resources";
+import { TYPES } from "../components/core/typeTokens";
 import { isSecretEnv } from "./secretNames";
 
 export const noPlaintextSecrets: ResourceValidationPolicy = {

@@ -4,22 +4,10 @@
  * are compared as tokens, so the pack needs no provider SDK of its own.
  */
 import type { PolicyResource } from "@pulumi/policy";
-
-export const TYPES = {
-    app: "pulumi-nodejs:dynamic/nocobase:App",
-    decommission: "pulumi-nodejs:dynamic/nocobase:Decommission",
-    tenantApp: "nocobase-platform:index:TenantApp",
-    pgDatabase: "postgresql:index/database:Database",
-    pgSchema: "postgresql:index/schema:Schema",
-    pgRole: "postgresql:index/role:Role",
-    dockerImage: "docker:index/remoteImage:RemoteImage",
-    dockerContainer: "docker:index/container:Container",
-    k8sSecret: "kubernetes:core/v1:Secret",
-    k8sConfigMap: "kubernetes:core/v1:ConfigMap",
-} as const;
+import { TYPES } from "../components/core/typeTokens";
 
 /** Kinds whose pod template runs containers; the rules read `spec.template.spec.containers`. */
-export const K8S_WORKLOAD_TYPES: readonly string[] = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet"];
+export const K8S_WORKLOAD_TYPES: readonly string[] = [TYPES.k8sDeployment, TYPES.k8sStatefulSet, TYPES.k8sDaemonSet];
 
 // Props reach policies as plain JSON; these views name only what the rules read.
 type Props = Record<string, unknown>;

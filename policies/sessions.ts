@@ -7,7 +7,7 @@
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { ProductionConfig, isProduction, productionConfigSchema } from "./production";
-import { TYPES } from "./resources";
+import { TYPES } from "../components/core/typeTokens";
 
 export interface SharedJwtConfig extends ProductionConfig {
     allowSharedJwtSecret: string[];

@@ -5,7 +5,7 @@
  */
 import { accessSync, constants, statSync } from "node:fs";
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
-import { didYouMean } from "../../components/config/schemaLanguage";
+import { didYouMean } from "../../components/config/messages";
 
 /** Exit code 2: the command was called wrongly. */
 export class UsageError extends Error {}

@@ -7,8 +7,9 @@
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT } from "./stackFile";
+import { PROJECT } from "../../components/core/project";
 import { PROJECT_ROOT } from "../../components/core/project";
+import { TYPES } from "../../components/core/typeTokens";
 
 // Internal SDK modules: the mock monitor's request carries the resource options (protect,
 // retainOnDelete, ...) that the public mocks interface leaves out.
@@ -127,16 +128,16 @@ export function mockSecret(name: string): string {
 export function mockOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     const digest = createHash("sha256").update(`${type}/${name}`).digest("hex");
     switch (type) {
-        case "random:index/randomPassword:RandomPassword":
+        case TYPES.randomPassword:
             return { result: mockSecret(name) };
-        case "random:index/randomId:RandomId":
+        case TYPES.randomId:
             return { hex: digest, b64Std: Buffer.from(digest, "hex").toString("base64") };
-        case "docker:index/remoteImage:RemoteImage":
+        case TYPES.dockerImage:
             return { imageId: `sha256:${digest}`, repoDigest: `${inputs.name}@sha256:${digest}` };
-        case "pulumi-nodejs:dynamic/nocobase:App":
+        case TYPES.app:
             // What NocoBase reports after a successful update: the desired state.
             return { observedStatus: inputs.state, observedAt: "2026-01-01T00:00:00.000Z" };
-        case "pulumi-nodejs:dynamic/nocobase:Decommission":
+        case TYPES.decommission:
             // What the provider reports after its dump.
             return {
                 backupFile: `${inputs.location}/${inputs.stack}/${inputs.appId}-2026-01-01T00-00-00-000Z.dump`,

@@ -9,11 +9,13 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Document, isNode, isScalar, parse, parseDocument, visit } from "yaml";
 import { STACK_CONFIG_KEYS } from "../../components/config/stackSchema";
-import { Issue, Secret, at, didYouMean, isPlainObject, join } from "../../components/config/schemaLanguage";
+import { Issue } from "../../components/config/schemaLanguage";
+import { Secret } from "../../components/core/secret";
+import { at, isPlainObject, join } from "../../components/core/keyPath";
+import { didYouMean } from "../../components/config/messages";
 import { type StackConfigInput, readsAsProject, stackConfigInput } from "../../components/config/validate";
 import { PROJECT_ROOT as ROOT } from "../../components/core/project";
 import { PROJECT } from "../../components/core/project";
-export { PROJECT };
 
 /** The keys of a stack file besides `config`, as the CLI writes them. */
 const STACK_FILE_KEYS = ["config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"];

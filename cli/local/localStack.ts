@@ -7,7 +7,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parseDocument } from "yaml";
-import { PROJECT, stackFilePath } from "../harness/stackFile";
+import { stackFilePath } from "../harness/stackFile";
+import { PROJECT } from "../../components/core/project";
 
 export interface LocalOverrides {
     salt?: string;

@@ -7,6 +7,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import type { Registration } from "../harness/render";
+import { TYPES } from "../../components/core/typeTokens";
 
 export type StepOp = "create" | "update" | "replace" | "delete";
 
@@ -31,12 +32,12 @@ const K8S_IDENTITY = ["metadata.name", "metadata.namespace"];
 
 export const REPLACE_RULES: Record<string, ReplaceRule> = {
     // Renaming a database, schema or role is ALTER ... RENAME, an update.
-    "postgresql:index/database:Database": { only: ["template", "encoding", "lcCollate", "lcCtype"] },
-    "postgresql:index/schema:Schema": { only: ["database"] },
-    "postgresql:index/role:Role": { only: [] },
-    "postgresql:index/grant:Grant": { only: ["role", "database", "schema", "objectType", "objects", "columns", "withGrantOption"] },
+    [TYPES.pgDatabase]: { only: ["template", "encoding", "lcCollate", "lcCtype"] },
+    [TYPES.pgSchema]: { only: ["database"] },
+    [TYPES.pgRole]: { only: [] },
+    [TYPES.pgGrant]: { only: ["role", "database", "schema", "objectType", "objects", "columns", "withGrantOption"] },
     // A container is recreated for any change but these (the provider updates them in place).
-    "docker:index/container:Container": {
+    [TYPES.dockerContainer]: {
         all: true,
         except: [
             "restart",
@@ -62,31 +63,25 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
             "tmpfs",
         ],
     },
-    "docker:index/volume:Volume": { all: true, except: [] },
-    "docker:index/network:Network": { all: true, except: [] },
-    "docker:index/remoteImage:RemoteImage": { only: ["name", "platform", "build"] },
-    "random:index/randomPassword:RandomPassword": { all: true, except: [] },
-    "random:index/randomId:RandomId": { all: true, except: [] },
-    "kubernetes:core/v1:Namespace": { only: ["metadata.name"] },
-    "kubernetes:core/v1:Secret": { only: [...K8S_IDENTITY, "type"] },
-    "kubernetes:core/v1:Service": { only: [...K8S_IDENTITY, "spec.clusterIP"] },
-    "kubernetes:core/v1:PersistentVolumeClaim": {
+    [TYPES.dockerVolume]: { all: true, except: [] },
+    [TYPES.dockerNetwork]: { all: true, except: [] },
+    [TYPES.dockerImage]: { only: ["name", "platform", "build"] },
+    [TYPES.randomPassword]: { all: true, except: [] },
+    [TYPES.randomId]: { all: true, except: [] },
+    [TYPES.k8sNamespace]: { only: ["metadata.name"] },
+    [TYPES.k8sSecret]: { only: [...K8S_IDENTITY, "type"] },
+    [TYPES.k8sService]: { only: [...K8S_IDENTITY, "spec.clusterIP"] },
+    [TYPES.k8sClaim]: {
         only: [...K8S_IDENTITY, "spec.accessModes", "spec.storageClassName", "spec.volumeName", "spec.volumeMode", "spec.selector"],
     },
-    "kubernetes:apps/v1:Deployment": { only: [...K8S_IDENTITY, "spec.selector"] },
-    "kubernetes:networking.k8s.io/v1:Ingress": { only: K8S_IDENTITY },
+    [TYPES.k8sDeployment]: { only: [...K8S_IDENTITY, "spec.selector"] },
+    [TYPES.k8sIngress]: { only: K8S_IDENTITY },
     // The app provider's diff: the app id is NocoBase's key; everything else is an update.
-    "pulumi-nodejs:dynamic/nocobase:App": { only: ["appId"] },
+    [TYPES.app]: { only: ["appId"] },
 };
 
 /** Where tenant or platform data lives: deleting or replacing one of these loses it. */
-export const DATA_HOLDING_TYPES: readonly string[] = [
-    "postgresql:index/database:Database",
-    "postgresql:index/schema:Schema",
-    "postgresql:index/role:Role",
-    "docker:index/volume:Volume",
-    "kubernetes:core/v1:PersistentVolumeClaim",
-];
+export const DATA_HOLDING_TYPES: readonly string[] = [TYPES.pgDatabase, TYPES.pgSchema, TYPES.pgRole, TYPES.dockerVolume, TYPES.k8sClaim];
 
 /** The provider's code: it changes with the code, not the config; PROVIDER_VERSION tracks behaviour. */
 const IGNORED_INPUTS = new Set(["__provider"]);

@@ -12,9 +12,10 @@
 import { randomBytes } from "node:crypto";
 import { Client, ClientConfig } from "pg";
 import type { DatabaseAccess } from "../../components/platform/platform";
-import { HEALTH_CHECK_PATH } from "../../components/platform/naming";
-import { isPlainObject, join } from "../../components/config/schemaLanguage";
+import { HEALTH_CHECK_PATH } from "../../components/core/nocobase";
+import { isPlainObject, join } from "../../components/core/keyPath";
 import { PlatformStatus, observedCategory } from "../../components/platform/status";
+import { RETIRED_STATE } from "../../components/core/modes";
 
 /** The stack outputs `verify` reads (`pulumi stack output --json --show-secrets`). */
 export interface PlatformOutputs {
@@ -58,7 +59,6 @@ export interface VerifyReport {
 export class OutputsError extends Error {}
 
 /** App state that retires a tenant: its storage may be gone, so it is neither checked nor probed. */
-const RETIRED_STATE = "decommissioned";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_CONCURRENCY = 4;

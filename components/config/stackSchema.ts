@@ -3,145 +3,25 @@
  * the contract of the stack file: extend it, never rename a key. Rules that span fields (names that
  * must exist, be unique, or depend on the mode) are in `validate.ts`.
  */
-import { DEFAULT_POSTGRES_IMAGE, DEFAULT_REDIS_IMAGE } from "../platform/naming";
+import { DEFAULTS } from "../core/defaults";
+import {
+    DNS_LABEL,
+    ENVIRONMENT_NAME,
+    HOST,
+    HOSTNAME,
+    IMAGE,
+    NOCOBASE_RELEASE,
+    PG_IDENTIFIER,
+    PG_RESERVED,
+    RUNTIME_NAME,
+    TAGGED_IMAGE,
+    APP_ID,
+    pgSystemNameProblem,
+} from "../core/identifiers";
+import { APP_STATES, DATABASE_MODES, JWT_SECRET_MODES, MODES, SSL_MODES, START_MODES, SUPERVISORS } from "../core/modes";
 import * as s from "./schemaLanguage";
 
-/** NocoBase app names become PostgreSQL identifiers, so they follow both sets of rules. */
-export const APP_ID = /^[a-z][a-z0-9_]{0,62}$/;
-export const ENVIRONMENT_NAME = /^[a-z][a-z0-9_]*$/;
-export const RUNTIME_NAME = /^[a-z][a-z0-9-]{0,30}$/;
-/** A PostgreSQL identifier that never needs quoting (reserved words aside, see below). */
-export const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-/**
- * PostgreSQL's reserved words (`pg_get_keywords()` categories R and T, PostgreSQL 15). They match
- * PG_IDENTIFIER but break unquoted SQL, and NocoBase runs `CREATE SCHEMA IF NOT EXISTS <schema>`
- * unquoted, so they are refused wherever a name reaches SQL.
- */
-const PG_RESERVED = [
-    "all",
-    "analyse",
-    "analyze",
-    "and",
-    "any",
-    "array",
-    "as",
-    "asc",
-    "asymmetric",
-    "authorization",
-    "binary",
-    "both",
-    "case",
-    "cast",
-    "check",
-    "collate",
-    "collation",
-    "column",
-    "concurrently",
-    "constraint",
-    "create",
-    "cross",
-    "current_catalog",
-    "current_date",
-    "current_role",
-    "current_schema",
-    "current_time",
-    "current_timestamp",
-    "current_user",
-    "default",
-    "deferrable",
-    "desc",
-    "distinct",
-    "do",
-    "else",
-    "end",
-    "except",
-    "false",
-    "fetch",
-    "for",
-    "foreign",
-    "freeze",
-    "from",
-    "full",
-    "grant",
-    "group",
-    "having",
-    "ilike",
-    "in",
-    "initially",
-    "inner",
-    "intersect",
-    "into",
-    "is",
-    "isnull",
-    "join",
-    "lateral",
-    "leading",
-    "left",
-    "like",
-    "limit",
-    "localtime",
-    "localtimestamp",
-    "natural",
-    "not",
-    "notnull",
-    "null",
-    "offset",
-    "on",
-    "only",
-    "or",
-    "order",
-    "outer",
-    "overlaps",
-    "placing",
-    "primary",
-    "references",
-    "returning",
-    "right",
-    "select",
-    "session_user",
-    "similar",
-    "some",
-    "symmetric",
-    "table",
-    "tablesample",
-    "then",
-    "to",
-    "trailing",
-    "true",
-    "union",
-    "unique",
-    "user",
-    "using",
-    "variadic",
-    "verbose",
-    "when",
-    "where",
-    "window",
-    "with",
-];
-/**
- * Names a tenant's database, schema or role cannot take: PostgreSQL reserves `pg_*` for roles and
- * schemas and the roles `public` and `none`, and every server already has the rest. Creating one
- * fails, or adopts and re-owns the server's own (a schema named `public`).
- */
-export const PG_SYSTEM_NAMES = ["public", "none", "postgres", "template0", "template1", "information_schema"];
-export function pgSystemNameProblem(name: string): string | undefined {
-    if (name.startsWith("pg_") || PG_SYSTEM_NAMES.includes(name)) {
-        return `is reserved by PostgreSQL or exists on every server (pg_*, ${PG_SYSTEM_NAMES.join(", ")})`;
-    }
-    return undefined;
-}
 const reservedWords = (what: string) => Object.fromEntries(PG_RESERVED.map((w) => [w, `is a reserved word in PostgreSQL and cannot be ${what}`]));
-/** A lower-case DNS name with at least two labels. */
-export const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
-/** A server address: a DNS name (one label allowed, e.g. a container name) or an IPv4 address. */
-export const HOST = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-/**
- * A NocoBase release like 2.2.15: the tag of every NocoBase image. Floating tags and pre-releases
- * (beta, alpha, rc) move; the policy pack holds images to this same rule.
- */
-export const NOCOBASE_RELEASE = /^\d+\.\d+\.\d+$/;
 /** The pattern's hint cannot say which rule of a host name failed; a long label is the one that surprises. */
 const labelLength = (value: string) => {
     const long = value.split(".").find((label) => label.length > 63);
@@ -185,18 +65,6 @@ const plainHttpUrl = (value: string) => {
     if (!HOST.test(url.hostname)) return `must name a host (a DNS name or IPv4 address), not ${JSON.stringify(url.hostname)}`;
     return serverHost(url.hostname);
 };
-const IMAGE_REPOSITORY = "[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\\/[a-z0-9]+([._-][a-z0-9]+)*)*";
-const IMAGE = new RegExp(`^${IMAGE_REPOSITORY}$`);
-/** A repository with its tag; `latest` is refused, as it changes under a running server. */
-const TAGGED_IMAGE = new RegExp(`^${IMAGE_REPOSITORY}:(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`);
-
-export const MODES = ["shared-memory", "multi-environment"] as const;
-export const DATABASE_MODES = ["database", "schema", "connection"] as const;
-export const START_MODES = ["first-visit", "with-main"] as const;
-export const APP_STATES = ["running", "stopped", "decommissioned"] as const;
-export const JWT_SECRET_MODES = ["independent", "shared"] as const;
-export const SUPERVISORS = ["applications", "app-supervisor"] as const;
-export const SSL_MODES = ["disable", "require", "verify-ca", "verify-full"] as const;
 
 const floatingTag = "must be a pinned version like 2.2.15 (a floating tag or a pre-release changes under a running platform)";
 
@@ -302,7 +170,7 @@ const tenantsDatabase = s.optional(
 const postgresContainer = s.object({
     runtime: s.string({ description: "Docker runtime that runs PostgreSQL in a container.", pattern: RUNTIME_NAME, patternHint: "must be a runtime name" }),
     port: s.optional(s.integer(1, 65535, "Port published on the Docker host, through which `pulumi up` manages roles and databases. Default 5432.")),
-    image: taggedImage(`Image of the container, with its tag (a private registry's copy, or a local build). Default ${DEFAULT_POSTGRES_IMAGE}.`),
+    image: taggedImage(`Image of the container, with its tag (a private registry's copy, or a local build). Default ${DEFAULTS.postgresImage}.`),
     tenantsDatabase,
 });
 
@@ -327,7 +195,7 @@ export const postgresSchema = s.variants<s.Infer<typeof postgresContainer> | s.I
 
 const redisContainer = s.object({
     runtime: s.string({ description: "Docker runtime that runs Redis in a container.", pattern: RUNTIME_NAME, patternHint: "must be a runtime name" }),
-    image: taggedImage(`Image of the container, with its tag. Default ${DEFAULT_REDIS_IMAGE}.`),
+    image: taggedImage(`Image of the container, with its tag. Default ${DEFAULTS.redisImage}.`),
 });
 const redisUrlProblem = (url: string) => (/^rediss?:\/\/\S+$/.test(url) && URL.canParse(url) ? undefined : "must be a redis:// or rediss:// URL");
 const redisExternal = s.object({ url: s.secretWhenCredentials("redis:// or rediss:// URL, with its password if any.", redisUrlProblem) });

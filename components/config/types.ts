@@ -2,14 +2,11 @@
  * The platform's configuration after validation: complete (defaults applied), consistent (every
  * reference resolved) and typed. Everything past `validate.ts` works on these types only.
  */
-import type { Secret } from "./schemaLanguage";
+import type { Secret } from "../core/secret";
 
-export type PlatformMode = "shared-memory" | "multi-environment";
-export type Supervisor = "applications" | "app-supervisor";
-export type StartMode = "first-visit" | "with-main";
-export type AppState = "running" | "stopped" | "decommissioned";
-export type JwtSecretMode = "independent" | "shared";
-export type SslMode = "disable" | "require" | "verify-ca" | "verify-full";
+import type { AppState, JwtSecretMode, PlatformMode, StartMode, SslMode, Supervisor } from "../core/modes";
+
+export type { AppState, JwtSecretMode, PlatformMode, StartMode, SslMode, Supervisor } from "../core/modes";
 
 export interface DockerRuntime {
     name: string;

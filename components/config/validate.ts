@@ -8,23 +8,14 @@
  * already, and a second one about the same thing would only be noise.
  */
 import type { AppConfig, AppDatabase, EntryConfig, EnvironmentConfig, PlatformConfig, PostgresConfig, RedisConfig, RuntimeConfig } from "./types";
-import { RawApp, RawEntry, RawPostgres, STACK_CONFIG_KEYS, StackConfigKey, pgSystemNameProblem, stackConfigSchema } from "./stackSchema";
-import {
-    DEFAULT_ADMIN_EMAIL,
-    DEFAULT_IMAGE,
-    DEFAULT_POSTGRES_IMAGE,
-    DEFAULT_REDIS_IMAGE,
-    DEFAULT_TENANTS_DATABASE,
-    ENTRY_DATABASE,
-    KUBERNETES_NAME,
-    TENANTS_GROUP_ROLE,
-    dockerHostAddress,
-    entryHostName,
-    environmentDatabase,
-    namePrefix,
-    workerHostName,
-} from "../platform/naming";
-import { INVALID, Infer, Issue, Loose, ParseContext, Secrecy, describe, didYouMean, unknownKey } from "./schemaLanguage";
+import { RawApp, RawEntry, RawPostgres, STACK_CONFIG_KEYS, StackConfigKey, stackConfigSchema } from "./stackSchema";
+import { pgSystemNameProblem } from "../core/identifiers";
+import { DEFAULTS } from "../core/defaults";
+import { LOCAL_ENVIRONMENT } from "../core/nocobase";
+import { dockerHostAddress, entryHostName, environmentDatabase, namePrefix, workerHostName } from "../platform/naming";
+import { ENTRY_DATABASE, KUBERNETES_NAME, TENANTS_GROUP_ROLE } from "../core/identifiers";
+import { INVALID, Infer, Issue, Loose, ParseContext, Secrecy } from "./schemaLanguage";
+import { describe, didYouMean, unknownKey } from "./messages";
 
 export type { Issue } from "./schemaLanguage";
 
@@ -46,8 +37,6 @@ export interface StackConfigInput {
     /** Problems of the keys themselves, found while reading them (a misspelled namespace, a key given twice). */
     issues?: Issue[];
 }
-
-export const LOCAL_ENVIRONMENT = "local";
 
 /** Formats issues the way users read them: one `<path>: <message>` per line. */
 export function formatIssues(issues: Issue[]): string {
@@ -190,9 +179,9 @@ function resolve(raw: ParsedKeys, given: ReadonlySet<string>, stack: string | un
     return {
         mode,
         nocobaseVersion: raw.platform?.nocobaseVersion,
-        image: raw.platform?.image ?? DEFAULT_IMAGE,
+        image: raw.platform?.image ?? DEFAULTS.image,
         supervisor,
-        adminEmail: raw.platform?.adminEmail ?? DEFAULT_ADMIN_EMAIL,
+        adminEmail: raw.platform?.adminEmail ?? DEFAULTS.adminEmail,
         runtimes,
         postgres,
         redis,
@@ -215,10 +204,10 @@ function resolveRuntimes(raw: ParsedKeys, report: Report): Runtimes | undefined 
 }
 
 function resolvePostgres(raw: Loose<RawPostgres>, runtimeRef: RuntimeRef): Loose<PostgresConfig> {
-    const tenantsDatabase = raw.tenantsDatabase ?? DEFAULT_TENANTS_DATABASE;
+    const tenantsDatabase = raw.tenantsDatabase ?? DEFAULTS.tenantsDatabase;
     if ("runtime" in raw) {
         runtimeRef("postgres.runtime", raw.runtime, "must name a docker runtime (on Kubernetes, use an external PostgreSQL: host, adminUser, adminPassword)");
-        return { kind: "container", runtime: raw.runtime, port: raw.port ?? 5432, image: raw.image ?? DEFAULT_POSTGRES_IMAGE, tenantsDatabase };
+        return { kind: "container", runtime: raw.runtime, port: raw.port ?? 5432, image: raw.image ?? DEFAULTS.postgresImage, tenantsDatabase };
     }
     return {
         kind: "external",
@@ -241,7 +230,7 @@ function resolveRedis(raw: ParsedKeys, given: boolean, mode: Mode, runtimeRef: R
     if (!raw.redis) return undefined;
     if ("runtime" in raw.redis) {
         runtimeRef("redis.runtime", raw.redis.runtime, "must name a docker runtime (on Kubernetes, use an external Redis: url)");
-        return { kind: "container", runtime: raw.redis.runtime, image: raw.redis.image ?? DEFAULT_REDIS_IMAGE };
+        return { kind: "container", runtime: raw.redis.runtime, image: raw.redis.image ?? DEFAULTS.redisImage };
     }
     return { kind: "external", url: raw.redis.url };
 }

@@ -11,6 +11,7 @@ import type { PostgresConfig, SslMode } from "../config/types";
 import type { PgLogin } from "../lifecycle/decommissionProvider";
 import { dockerHostAddress } from "../platform/naming";
 import type { DockerTarget } from "../runtimes/runtime";
+import { TYPES } from "../core/typeTokens";
 
 export interface PostgresServerArgs {
     config: PostgresConfig;
@@ -30,7 +31,7 @@ export class PostgresServer extends pulumi.ComponentResource {
     readonly adminLogin: pulumi.Output<PgLogin>;
 
     constructor(name: string, args: PostgresServerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("nocobase-platform:index:PostgresServer", name, {}, opts);
+        super(TYPES.postgresServer, name, {}, opts);
         const config = args.config;
         if (config.kind === "external") {
             this.host = config.host;

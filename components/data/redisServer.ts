@@ -6,6 +6,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisConfig } from "../config/types";
 import type { DockerTarget } from "../runtimes/runtime";
+import { TYPES } from "../core/typeTokens";
 
 export interface RedisServerArgs {
     config: RedisConfig;
@@ -18,7 +19,7 @@ export class RedisServer extends pulumi.ComponentResource {
     readonly url: pulumi.Output<string>;
 
     constructor(name: string, args: RedisServerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("nocobase-platform:index:RedisServer", name, {}, opts);
+        super(TYPES.redisServer, name, {}, opts);
         const config = args.config;
         if (config.kind === "external") {
             this.url = pulumi.secret(config.url.reveal());

@@ -5,7 +5,8 @@
  */
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
-import { TENANTS_GROUP_ROLE } from "../platform/naming";
+import { TENANTS_GROUP_ROLE } from "../core/identifiers";
+import { TYPES } from "../core/typeTokens";
 
 export interface SharedTenantsDatabaseArgs {
     name: string;
@@ -17,7 +18,7 @@ export class SharedTenantsDatabase extends pulumi.ComponentResource {
     readonly groupRole: postgresql.Role;
 
     constructor(name: string, args: SharedTenantsDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("nocobase-platform:index:SharedTenantsDatabase", name, {}, opts);
+        super(TYPES.sharedTenantsDatabase, name, {}, opts);
         const childOpts = { parent: this, provider: args.provider };
         this.groupRole = new postgresql.Role(
             `${name}-members`,

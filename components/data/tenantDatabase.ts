@@ -10,6 +10,7 @@
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import type { OwnedDatabase, OwnedSchema } from "../config/types";
+import { TYPES } from "../core/typeTokens";
 
 export interface TenantDatabaseArgs {
     /** What to create: a database, or a schema in the shared tenants database. */
@@ -37,7 +38,7 @@ export class TenantDatabase extends pulumi.ComponentResource {
     readonly storage: pulumi.Resource;
 
     constructor(name: string, args: TenantDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("nocobase-platform:index:TenantDatabase", name, {}, opts);
+        super(TYPES.tenantDatabase, name, {}, opts);
         const { storage, provider } = args;
         const childOpts = { parent: this, provider };
         const KEEP = { protect: args.protect ?? true, retainOnDelete: true };

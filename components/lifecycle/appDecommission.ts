@@ -6,6 +6,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DECOMMISSION_PROVIDER_VERSION, DecommissionInputs, PgLogin } from "./decommissionProvider";
 import { BundledDynamicResource } from "./providerBundle";
+import { TYPES } from "../core/typeTokens";
+
+/** What a decommission leaves behind, as the status output reports it: the dump, and whether the data was dropped. */
+export interface BackupRecord {
+    file: string;
+    bytes: number;
+    sha256: string;
+    at: string;
+    dropped: boolean;
+}
 
 export interface AppDecommissionArgs {
     appId: pulumi.Input<string>;
@@ -20,7 +30,6 @@ export interface AppDecommissionArgs {
 /** Resolved once: every decommission's constructor names the same provider module. */
 const PROVIDER_MODULE = require.resolve("./decommissionProvider");
 
-/** Type `pulumi-nodejs:dynamic/nocobase:Decommission`, as `pulumi.dynamic.Resource` named it before. */
 export class AppDecommission extends BundledDynamicResource {
     declare readonly backupFile: pulumi.Output<string>;
     declare readonly backupBytes: pulumi.Output<number>;
@@ -31,8 +40,7 @@ export class AppDecommission extends BundledDynamicResource {
     constructor(name: string, args: AppDecommissionArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             PROVIDER_MODULE,
-            "nocobase",
-            "Decommission",
+            TYPES.decommission,
             name,
             {
                 ...args,

@@ -8,14 +8,19 @@
  */
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { DEFAULTS } from "../core/defaults";
+import { APP_ID } from "../core/identifiers";
+import { APP_STATES, RETIRED_STATE, START_MODES, SUPERVISORS, isOneOf } from "../core/modes";
+import type { AppState, StartMode, Supervisor } from "../core/modes";
+import { LOCAL_ENVIRONMENT } from "../core/nocobase";
 import { AppRecord, AppSpec, AppStatus, DatabaseSpec, SupervisorClient, createSupervisorClient } from "../supervisor";
 
 /** Bump when the provider's behaviour changes: Pulumi does not notice new provider code by itself. */
 export const PROVIDER_VERSION = "1";
 
-export type AdapterName = "applications" | "app-supervisor";
-export type StartMode = "first-visit" | "with-main";
-export type DesiredState = "running" | "stopped";
+/** A registered app runs or is stopped; a retired one has no registration left to hold a state. */
+export type DesiredState = Exclude<AppState, typeof RETIRED_STATE>;
+const DESIRED_STATES = APP_STATES.filter((s): s is DesiredState => s !== RETIRED_STATE);
 
 /** Where the app's data is; always PostgreSQL here, so the dialect is the client's to add. */
 export type AppDatabase = Omit<DatabaseSpec, "dialect">;
@@ -23,7 +28,7 @@ export type AppDatabase = Omit<DatabaseSpec, "dialect">;
 /** The provider's inputs, after `check`. */
 export interface AppInputs {
     entryUrl: string;
-    adapter: AdapterName;
+    adapter: Supervisor;
     credentials: { account: string; password: string };
     appId: string;
     displayName: string;
@@ -55,10 +60,6 @@ const WAIT = { healthy: 120_000, running: 300_000, stopped: 30_000, restartStop:
 /** pulumi's placeholder for a value not known yet (preview). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-const APP_ID = /^[a-z][a-z0-9_]{0,62}$/;
-const ADAPTERS: readonly string[] = ["applications", "app-supervisor"];
-const START_MODES: readonly string[] = ["first-visit", "with-main"];
-const STATES: readonly string[] = ["running", "stopped"];
 // Fields whose change is an in-place update; appId alone replaces.
 const UPDATABLE: readonly (keyof AppOutputs)[] = [
     "entryUrl",
@@ -96,11 +97,11 @@ function normalise(news: Record<string, unknown>): Record<string, unknown> {
     if (typeof out.cname === "string") out.cname = out.cname.toLowerCase();
     if (out.cname === "" || out.cname === null) delete out.cname;
     if (out.jwtSecret === "" || out.jwtSecret === null) delete out.jwtSecret;
-    out.adapter = news.adapter ?? "applications";
-    out.environment = out.environment ?? "local";
-    out.startMode = news.startMode ?? "first-visit";
-    out.state = news.state ?? "running";
-    out.upgrade = news.upgrade ?? false;
+    out.adapter = news.adapter ?? SUPERVISORS[0];
+    out.environment = out.environment ?? LOCAL_ENVIRONMENT;
+    out.startMode = news.startMode ?? DEFAULTS.startMode;
+    out.state = news.state ?? DEFAULTS.state;
+    out.upgrade = news.upgrade ?? DEFAULTS.upgrade;
     out.providerVersion = news.providerVersion ?? PROVIDER_VERSION;
     const db = news.database;
     if (db && typeof db === "object") {
@@ -127,9 +128,9 @@ function validate(i: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
     if (i.entryUrl !== UNKNOWN && !(typeof i.entryUrl === "string" && /^https?:\/\/[^/]/.test(i.entryUrl))) {
         fail("entryUrl", `"${String(i.entryUrl)}" is not an http(s) URL`);
     }
-    if (known(i.adapter) && !ADAPTERS.includes(i.adapter as string)) fail("adapter", `must be one of ${ADAPTERS.join(", ")}`);
-    if (known(i.startMode) && !START_MODES.includes(i.startMode as string)) fail("startMode", `must be one of ${START_MODES.join(", ")}`);
-    if (known(i.state) && !STATES.includes(i.state as string)) fail("state", `must be one of ${STATES.join(", ")}`);
+    if (known(i.adapter) && !isOneOf(SUPERVISORS, i.adapter)) fail("adapter", `must be one of ${SUPERVISORS.join(", ")}`);
+    if (known(i.startMode) && !isOneOf(START_MODES, i.startMode)) fail("startMode", `must be one of ${START_MODES.join(", ")}`);
+    if (known(i.state) && !isOneOf(DESIRED_STATES, i.state)) fail("state", `must be one of ${DESIRED_STATES.join(", ")}`);
     const db = i.database as Record<string, unknown> | undefined;
     if (db && typeof db === "object") {
         for (const k of ["host", "username", "password", "database"]) {

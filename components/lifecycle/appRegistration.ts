@@ -4,14 +4,16 @@
  * the entry app's supervisor API.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AdapterName, AppDatabase, DesiredState, PROVIDER_VERSION, StartMode } from "./appProvider";
+import type { StartMode, Supervisor } from "../core/modes";
+import { AppDatabase, DesiredState, PROVIDER_VERSION } from "./appProvider";
 import { BundledDynamicResource } from "./providerBundle";
 import type { AppStatus } from "../supervisor";
+import { TYPES } from "../core/typeTokens";
 
 export interface NocoBaseAppArgs {
     /** Base URL of the entry app as reachable from where `pulumi up` runs. */
     entryUrl: pulumi.Input<string>;
-    adapter: pulumi.Input<AdapterName>;
+    adapter: pulumi.Input<Supervisor>;
     /** The stack's root admin, as a secret. NOCOBASE_API_KEY in the environment wins when set. */
     credentials: pulumi.Input<{ account: string; password: string }>;
     appId: pulumi.Input<string>;
@@ -38,7 +40,6 @@ export interface NocoBaseAppArgs {
 /** Resolved once: every app's constructor names the same provider module. */
 const PROVIDER_MODULE = require.resolve("./appProvider");
 
-/** Type `pulumi-nodejs:dynamic/nocobase:App`, as `pulumi.dynamic.Resource` named it before. */
 export class NocoBaseApp extends BundledDynamicResource {
     /** NocoBase's status for the app when it was last created, updated or refreshed. */
     declare readonly observedStatus: pulumi.Output<AppStatus>;
@@ -47,8 +48,7 @@ export class NocoBaseApp extends BundledDynamicResource {
     constructor(name: string, args: NocoBaseAppArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             PROVIDER_MODULE,
-            "nocobase",
-            "App",
+            TYPES.app,
             name,
             { ...args, providerVersion: PROVIDER_VERSION, observedStatus: undefined, observedAt: undefined },
             {

@@ -74,12 +74,13 @@ export function providerBundle(entry: string): string {
 }
 
 /**
- * A `pulumi-nodejs:dynamic/<module>:<type>` resource run by the provider that `entry` bundles.
- * Subclasses pass their output properties as `undefined` in `props`, as provider SDKs do.
+ * A resource of type `token` (a `pulumi-nodejs:dynamic/<module>:<type>`, so that the engine routes it
+ * to the dynamic provider host) run by the provider that `entry` bundles. Subclasses pass their
+ * output properties as `undefined` in `props`, as provider SDKs do.
  */
 export abstract class BundledDynamicResource extends pulumi.CustomResource {
-    protected constructor(entry: string, module: string, type: string, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+    protected constructor(entry: string, token: string, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
         if ("__provider" in props) throw new Error(`${name}: "__provider" is reserved for the provider's code`);
-        super(`pulumi-nodejs:dynamic/${module}:${type}`, name, { ...props, __provider: providerBundle(entry) }, opts);
+        super(token, name, { ...props, __provider: providerBundle(entry) }, opts);
     }
 }

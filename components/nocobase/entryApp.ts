@@ -4,9 +4,11 @@
  * multi-environment mode it is the supervisor and proxies each app to its worker.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ENTRY_DATABASE, entryHostName } from "../platform/naming";
+import { entryHostName } from "../platform/naming";
+import { ENTRY_DATABASE } from "../core/identifiers";
 import { NocoBaseInstanceArgs, createNocoBaseInstance } from "./instance";
 import type { Workload } from "../runtimes/workload";
+import { TYPES } from "../core/typeTokens";
 
 export interface EntryAppArgs extends NocoBaseInstanceArgs {
     /** Host names routed to the entry app: its own domain and every app's custom domain. */
@@ -21,7 +23,7 @@ export class EntryApp extends pulumi.ComponentResource {
     readonly workload: Workload;
 
     constructor(name: string, args: EntryAppArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("nocobase-platform:index:EntryApp", name, {}, opts);
+        super(TYPES.entryApp, name, {}, opts);
         const { config } = args;
         this.workload = createNocoBaseInstance(this, name, args, {
             database: ENTRY_DATABASE,

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig, SslMode } from "../config/types";
-import { NOCOBASE_APP_PORT } from "../platform/naming";
+import { NOCOBASE_APP_PORT, SUPERVISOR_PLUGINS } from "../core/nocobase";
 
 export interface EnvVars {
     plain: Record<string, string>;
@@ -42,11 +42,6 @@ export interface NocobaseEnvArgs {
     redisUrl?: pulumi.Input<string>;
 }
 
-const PLUGIN = {
-    applications: "@nocobase/plugin-multi-app-manager",
-    "app-supervisor": "@nocobase/plugin-app-supervisor",
-} as const;
-
 export function nocobaseEnv(args: NocobaseEnvArgs): EnvVars {
     const { config, role, database: db, secrets } = args;
     const plain: Record<string, string> = {
@@ -60,7 +55,7 @@ export function nocobaseEnv(args: NocobaseEnvArgs): EnvVars {
         DB_USER: db.user,
         INIT_ROOT_EMAIL: config.adminEmail,
         INIT_ROOT_USERNAME: "nocobase",
-        APPEND_PRESET_BUILT_IN_PLUGINS: PLUGIN[config.supervisor],
+        APPEND_PRESET_BUILT_IN_PLUGINS: SUPERVISOR_PLUGINS[config.supervisor],
     };
     if (db.schema) plain.DB_SCHEMA = db.schema;
     if (db.sslMode && db.sslMode !== "disable") plain.DB_DIALECT_OPTIONS_SSL_MODE = db.sslMode;

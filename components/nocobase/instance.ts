@@ -4,7 +4,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/types";
-import { HEALTH_CHECK_PATH, NOCOBASE_HTTP_PORT, STORAGE_PATH, imageRef } from "../platform/naming";
+import { imageRef } from "../platform/naming";
+import { HEALTH_CHECK_PATH, NOCOBASE_HTTP_PORT, STORAGE_PATH } from "../core/nocobase";
 import { NocobaseRole, SharedSecrets, nocobaseEnv } from "./environmentVariables";
 import type { PostgresServer } from "../data/postgresServer";
 import type { RuntimeTarget } from "../runtimes/runtime";

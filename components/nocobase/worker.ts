@@ -7,8 +7,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { EnvironmentConfig } from "../config/types";
 import type { EntryApp } from "./entryApp";
-import { NOCOBASE_HTTP_PORT, environmentDatabase, workerHostName, workloadInternalUrl } from "../platform/naming";
+import { environmentDatabase, workerHostName, workloadInternalUrl } from "../platform/naming";
+import { NOCOBASE_HTTP_PORT } from "../core/nocobase";
 import { NocoBaseInstanceArgs, createNocoBaseInstance } from "./instance";
+import { TYPES } from "../core/typeTokens";
 
 export interface RuntimeEnvironmentArgs extends NocoBaseInstanceArgs {
     environment: EnvironmentConfig;
@@ -20,7 +22,7 @@ export class RuntimeEnvironment extends pulumi.ComponentResource {
     readonly url: string;
 
     constructor(name: string, args: RuntimeEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("nocobase-platform:index:RuntimeEnvironment", name, {}, opts);
+        super(TYPES.worker, name, {}, opts);
         const { config, environment } = args;
         if (environment.sharesEntryProcess) {
             this.url = args.entry.url;

@@ -6,33 +6,10 @@ import type { RuntimeConfig } from "../config/types";
  * stable keys (app id, environment name), never of display names.
  */
 
-/** The NocoBase main app's database (the entry app). */
-export const ENTRY_DATABASE = "nocobase_main";
-/** Group role whose members may connect to the tenants database (schema-mode apps). */
-export const TENANTS_GROUP_ROLE = "nocobase_tenants_members";
-export const DEFAULT_TENANTS_DATABASE = "nocobase_tenants";
-export const DEFAULT_IMAGE = "nocobase/nocobase";
-/** Images of the PostgreSQL and Redis containers, where a stack runs them (`postgres.image`, `redis.image`). */
-export const DEFAULT_POSTGRES_IMAGE = "postgres:16.10";
-export const DEFAULT_REDIS_IMAGE = "redis:7.4.6";
-export const DEFAULT_ADMIN_EMAIL = "admin@nocobase.com";
-/** Port NocoBase's own server listens on inside its container (APP_PORT). */
-export const NOCOBASE_APP_PORT = 13000;
-/** Port of the image's nginx, which serves the client assets and proxies to NocoBase. */
-export const NOCOBASE_HTTP_PORT = 80;
-export const HEALTH_CHECK_PATH = "/api/__health_check";
-export const STORAGE_PATH = "/app/nocobase/storage";
-
 /** Prefix of the names of containers, networks and Kubernetes objects, so that several stacks can share a host. */
 export function namePrefix(stack: string): string {
     return `nocobase-${stack}`;
 }
-
-/**
- * What a Kubernetes Service (and so each workload's Deployment, Ingress and instance label) may be
- * named: a DNS label starting with a letter, at most 63 characters.
- */
-export const KUBERNETES_NAME = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
  * A workload's container name, or its Kubernetes objects' name. Kubernetes takes lower-case letters,

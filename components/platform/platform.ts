@@ -9,7 +9,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/types";
 import { EntryApp } from "../nocobase/entryApp";
-import { ENTRY_DATABASE, environmentDatabase, namePrefix as stackNamePrefix } from "./naming";
+import { environmentDatabase, namePrefix as stackNamePrefix } from "./naming";
+import { ENTRY_DATABASE } from "../core/identifiers";
 import { PlatformSecrets } from "./secrets";
 import { PostgresServer } from "../data/postgresServer";
 import { RedisServer } from "../data/redisServer";
@@ -18,6 +19,7 @@ import { RuntimeEnvironment } from "../nocobase/worker";
 import { SharedTenantsDatabase } from "../data/sharedTenantsDatabase";
 import { PlatformStatus, buildStatus } from "./status";
 import { TenantAccess, TenantApp } from "../tenants/tenantApp";
+import { TYPES } from "../core/typeTokens";
 
 export interface NocoBasePlatformArgs {
     /** A configuration that passed `validateStackConfig`. */
@@ -45,7 +47,7 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
     readonly databases: pulumi.Output<DatabaseAccess>;
 
     constructor(name: string, args: NocoBasePlatformArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("nocobase-platform:index:NocoBasePlatform", name, {}, opts);
+        super(TYPES.platform, name, {}, opts);
         const config = args.config;
         const namePrefix = args.namePrefix ?? stackNamePrefix(pulumi.getStack());
 

@@ -9,6 +9,7 @@
 import { createHmac } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { TYPES } from "../core/typeTokens";
 
 export class PlatformSecrets extends pulumi.ComponentResource {
     /** APP_KEY: signs the entry app's sessions and API keys. */
@@ -20,7 +21,7 @@ export class PlatformSecrets extends pulumi.ComponentResource {
     private readonly derivationKey: pulumi.Output<string>;
 
     constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
-        super("nocobase-platform:index:PlatformSecrets", name, {}, opts);
+        super(TYPES.platformSecrets, name, {}, opts);
         const password = (role: string, length: number) => new random.RandomPassword(`${name}-${role}`, { length, special: false }, { parent: this }).result;
         this.appKey = password("app-key", 48);
         this.adminPassword = password("admin-password", 24);

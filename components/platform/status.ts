@@ -5,15 +5,7 @@
  */
 import type { AppConfig, AppState, PlatformConfig, StartMode } from "../config/types";
 import { appAdminUrl } from "./naming";
-
-/** A decommissioned app's dump: where it is, and whether the data it holds was dropped since. */
-export interface BackupStatus {
-    file: string;
-    bytes: number;
-    sha256: string;
-    at: string;
-    dropped: boolean;
-}
+import type { BackupRecord } from "../lifecycle/appDecommission";
 
 /** Where an app's observed status falls in the totals. */
 export type ObservedCategory = "running" | "stopped" | "error" | "transitioning" | "unknown";
@@ -30,7 +22,7 @@ export interface AppStatus {
     /** True when observed agrees with desired (a stopped app may be `initialized`: registered, never started). */
     inSync: boolean | null;
     /** Decommissioned apps: the dump (null until the first `pulumi up` took it) and where dumps go. */
-    backup: (BackupStatus & { location: string }) | { location: string } | null;
+    backup: (BackupRecord & { location: string }) | { location: string } | null;
 }
 
 export interface EnvironmentStatus {
@@ -87,7 +79,7 @@ export function buildStatus(
     config: PlatformConfig,
     environmentUrls: Record<string, string>,
     observed: Record<string, string | undefined> = {},
-    backups: Record<string, BackupStatus | undefined> = {},
+    backups: Record<string, BackupRecord | undefined> = {},
 ): PlatformStatus {
     const environments: Record<string, EnvironmentStatus> = {};
     for (const env of config.environments) {

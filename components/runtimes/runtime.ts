@@ -7,6 +7,7 @@ import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DockerRuntime, KubernetesRuntime, RuntimeConfig } from "../config/types";
+import { TYPES } from "../core/typeTokens";
 
 export interface RuntimeArgs {
     config: RuntimeConfig;
@@ -22,7 +23,7 @@ export class Runtime extends pulumi.ComponentResource {
     readonly target: RuntimeTarget;
 
     constructor(name: string, args: RuntimeArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("nocobase-platform:index:Runtime", name, {}, opts);
+        super(TYPES.runtime, name, {}, opts);
         const config = args.config;
         if (config.type === "docker") {
             const provider = new docker.Provider(`${name}-provider`, { host: config.host }, { parent: this });

@@ -1,3 +1,4 @@
+import type { Supervisor } from "../core/modes";
 import { DEFAULT_TIMEOUTS, SupervisorClient, Timeouts } from "./client";
 import { Credentials, Session } from "./auth";
 import { AdapterClient } from "./adapterBase";
@@ -7,10 +8,8 @@ import { AppSupervisorAdapter } from "./appSupervisorAdapter";
 export * from "./client";
 export { Credentials, Session, createRootApiKey, signIn } from "./auth";
 
-export type AdapterName = "applications" | "app-supervisor";
-
 export interface SupervisorClientOptions {
-    adapter: AdapterName;
+    adapter: Supervisor;
     /** The entry app's base URL, without `/api`. */
     baseUrl: string;
     auth: Credentials;

@@ -10,11 +10,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NocoBaseApp } from "../lifecycle/appRegistration";
 import type { AppConfig, PlatformConfig } from "../config/types";
-import { AppDecommission } from "../lifecycle/appDecommission";
+import { AppDecommission, BackupRecord } from "../lifecycle/appDecommission";
 import type { EntryApp } from "../nocobase/entryApp";
 import type { PlatformSecrets } from "../platform/secrets";
 import type { PostgresServer } from "../data/postgresServer";
 import { TenantDatabase } from "../data/tenantDatabase";
+import { TYPES } from "../core/typeTokens";
 
 export interface TenantAppArgs {
     app: AppConfig;
@@ -46,14 +47,6 @@ export interface TenantAccess {
     password: pulumi.Output<string>;
 }
 
-export interface BackupRecord {
-    file: string;
-    bytes: number;
-    sha256: string;
-    at: string;
-    dropped: boolean;
-}
-
 export class TenantApp extends pulumi.ComponentResource {
     /** NocoBase's own word on the app (running, stopped, error, ...); undefined once decommissioned. */
     readonly observedStatus: pulumi.Output<string | undefined>;
@@ -62,7 +55,7 @@ export class TenantApp extends pulumi.ComponentResource {
     readonly access: TenantAccess;
 
     constructor(name: string, args: TenantAppArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("nocobase-platform:index:TenantApp", name, {}, opts);
+        super(TYPES.tenantApp, name, {}, opts);
         const { app, postgres, secrets } = args;
         const db = app.database;
         const decommissioned = app.state === "decommissioned";

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { main } from "../../cli/verify";
 import { PlatformOutputs, VerifyReport, formatReport, verifyPlatform } from "../../cli/verify/checks";
-import { HEALTH_CHECK_PATH } from "../../components/platform/naming";
+import { HEALTH_CHECK_PATH } from "../../components/core/nocobase";
 import { IsolationFixture, createIsolationFixture } from "../support/isolationFixture";
 import { localAdmin } from "../support/localPostgres";
 import { PROJECT_ROOT as ROOT } from "../../components/core/project";

@@ -16,9 +16,10 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { parse, parseDocument } from "yaml";
 import { renderProgram } from "../../cli/harness/render";
-import { PROJECT, StackFileError, decodeStackFile, parseStackFile, readStackFile, stackFileInput, stackFilePath } from "../../cli/harness/stackFile";
+import { StackFileError, decodeStackFile, parseStackFile, readStackFile, stackFileInput, stackFilePath } from "../../cli/harness/stackFile";
+import { PROJECT } from "../../components/core/project";
 import { STACK_CONFIG_KEYS } from "../../components/config/stackSchema";
-import { join } from "../../components/config/schemaLanguage";
+import { join } from "../../components/core/keyPath";
 import { Issue, StackConfigInput, validateStackConfig } from "../../components/config/validate";
 import {
     CANARY,

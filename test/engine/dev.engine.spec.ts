@@ -11,7 +11,7 @@ import { createServer } from "node:net";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { plan } from "../../cli/plan";
-import { HEALTH_CHECK_PATH } from "../../components/platform/naming";
+import { HEALTH_CHECK_PATH } from "../../components/core/nocobase";
 import type { PlatformStatus } from "../../components/platform/status";
 import { SupervisorClient, createSupervisorClient } from "../../components/supervisor";
 import { docker, dockerHost, leftovers, removeLeftovers } from "./support/docker";

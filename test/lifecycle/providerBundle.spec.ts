@@ -76,7 +76,8 @@ describe("provider bundles", function () {
                 environment: "local",
                 startMode: "first-visit",
                 state: "running",
-                upgrade: false,
+                // The stack file's default: an app left out of an upgrade would run on data of the old version.
+                upgrade: true,
                 providerVersion: "1",
                 database: { ...news.database, port: 5432 },
             });

@@ -5,19 +5,13 @@
  */
 import fc from "fast-check";
 import { Document, YAMLMap, YAMLSeq, isMap, isSeq } from "yaml";
-import { PROJECT } from "../../cli/harness/stackFile";
+import { PROJECT } from "../../components/core/project";
 import type { PlatformConfig } from "../../components/config/types";
 import { STACK_CONFIG_KEYS, stackConfigSchema } from "../../components/config/stackSchema";
-import {
-    DEFAULT_TENANTS_DATABASE,
-    ENTRY_DATABASE,
-    TENANTS_GROUP_ROLE,
-    entryHostName,
-    environmentDatabase,
-    namePrefix,
-    workerHostName,
-} from "../../components/platform/naming";
-import { at as itemPath, isPlainObject, join } from "../../components/config/schemaLanguage";
+import { DEFAULTS } from "../../components/core/defaults";
+import { entryHostName, environmentDatabase, namePrefix, workerHostName } from "../../components/platform/naming";
+import { ENTRY_DATABASE, TENANTS_GROUP_ROLE } from "../../components/core/identifiers";
+import { at as itemPath, isPlainObject, join } from "../../components/core/keyPath";
 import type { StackConfigInput } from "../../components/config/validate";
 
 /** PostgreSQL 15 keywords that cannot be a table, schema or role name unquoted (pg_get_keywords(), categories R and T). */
@@ -313,7 +307,7 @@ export function validationInput(input: FuzzInput): StackConfigInput {
 /** Where a role, database or schema is named, and the names that must not be taken there. */
 function namePlaces(values: Record<string, any>): { places: Path[]; names: string[] } {
     const places: Path[] = [];
-    const names = [...PG_SYSTEM_NAMES, "pg_tenant", ENTRY_DATABASE, TENANTS_GROUP_ROLE, DEFAULT_TENANTS_DATABASE];
+    const names = [...PG_SYSTEM_NAMES, "pg_tenant", ENTRY_DATABASE, TENANTS_GROUP_ROLE, DEFAULTS.tenantsDatabase];
     if (Array.isArray(values.apps)) {
         values.apps.forEach((app: any, i: number) => {
             places.push(["apps", i, "id"], ["apps", i, "database", "user"], ["apps", i, "database", "database"], ["apps", i, "database", "schema"]);

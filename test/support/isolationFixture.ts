@@ -12,8 +12,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { Client, escapeIdentifier, escapeLiteral } from "pg";
-import { ENTRY_DATABASE, TENANTS_GROUP_ROLE } from "../../components/platform/naming";
-import { PROJECT } from "../../cli/harness/stackFile";
+import { ENTRY_DATABASE, TENANTS_GROUP_ROLE } from "../../components/core/identifiers";
+import { PROJECT } from "../../components/core/project";
 import { Registration, renderProgram, reveal } from "../../cli/harness/render";
 import type { PlatformOutputs } from "../../cli/verify/checks";
 import { AdminConnection, localAdmin } from "./localPostgres";

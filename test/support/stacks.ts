@@ -4,10 +4,12 @@ import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import { useOfflineRuntime } from "../../cli/harness/offlineRuntime";
 import { Registration, Rendered, SecretValue, mockOutputs, mockSecret, renderProgram } from "../../cli/harness/render";
-import { PROJECT, StackFile, parseStackFile, stackFilePath } from "../../cli/harness/stackFile";
-import { ENTRY_DATABASE, environmentDatabase } from "../../components/platform/naming";
+import { StackFile, parseStackFile, stackFilePath } from "../../cli/harness/stackFile";
+import { PROJECT } from "../../components/core/project";
+import { environmentDatabase } from "../../components/platform/naming";
+import { ENTRY_DATABASE } from "../../components/core/identifiers";
 import { deriveSecret } from "../../components/platform/secrets";
-import { Secret } from "../../components/config/schemaLanguage";
+import { Secret } from "../../components/core/secret";
 
 /** The stack's config as plain objects, keyed without the project prefix, for a test to edit. */
 export type EditableConfig = Record<string, any>;

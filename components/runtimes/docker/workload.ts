@@ -5,6 +5,7 @@ import { allEnv } from "../../nocobase/environmentVariables";
 import type { DockerTarget } from "../runtime";
 import { workloadInternalUrl } from "../../platform/naming";
 import type { Workload, WorkloadArgs } from "../workload";
+import { TYPES } from "../../core/typeTokens";
 
 export interface DockerWorkloadArgs extends WorkloadArgs {
     runtime: DockerTarget;
@@ -16,7 +17,7 @@ export class DockerWorkload extends pulumi.ComponentResource implements Workload
     readonly ready: pulumi.Resource;
 
     constructor(name: string, args: DockerWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("nocobase-platform:index:DockerWorkload", name, {}, opts);
+        super(TYPES.dockerWorkload, name, {}, opts);
         const provider = args.runtime.provider;
         const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this, provider });
         // Uploads, plugins and per-app keys live here; a replaced container must find them again.

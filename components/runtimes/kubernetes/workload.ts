@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { KubernetesTarget } from "../runtime";
 import { workloadInternalUrl } from "../../platform/naming";
 import type { Workload, WorkloadArgs } from "../workload";
+import { TYPES } from "../../core/typeTokens";
 
 export interface KubernetesWorkloadArgs extends WorkloadArgs {
     runtime: KubernetesTarget;
@@ -24,7 +25,7 @@ export class KubernetesWorkload extends pulumi.ComponentResource implements Work
     readonly ready: pulumi.Resource;
 
     constructor(name: string, args: KubernetesWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("nocobase-platform:index:KubernetesWorkload", name, {}, opts);
+        super(TYPES.kubernetesWorkload, name, {}, opts);
         const { provider, namespace, config } = args.runtime;
         const ns = namespace.metadata.name;
         const childOpts = { parent: this, provider };

@@ -9,7 +9,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFile
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { PROJECT } from "../../../cli/harness/stackFile";
+import { PROJECT } from "../../../components/core/project";
 import { PROJECT_ROOT } from "../../../components/core/project";
 
 export const ROOT = PROJECT_ROOT;

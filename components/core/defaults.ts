@@ -1,0 +1,22 @@
+/**
+ * Every default of the stack file, in one table: the validator applies them, the editor schema
+ * shows them (`default`), the providers fall back on them, the README documents them.
+ */
+export const DEFAULTS = {
+    image: "nocobase/nocobase",
+    adminEmail: "admin@nocobase.com",
+    postgresImage: "postgres:16.10",
+    redisImage: "redis:7.4.6",
+    postgresPort: 5432,
+    sslMode: "require",
+    tenantsDatabase: "nocobase_tenants",
+    entryPort: 13000,
+    replicas: 1,
+    ingressClass: "nginx",
+    startMode: "first-visit",
+    state: "running",
+    jwtSecret: "independent",
+    acknowledgeSharedSessions: false,
+    dropData: false,
+    upgrade: true,
+} as const;

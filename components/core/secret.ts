@@ -1,0 +1,28 @@
+/**
+ * A secret read from stack config. `reveal()` is explicit so that a secret never reaches a log
+ * line, an error message or `JSON.stringify` by accident.
+ */
+export class Secret {
+    /**
+     * Stands in for a `secure:` value read from a stack file without its passphrase (the offline
+     * plan): it is a secret all the same, but its content is unknown.
+     */
+    static readonly PLACEHOLDER = "[secret]";
+    readonly #value: string;
+    constructor(value: string) {
+        this.#value = value;
+    }
+    reveal(): string {
+        return this.#value;
+    }
+    /** False for a placeholder: format checks of the value itself do not apply. */
+    get known(): boolean {
+        return this.#value !== Secret.PLACEHOLDER;
+    }
+    toString(): string {
+        return "[secret]";
+    }
+    toJSON(): string {
+        return "[secret]";
+    }
+}
