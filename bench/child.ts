@@ -107,7 +107,9 @@ async function record(stackFile: string, shapeOut: string, valuesOut: string): P
 
     // Each resource then comes after its parent, its provider and what it depends on.
     const labelOf = (r: Registration) => `resource:${r.name}[${r.type}]`;
-    const registrations = [...rendered.registrations].sort((a, b) => position.get(labelOf(a))! - position.get(labelOf(b))!);
+    const registrations = [...rendered.registrations].sort(
+        (a, b) => position.get(labelOf(a))! - position.get(labelOf(b))!,
+    );
     const index = new Map(registrations.map((r, i) => [r.urn, i]));
     const shape: ShapeEntry[] = registrations.map((r) => {
         const props = properties.get(labelOf(r)) ?? {};

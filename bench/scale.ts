@@ -36,10 +36,15 @@ interface BenchArgs {
 }
 
 function benchArgs(argv: string[]): BenchArgs {
-    const values = parseCommandLine(argv, { sizes: { type: "string" }, runs: { type: "string" }, nodeargs: { type: "string" } });
+    const values = parseCommandLine(argv, {
+        sizes: { type: "string" },
+        runs: { type: "string" },
+        nodeargs: { type: "string" },
+    });
     const count = (flag: string, text: string) => {
         const n = Number(text);
-        if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag}: expected positive integers, got ${JSON.stringify(text)}`);
+        if (!Number.isInteger(n) || n < 1)
+            throw new UsageError(`--${flag}: expected positive integers, got ${JSON.stringify(text)}`);
         return n;
     };
     return {
@@ -51,7 +56,9 @@ function benchArgs(argv: string[]): BenchArgs {
 
 /** `runtime.options.nodeargs` of Pulumi.yaml: the flags `pulumi up` gives the program's Node. */
 function projectNodeArgs(): string {
-    const project = parse(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { runtime?: { options?: { nodeargs?: string } } };
+    const project = parse(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+        runtime?: { options?: { nodeargs?: string } };
+    };
     return project.runtime?.options?.nodeargs ?? "";
 }
 
@@ -100,7 +107,12 @@ function main({ sizes, runs, nodeArgs }: BenchArgs): void {
 
     const dir = mkdtempSync(path.join(os.tmpdir(), "nocobase-bench-"));
     const kindsOfRender = ["program", "shape", "values", "floor"] as const;
-    const figures: Array<{ size: number; registrations: number; perApp: string; medians: Record<(typeof kindsOfRender)[number], Measurement> }> = [];
+    const figures: Array<{
+        size: number;
+        registrations: number;
+        perApp: string;
+        medians: Record<(typeof kindsOfRender)[number], Measurement>;
+    }> = [];
     let kinds = new Map<string, Set<number>>();
     try {
         for (const size of sizes) {
@@ -109,12 +121,28 @@ function main({ sizes, runs, nodeArgs }: BenchArgs): void {
             const valuesFile = path.join(dir, `values-${size}.json`);
             writeFileSync(stackFile, stackFileText(size));
             const { registrations } = measure(nodeArgs, ["record", stackFile, shapeFile, valuesFile]);
-            const args = { program: [stackFile], shape: [shapeFile], values: [shapeFile, valuesFile], floor: [String(registrations)] };
-            const samples = { program: [] as Measurement[], shape: [] as Measurement[], values: [] as Measurement[], floor: [] as Measurement[] };
+            const args = {
+                program: [stackFile],
+                shape: [shapeFile],
+                values: [shapeFile, valuesFile],
+                floor: [String(registrations)],
+            };
+            const samples = {
+                program: [] as Measurement[],
+                shape: [] as Measurement[],
+                values: [] as Measurement[],
+                floor: [] as Measurement[],
+            };
             for (let run = 0; run < runs; run++) {
-                for (const kind of kindsOfRender) samples[kind].push(measure(nodeArgs, [kind === "values" ? "shape" : kind, ...args[kind]]));
+                for (const kind of kindsOfRender)
+                    samples[kind].push(measure(nodeArgs, [kind === "values" ? "shape" : kind, ...args[kind]]));
             }
-            const medians = { program: median(samples.program), shape: median(samples.shape), values: median(samples.values), floor: median(samples.floor) };
+            const medians = {
+                program: median(samples.program),
+                shape: median(samples.shape),
+                values: median(samples.values),
+                floor: median(samples.floor),
+            };
             const appCounts = Object.values(medians.program.perApp ?? {});
             const perApp = `${(appCounts.reduce((a, b) => a + b, 0) / Math.max(appCounts.length, 1)).toFixed(2)} (${Math.max(...appCounts)})`;
             figures.push({ size, registrations, perApp, medians });
@@ -140,7 +168,9 @@ function main({ sizes, runs, nodeArgs }: BenchArgs): void {
     };
     table("time, wall seconds of the render", "s", (m) => m.ms / 1000, 2);
     table("memory, peak RSS of the process", "MiB", (m) => m.maxRssMiB, 0);
-    console.log("shape: the same graph with constant inputs; values: the same graph with the program's own input values; floor: plain resources");
+    console.log(
+        "shape: the same graph with constant inputs; values: the same graph with the program's own input values; floor: plain resources",
+    );
     console.log("regs/app: mean registrations per tenant, its TenantApp component included (max in parentheses)");
     console.log(`registrations per tenant by kind (${sizes[sizes.length - 1]} apps):`);
     for (const [kind, counts] of [...kinds].sort()) console.log(`  ${kind.padEnd(36)} ${[...counts].join(", ")}`);

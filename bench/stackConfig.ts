@@ -23,7 +23,9 @@ const ENVIRONMENTS = [
 ];
 
 /** Looks like ciphertext; without the passphrase the stack reader turns it into a secret placeholder. */
-const secure = (i: number) => ({ secure: `v1:${Buffer.from(`nonce-${i}`).toString("base64")}:${Buffer.from(`ciphertext-of-app-${i}`).toString("base64")}` });
+const secure = (i: number) => ({
+    secure: `v1:${Buffer.from(`nonce-${i}`).toString("base64")}:${Buffer.from(`ciphertext-of-app-${i}`).toString("base64")}`,
+});
 
 /** Which app is which: half own a database, 30% a schema, the rest connect elsewhere; a few are stopped or retired. */
 export function appMix(count: number): GeneratedApp[] {
@@ -71,10 +73,27 @@ export function stackFileText(count: number): string {
     const config = {
         "nocobase-platform:platform": { mode: "multi-environment", nocobaseVersion: "2.2.15" },
         "nocobase-platform:runtimes": {
-            eu: { type: "kubernetes", context: "bench-eu", namespace: "nocobase", ingressClass: "nginx", clusterIssuer: "letsencrypt-prod" },
-            us: { type: "kubernetes", context: "bench-us", namespace: "nocobase", ingressClass: "nginx", clusterIssuer: "letsencrypt-prod" },
+            eu: {
+                type: "kubernetes",
+                context: "bench-eu",
+                namespace: "nocobase",
+                ingressClass: "nginx",
+                clusterIssuer: "letsencrypt-prod",
+            },
+            us: {
+                type: "kubernetes",
+                context: "bench-us",
+                namespace: "nocobase",
+                ingressClass: "nginx",
+                clusterIssuer: "letsencrypt-prod",
+            },
         },
-        "nocobase-platform:postgres": { host: "pg.bench.example.com", adminUser: "nocobase_admin", adminPassword: secure(-1), sslMode: "verify-full" },
+        "nocobase-platform:postgres": {
+            host: "pg.bench.example.com",
+            adminUser: "nocobase_admin",
+            adminPassword: secure(-1),
+            sslMode: "verify-full",
+        },
         "nocobase-platform:redis": { url: secure(-2) },
         "nocobase-platform:entry": { runtime: "eu", domain: "apps.example.com", replicas: 2 },
         "nocobase-platform:environments": ENVIRONMENTS,

@@ -17,7 +17,14 @@ import { findingText, formatPlan } from "./plan/text";
 import { runPolicies } from "./harness/policyRun";
 import { RenderError, Rendered, renderProgram } from "./harness/render";
 import { checkSecretMarks } from "./plan/secretMarks";
-import { StackFile, StackFileError, readStackFile, stackFileInput, stackFilePath, stackNameOf } from "./harness/stackFile";
+import {
+    StackFile,
+    StackFileError,
+    readStackFile,
+    stackFileInput,
+    stackFilePath,
+    stackNameOf,
+} from "./harness/stackFile";
 
 const USAGE = "usage: npm run plan -- [--stack NAME | --file PATH] [--base PATH] [--json]";
 
@@ -37,12 +44,18 @@ export function parseArgs(argv: string[]): PlanArgs {
     });
     if (stack !== undefined && file !== undefined) throw new UsageError("give either --stack or --file, not both");
     const resolved = readableFile(file === undefined ? "stack" : "file", file ?? stackFilePath(stack ?? "dev"));
-    return { file: resolved, stack: stack ?? stackNameOf(resolved), base: base === undefined ? undefined : readableFile("base", base), json: json ?? false };
+    return {
+        file: resolved,
+        stack: stack ?? stackNameOf(resolved),
+        base: base === undefined ? undefined : readableFile("base", base),
+        json: json ?? false,
+    };
 }
 
 /** One line per problem, as the exit-1 contract wants them on stderr. */
 export type PlanResult =
-    { ok: true; report: PlanReport; renderMs: number; problems: string[] } | { ok: false; stack: string; file: string; problems: string[] };
+    | { ok: true; report: PlanReport; renderMs: number; problems: string[] }
+    | { ok: false; stack: string; file: string; problems: string[] };
 
 interface LoadedStack {
     config: PlatformConfig;
@@ -82,14 +95,20 @@ export async function plan(args: PlanArgs): Promise<PlanResult> {
         // The base is the same stack at another revision: same name, so that URNs line up.
         const base = baseFile && (await load(baseFile, args.stack));
         if (base && "problems" in base) return fail(base.problems.map((p) => `base ${p}`));
-        const findings = [...(await runPolicies(policies, loaded.rendered.registrations)), ...checkSecretMarks(loaded.rendered)];
+        const findings = [
+            ...(await runPolicies(policies, loaded.rendered.registrations)),
+            ...checkSecretMarks(loaded.rendered),
+        ];
         const report = buildPlanReport({
             stack: args.stack,
             file: display,
             config: loaded.config,
             rendered: loaded.rendered,
             findings,
-            base: base && args.base ? { stack: args.stack, file: path.relative(process.cwd(), args.base) || args.base, ...base } : undefined,
+            base:
+                base && args.base
+                    ? { stack: args.stack, file: path.relative(process.cwd(), args.base) || args.base, ...base }
+                    : undefined,
         });
         return { ok: true, report, renderMs: loaded.renderMs, problems: report.policies.mandatory.map(findingText) };
     } finally {
@@ -98,7 +117,11 @@ export async function plan(args: PlanArgs): Promise<PlanResult> {
 }
 
 /** Runs plan as the command line does; returns the exit code. */
-export async function main(argv: string[], out = (t: string) => process.stdout.write(t), err = (t: string) => process.stderr.write(t)): Promise<number> {
+export async function main(
+    argv: string[],
+    out = (t: string) => process.stdout.write(t),
+    err = (t: string) => process.stderr.write(t),
+): Promise<number> {
     const json = argv.includes("--json");
     let args: PlanArgs;
     try {
@@ -109,7 +132,10 @@ export async function main(argv: string[], out = (t: string) => process.stdout.w
             return 0;
         }
         if (!(e instanceof UsageError)) throw e;
-        if (json) out(`${JSON.stringify({ valid: false, usageError: e.message, usage: USAGE, problems: [e.message] }, null, 2)}\n`);
+        if (json)
+            out(
+                `${JSON.stringify({ valid: false, usageError: e.message, usage: USAGE, problems: [e.message] }, null, 2)}\n`,
+            );
         err(`${e.message}\n${USAGE}\n`);
         return 2;
     }
@@ -133,7 +159,9 @@ if (require.main === module) {
         (e) => {
             // Not a verdict on the stack: the plan itself broke. Its JSON reader still gets a document.
             if (argv.includes("--json"))
-                process.stdout.write(`${JSON.stringify({ valid: false, problems: [`plan failed: ${(e as Error).message}`] }, null, 2)}\n`);
+                process.stdout.write(
+                    `${JSON.stringify({ valid: false, problems: [`plan failed: ${(e as Error).message}`] }, null, 2)}\n`,
+                );
             process.stderr.write(`${(e as Error).stack ?? e}\n`);
             process.exitCode = 1;
         },

@@ -14,10 +14,18 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { HelpRequested, UsageError, parseCommandLine, readableFile } from "./harness/commandLine";
-import { OutputsError, PlatformOutputs, VerifyOptions, formatReport, parseOutputs, verifyPlatform } from "./verify/checks";
+import {
+    OutputsError,
+    PlatformOutputs,
+    VerifyOptions,
+    formatReport,
+    parseOutputs,
+    verifyPlatform,
+} from "./verify/checks";
 import { PROJECT_ROOT } from "../components/core/project";
 
-const USAGE = "usage: npm run verify -- (--stack NAME | --file PATH) [--pg-host HOST] [--pg-port PORT] [--timeout SECONDS]";
+const USAGE =
+    "usage: npm run verify -- (--stack NAME | --file PATH) [--pg-host HOST] [--pg-port PORT] [--timeout SECONDS]";
 
 interface Invocation {
     source: { stack: string } | { file: string };
@@ -32,11 +40,13 @@ export function parseInvocation(args: string[]): Invocation {
         "pg-port": { type: "string" },
         timeout: { type: "string" },
     });
-    if ((values.stack === undefined) === (values.file === undefined)) throw new UsageError("give exactly one of --stack and --file");
+    if ((values.stack === undefined) === (values.file === undefined))
+        throw new UsageError("give exactly one of --stack and --file");
     const number = (flag: string, text: string | undefined, max: number) => {
         if (text === undefined) return undefined;
         const n = Number(text);
-        if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`--${flag}: expected an integer from 1 to ${max}, got ${JSON.stringify(text)}`);
+        if (!Number.isInteger(n) || n < 1 || n > max)
+            throw new UsageError(`--${flag}: expected an integer from 1 to ${max}, got ${JSON.stringify(text)}`);
         return n;
     };
     const timeout = number("timeout", values.timeout, 600);
@@ -60,15 +70,21 @@ async function readOutputs(source: Invocation["source"]): Promise<PlatformOutput
         }
     } else {
         try {
-            const run = await promisify(execFile)("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", source.stack], {
-                cwd: PROJECT_ROOT,
-                timeout: 120_000,
-                maxBuffer: 256 * 1024 * 1024,
-            });
+            const run = await promisify(execFile)(
+                "pulumi",
+                ["stack", "output", "--json", "--show-secrets", "--stack", source.stack],
+                {
+                    cwd: PROJECT_ROOT,
+                    timeout: 120_000,
+                    maxBuffer: 256 * 1024 * 1024,
+                },
+            );
             text = run.stdout;
         } catch (e) {
             const err = e as Error & { stderr?: string };
-            throw new UsageError(`pulumi stack output --stack ${source.stack} failed: ${(err.stderr || err.message).trim()}`);
+            throw new UsageError(
+                `pulumi stack output --stack ${source.stack} failed: ${(err.stderr || err.message).trim()}`,
+            );
         }
     }
     let raw: unknown;

@@ -18,16 +18,25 @@ export const appsPerEnvironment: StackValidationPolicy = {
     severity: "medium",
     configSchema: {
         properties: {
-            maxAppsPerEnvironment: { type: "integer", minimum: 1, default: 50, description: "Apps one environment (one NocoBase process) may host." },
+            maxAppsPerEnvironment: {
+                type: "integer",
+                minimum: 1,
+                default: 50,
+                description: "Apps one environment (one NocoBase process) may host.",
+            },
         },
     },
     validateStack: (args, report) => {
         const { maxAppsPerEnvironment: max } = args.getConfig<CapacityConfig>();
         const byEnvironment = new Map<string, string[]>();
-        for (const app of appRegistrations(args.resources)) byEnvironment.set(app.environment, [...(byEnvironment.get(app.environment) ?? []), app.urn]);
+        for (const app of appRegistrations(args.resources))
+            byEnvironment.set(app.environment, [...(byEnvironment.get(app.environment) ?? []), app.urn]);
         for (const [environment, urns] of byEnvironment) {
             if (urns.length > max)
-                report(`environment ${environment} hosts ${urns.length} apps, more than ${max}: all of them share one NocoBase process`, urns[max]);
+                report(
+                    `environment ${environment} hosts ${urns.length} apps, more than ${max}: all of them share one NocoBase process`,
+                    urns[max],
+                );
         }
     },
 };

@@ -12,17 +12,23 @@ const DATA_TYPES: readonly string[] = [TYPES.pgDatabase, TYPES.pgSchema];
 
 export const tenantDataProtected: StackValidationPolicy = {
     name: "tenant-data-protected",
-    description: "Every PostgreSQL database and schema is protected, unless its app is being decommissioned (dumped first).",
+    description:
+        "Every PostgreSQL database and schema is protected, unless its app is being decommissioned (dumped first).",
     // An unprotected database is one config edit away from DROP DATABASE ... WITH (FORCE).
     enforcementLevel: "mandatory",
     severity: "critical",
     validateStack: (args, report) => {
-        const decommissioning = new Set(args.resources.filter((r) => r.type === TYPES.decommission).map((r) => tenantOf(r)?.urn));
+        const decommissioning = new Set(
+            args.resources.filter((r) => r.type === TYPES.decommission).map((r) => tenantOf(r)?.urn),
+        );
         for (const r of args.resources) {
             if (!DATA_TYPES.includes(r.type) || r.opts.protect) continue;
             const tenant = tenantOf(r);
             if (tenant && decommissioning.has(tenant.urn)) continue;
-            report(`${r.type.split(":").pop()} ${JSON.stringify(r.props.name)} holds tenant data and must be protected (protect: true)`, r.urn);
+            report(
+                `${r.type.split(":").pop()} ${JSON.stringify(r.props.name)} holds tenant data and must be protected (protect: true)`,
+                r.urn,
+            );
         }
     },
 };

@@ -45,7 +45,8 @@ export const sameVersion: StackValidationPolicy = {
     severity: "high",
     validateStack: (args, report) => {
         const byImage = new Map<string, PolicyResource["urn"][]>();
-        for (const w of nocobaseWorkloads(args.resources)) byImage.set(w.image, [...(byImage.get(w.image) ?? []), w.urn]);
+        for (const w of nocobaseWorkloads(args.resources))
+            byImage.set(w.image, [...(byImage.get(w.image) ?? []), w.urn]);
         if (byImage.size <= 1) return;
         const [majority] = [...byImage.entries()].sort((a, b) => b[1].length - a[1].length)[0];
         for (const [image, urns] of byImage) {

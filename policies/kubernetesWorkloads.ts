@@ -19,7 +19,10 @@ export function containerProblems(c: K8sContainer): string[] {
     if (c.image && isNocobaseImage(c.image)) {
         for (const probe of PROBES) {
             const path = c[probe]?.httpGet?.path;
-            if (path !== HEALTH_CHECK_PATH) problems.push(`container ${c.name}: ${probe} must GET ${HEALTH_CHECK_PATH}${path ? `, got ${path}` : ""}`);
+            if (path !== HEALTH_CHECK_PATH)
+                problems.push(
+                    `container ${c.name}: ${probe} must GET ${HEALTH_CHECK_PATH}${path ? `, got ${path}` : ""}`,
+                );
         }
     }
     return problems;

@@ -18,7 +18,8 @@ type Report = (message: string, urn?: string) => void;
 
 export const uniqueValidNames: StackValidationPolicy = {
     name: "nocobase-names-valid-unique",
-    description: "App ids, environment names, custom domains and PostgreSQL database, schema and role names are valid and unique.",
+    description:
+        "App ids, environment names, custom domains and PostgreSQL database, schema and role names are valid and unique.",
     // A clash means two tenants share a database, a session namespace or a host name.
     enforcementLevel: "mandatory",
     severity: "critical",
@@ -27,11 +28,17 @@ export const uniqueValidNames: StackValidationPolicy = {
         const ids = claimer("app id", report);
         const domains = claimer("domain", report);
         for (const app of apps) {
-            if (!APP_ID.test(app.appId)) report(`app id ${JSON.stringify(app.appId)} must match ${APP_ID.source}`, app.urn);
-            else if (RESERVED_APP_IDS.has(app.appId)) report(`app id ${JSON.stringify(app.appId)} is reserved for the entry app`, app.urn);
+            if (!APP_ID.test(app.appId))
+                report(`app id ${JSON.stringify(app.appId)} must match ${APP_ID.source}`, app.urn);
+            else if (RESERVED_APP_IDS.has(app.appId))
+                report(`app id ${JSON.stringify(app.appId)} is reserved for the entry app`, app.urn);
             ids(app.appId, app.urn);
             if (app.cname !== undefined) {
-                if (!HOSTNAME.test(app.cname)) report(`domain ${JSON.stringify(app.cname)} of app ${app.appId} is not a lower-case host name`, app.urn);
+                if (!HOSTNAME.test(app.cname))
+                    report(
+                        `domain ${JSON.stringify(app.cname)} of app ${app.appId} is not a lower-case host name`,
+                        app.urn,
+                    );
                 domains(app.cname, app.urn);
             }
         }
@@ -40,7 +47,8 @@ export const uniqueValidNames: StackValidationPolicy = {
         const workers = nocobaseWorkloads(args.resources).filter((w) => w.env.APP_MODE === "worker");
         for (const w of workers) {
             const name = w.env.ENVIRONMENT_NAME ?? "";
-            if (!ENVIRONMENT_NAME.test(name)) report(`environment name ${JSON.stringify(name)} must match ${ENVIRONMENT_NAME.source}`, w.urn);
+            if (!ENVIRONMENT_NAME.test(name))
+                report(`environment name ${JSON.stringify(name)} must match ${ENVIRONMENT_NAME.source}`, w.urn);
             environments(name, w.urn);
         }
         const known = new Set(workers.length > 0 ? workers.map((w) => w.env.ENVIRONMENT_NAME) : [LOCAL_ENVIRONMENT]);
@@ -70,7 +78,10 @@ function checkPostgresNames(resources: PolicyResource[], report: Report): void {
         if (r.type !== TYPES.pgDatabase && r.type !== TYPES.pgSchema && r.type !== TYPES.pgRole) continue;
         const kind = r.type === TYPES.pgDatabase ? "database" : r.type === TYPES.pgSchema ? "schema" : "role";
         if (typeof name !== "string" || !PG_IDENTIFIER.test(name)) {
-            report(`${kind} name ${JSON.stringify(name)} must be a PostgreSQL identifier (${PG_IDENTIFIER.source})`, r.urn);
+            report(
+                `${kind} name ${JSON.stringify(name)} must be a PostgreSQL identifier (${PG_IDENTIFIER.source})`,
+                r.urn,
+            );
             continue;
         }
         claim(kind, server, r.type === TYPES.pgSchema ? `${r.props.database}.${name}` : name, r.urn);

@@ -13,7 +13,8 @@ import { isSecretEnv } from "./secretNames";
 
 export const noPlaintextSecrets: ResourceValidationPolicy = {
     name: "no-plaintext-secrets",
-    description: "Kubernetes workloads take secret-bearing variables from Secrets, never as plain env values or ConfigMap data.",
+    description:
+        "Kubernetes workloads take secret-bearing variables from Secrets, never as plain env values or ConfigMap data.",
     // A leaked APP_KEY or database password compromises every tenant at once.
     enforcementLevel: "mandatory",
     severity: "critical",
@@ -22,13 +23,16 @@ export const noPlaintextSecrets: ResourceValidationPolicy = {
             for (const c of podContainers(args.props)) {
                 for (const e of c.env ?? []) {
                     if (typeof e.value === "string" && isSecretEnv(e.name, e.value)) {
-                        report(`container ${c.name} sets ${e.name} as a plain value; load it from a Secret (envFrom or valueFrom.secretKeyRef)`);
+                        report(
+                            `container ${c.name} sets ${e.name} as a plain value; load it from a Secret (envFrom or valueFrom.secretKeyRef)`,
+                        );
                     }
                 }
             }
         } else if (args.type === TYPES.k8sConfigMap) {
             for (const [key, value] of Object.entries((args.props.data as Record<string, unknown>) ?? {})) {
-                if (typeof value === "string" && isSecretEnv(key, value)) report(`ConfigMap key ${key} holds a secret; use a Secret`);
+                if (typeof value === "string" && isSecretEnv(key, value))
+                    report(`ConfigMap key ${key} holds a secret; use a Secret`);
             }
         }
     },

@@ -13,11 +13,19 @@ export interface ProductionConfig {
 }
 
 export const productionConfigSchema: PolicyConfigSchema["properties"] = {
-    productionStacks: { type: "array", items: { type: "string" }, default: ["prod", "production"], description: "Stack names that are production." },
+    productionStacks: {
+        type: "array",
+        items: { type: "string" },
+        default: ["prod", "production"],
+        description: "Stack names that are production.",
+    },
     productionTag: { type: "string", default: "environment", description: "Stack tag that marks production stacks..." },
     productionTagValue: { type: "string", default: "production", description: "...when it has this value." },
 };
 
 export function isProduction(urn: string, stackTags: ReadonlyMap<string, string>, config: ProductionConfig): boolean {
-    return config.productionStacks.includes(stackOfUrn(urn)) || stackTags.get(config.productionTag) === config.productionTagValue;
+    return (
+        config.productionStacks.includes(stackOfUrn(urn)) ||
+        stackTags.get(config.productionTag) === config.productionTagValue
+    );
 }

@@ -81,7 +81,8 @@ export function nocobaseWorkloads(resources: PolicyResource[]): NocobaseWorkload
             for (const c of podContainers(r.props)) {
                 if (!c.image || !isNocobaseImage(c.image)) continue;
                 const env: Record<string, string> = {};
-                for (const from of c.envFrom ?? []) Object.assign(env, secrets.get(`${namespace}/${from.secretRef?.name}`) ?? {});
+                for (const from of c.envFrom ?? [])
+                    Object.assign(env, secrets.get(`${namespace}/${from.secretRef?.name}`) ?? {});
                 for (const e of c.env ?? []) if (typeof e.value === "string") env[e.name] = e.value;
                 workloads.push({ urn: r.urn, name: r.name, image: c.image, env });
             }
@@ -95,7 +96,8 @@ function secretData(props: Props): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries((props.data as Record<string, unknown>) ?? {}))
         if (typeof v === "string") out[k] = Buffer.from(v, "base64").toString("utf8");
-    for (const [k, v] of Object.entries((props.stringData as Record<string, unknown>) ?? {})) if (typeof v === "string") out[k] = v;
+    for (const [k, v] of Object.entries((props.stringData as Record<string, unknown>) ?? {}))
+        if (typeof v === "string") out[k] = v;
     return out;
 }
 
@@ -127,5 +129,7 @@ export interface AppRegistration {
 }
 
 export function appRegistrations(resources: PolicyResource[]): AppRegistration[] {
-    return resources.filter((r) => r.type === TYPES.app).map((r) => ({ urn: r.urn, ...(r.props as Omit<AppRegistration, "urn">) }));
+    return resources
+        .filter((r) => r.type === TYPES.app)
+        .map((r) => ({ urn: r.urn, ...(r.props as Omit<AppRegistration, "urn">) }));
 }

@@ -4,7 +4,14 @@
  * password (`redis://:pw@host`). Shared by the pack (which cannot see secret marks) and the plan
  * (which can).
  */
-const SECRET_ENV = new Set(["APP_KEY", "DB_PASSWORD", "INIT_ROOT_PASSWORD", "APP_AES_SECRET_KEY", "APP_SUPERVISOR_AES_SECRET_KEY", "POSTGRES_PASSWORD"]);
+const SECRET_ENV = new Set([
+    "APP_KEY",
+    "DB_PASSWORD",
+    "INIT_ROOT_PASSWORD",
+    "APP_AES_SECRET_KEY",
+    "APP_SUPERVISOR_AES_SECRET_KEY",
+    "POSTGRES_PASSWORD",
+]);
 const SECRET_WORD = /(^|_)(PASSWORD|PASSWD|SECRET|TOKEN)(_|$)|(^|_)(API_)?KEY$/;
 const SECRET_FIELD = /password|secret|credential|token|apikey/i;
 /** `secretName`, `secretRef`, `secretKeyRef` name where a secret is, they do not hold it. */

@@ -15,7 +15,8 @@ export interface SharedJwtConfig extends ProductionConfig {
 
 export const noSharedJwtInProduction: ResourceValidationPolicy = {
     name: "no-shared-jwt-secret-in-production",
-    description: "In production stacks, every app has its own JWT secret unless it acknowledges shared sessions or is listed in allowSharedJwtSecret.",
+    description:
+        "In production stacks, every app has its own JWT secret unless it acknowledges shared sessions or is listed in allowSharedJwtSecret.",
     // Cross-app sign-in is a data leak between tenants, not a style issue.
     enforcementLevel: "mandatory",
     severity: "high",
@@ -35,7 +36,11 @@ export const noSharedJwtInProduction: ResourceValidationPolicy = {
         const config = args.getConfig<SharedJwtConfig>();
         if (!isProduction(args.urn, args.stackTags, config)) return;
         const appId = String(args.props.appId);
-        if (args.props.jwtSecret === undefined && args.props.sharedSessionsAcknowledged !== true && !config.allowSharedJwtSecret.includes(appId)) {
+        if (
+            args.props.jwtSecret === undefined &&
+            args.props.sharedSessionsAcknowledged !== true &&
+            !config.allowSharedJwtSecret.includes(appId)
+        ) {
             report(
                 `app ${appId} shares the entry app's JWT secret in a production stack; give it its own (jwtSecret: independent), or say acknowledgeSharedSessions: true, or list it in allowSharedJwtSecret`,
             );

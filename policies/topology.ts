@@ -11,7 +11,8 @@ const REDIS_VARIABLES = ["APP_SUPERVISOR_REDIS_URL", "APP_COMMAND_REDIS_URL"];
 
 export const multiEnvironmentTopology: StackValidationPolicy = {
     name: "multi-environment-topology",
-    description: "A supervisor entry app has at least one worker environment, and the supervisor and every worker are given Redis.",
+    description:
+        "A supervisor entry app has at least one worker environment, and the supervisor and every worker are given Redis.",
     // Without either, every app of the platform is unreachable.
     enforcementLevel: "mandatory",
     severity: "high",
@@ -20,11 +21,15 @@ export const multiEnvironmentTopology: StackValidationPolicy = {
         const supervisors = workloads.filter((w) => w.env.APP_MODE === "supervisor");
         const workers = workloads.filter((w) => w.env.APP_MODE === "worker");
         if (supervisors.length === 0) return;
-        if (workers.length === 0) report("multi-environment mode runs no worker (APP_MODE=worker): no app can start", supervisors[0].urn);
+        if (workers.length === 0)
+            report("multi-environment mode runs no worker (APP_MODE=worker): no app can start", supervisors[0].urn);
         for (const w of [...supervisors, ...workers]) {
             const missing = REDIS_VARIABLES.filter((v) => !w.env[v]);
             if (missing.length > 0)
-                report(`${w.env.APP_MODE} ${w.name} has no ${missing.join(", ")}: the supervisor and its workers talk through Redis`, w.urn);
+                report(
+                    `${w.env.APP_MODE} ${w.name} has no ${missing.join(", ")}: the supervisor and its workers talk through Redis`,
+                    w.urn,
+                );
         }
     },
 };

@@ -14,7 +14,9 @@ export class HelpRequested extends Error {}
 
 const HELP = { help: { type: "boolean", short: "h" } } as const;
 
-type Values<O extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>>["values"];
+type Values<O extends ParseArgsOptionsConfig> = ReturnType<
+    typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>
+>["values"];
 
 export function parseCommandLine<O extends ParseArgsOptionsConfig>(args: string[], options: O): Values<O> {
     let values: Values<O> & { help?: boolean };
@@ -32,7 +34,10 @@ export function parseCommandLine<O extends ParseArgsOptionsConfig>(args: string[
 /** Node's message, shorter, and with the flag most likely meant when one is mistyped. */
 function usageProblem(e: Error & { code?: string }, flags: string[]): string {
     const quoted = /'([^']*)'/.exec(e.message)?.[1];
-    if (quoted === undefined || (e.code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION" && e.code !== "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL"))
+    if (
+        quoted === undefined ||
+        (e.code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION" && e.code !== "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL")
+    )
         return e.message.split(/\.\s/)[0];
     const meant = didYouMean(quoted.replace(/^-+/, ""), flags);
     return `unknown argument ${quoted}${meant ? ` (did you mean --${meant}?)` : ""}`;
@@ -46,7 +51,9 @@ export function readableFile(flag: string, file: string): string {
         accessSync(file, constants.R_OK);
     } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        throw new UsageError(code === "ENOENT" ? `no such file: ${file}` : `--${flag} ${file}: cannot read (${code ?? String(e)})`);
+        throw new UsageError(
+            code === "ENOENT" ? `no such file: ${file}` : `--${flag} ${file}: cannot read (${code ?? String(e)})`,
+        );
     }
     if (!isFile) throw new UsageError(`--${flag} ${file}: not a file`);
     return file;

@@ -39,9 +39,15 @@ class NotApplicable extends Error {}
 
 type PulumiClass = { __pulumiType?: string };
 
-export async function runPolicies(policies: Policies, registrations: Registration[], options: PolicyRunOptions = {}): Promise<PolicyFinding[]> {
+export async function runPolicies(
+    policies: Policies,
+    registrations: Registration[],
+    options: PolicyRunOptions = {},
+): Promise<PolicyFinding[]> {
     const stackTags = options.stackTags ?? new Map<string, string>();
-    const providers = new Map(registrations.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => [r.urn, r]));
+    const providers = new Map(
+        registrations.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => [r.urn, r]),
+    );
     const findings: PolicyFinding[] = [];
 
     const resources = new Map<string, PolicyResource>();
@@ -76,7 +82,10 @@ export async function runPolicies(policies: Policies, registrations: Registratio
             findings.push({ policy: policy.name, enforcementLevel: level, message, urn: reportedUrn ?? urn });
         try {
             if ("validateStack" in policy) {
-                await (policy as StackValidationPolicy).validateStack({ resources: [...resources.values()], stackTags, getConfig, notApplicable }, collect());
+                await (policy as StackValidationPolicy).validateStack(
+                    { resources: [...resources.values()], stackTags, getConfig, notApplicable },
+                    collect(),
+                );
                 continue;
             }
             const validations = [(policy as ResourceValidationPolicy).validateResource ?? []].flat();
@@ -92,7 +101,8 @@ export async function runPolicies(policies: Policies, registrations: Registratio
                     provider: resource.provider,
                     stackTags,
                     isType: resource.isType,
-                    asType: (cls) => ((cls as PulumiClass).__pulumiType === r.type ? (resource.props as never) : undefined),
+                    asType: (cls) =>
+                        (cls as PulumiClass).__pulumiType === r.type ? (resource.props as never) : undefined,
                     getConfig,
                     notApplicable,
                 };
@@ -137,13 +147,19 @@ function providerOf(r: Registration, providers: Map<string, Registration>): Poli
     return p ? { type: p.type, props: propsOf(p), urn: p.urn, name: p.name } : undefined;
 }
 
-function effectiveLevel(declared: EnforcementLevel | undefined, config: Record<string, unknown> | undefined): "advisory" | "mandatory" | "disabled" {
+function effectiveLevel(
+    declared: EnforcementLevel | undefined,
+    config: Record<string, unknown> | undefined,
+): "advisory" | "mandatory" | "disabled" {
     // The pack's default level is advisory (policies/index.ts).
     const level = (config?.enforcementLevel as EnforcementLevel | undefined) ?? declared ?? "advisory";
     return level === "remediate" ? "mandatory" : level;
 }
 
-function configOf(policy: { configSchema?: { properties: Record<string, unknown> } }, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+function configOf(
+    policy: { configSchema?: { properties: Record<string, unknown> } },
+    overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
     const defaults = Object.entries(policy.configSchema?.properties ?? {}).flatMap(([k, schema]) =>
         (schema as { default?: unknown }).default === undefined ? [] : [[k, (schema as { default?: unknown }).default]],
     );

@@ -20,7 +20,10 @@ const rpc = require("@pulumi/pulumi/runtime/rpc") as {
 };
 const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as {
     MockMonitor: {
-        prototype: { registerResource(req: RegisterRequest, cb: unknown): Promise<void>; newUrn(parent: string, type: string, name: string): string };
+        prototype: {
+            registerResource(req: RegisterRequest, cb: unknown): Promise<void>;
+            newUrn(parent: string, type: string, name: string): string;
+        };
     };
 };
 /** The type of the stack's root resource, which the engine leaves out of its children's URNs. */
@@ -114,7 +117,11 @@ function patchMonitor(): void {
         return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
     };
     const original = MockMonitor.prototype.registerResource;
-    MockMonitor.prototype.registerResource = function (this: { newUrn(p: string, t: string, n: string): string }, req, cb) {
+    MockMonitor.prototype.registerResource = function (
+        this: { newUrn(p: string, t: string, n: string): string },
+        req,
+        cb,
+    ) {
         recorder?.(req, this.newUrn(req.getParent(), req.getType(), req.getName()));
         return original.call(this, req, cb);
     };
@@ -168,7 +175,8 @@ function liftSecrets(value: unknown): unknown {
 export function reveal(value: unknown): unknown {
     if (value instanceof SecretValue) return reveal(value.value);
     if (Array.isArray(value)) return value.map(reveal);
-    if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
+    if (typeof value === "object" && value !== null)
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
     return value;
 }
 
@@ -249,7 +257,11 @@ export async function renderProgram(options: RenderOptions): Promise<Rendered> {
 async function readOutput(value: unknown): Promise<StackOutput> {
     if (!pulumi.Output.isInstance(value)) return { value, secret: false, known: true };
     // Internal but stable: the public `apply` never runs for unknown values.
-    const internal = value as unknown as { promise(): Promise<unknown>; isKnown: Promise<boolean>; isSecret: Promise<boolean> };
+    const internal = value as unknown as {
+        promise(): Promise<unknown>;
+        isKnown: Promise<boolean>;
+        isSecret: Promise<boolean>;
+    };
     const [known, secret] = await Promise.all([internal.isKnown, internal.isSecret]);
     return { value: known ? await internal.promise() : undefined, secret, known };
 }
@@ -259,7 +271,11 @@ async function withTimeout(work: Promise<void>, ms: number, rejections: () => un
     const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
             const first = rejections()[0];
-            reject(new RenderError(first ? String((first as Error).message ?? first) : `the program did not settle within ${ms} ms`));
+            reject(
+                new RenderError(
+                    first ? String((first as Error).message ?? first) : `the program did not settle within ${ms} ms`,
+                ),
+            );
         }, ms);
     });
     try {

@@ -85,7 +85,8 @@ export function parseStackFile(text: string, stack: string): StackFile {
     } catch (e) {
         throw new StackFileError(`not valid YAML: ${(e as Error).message.split("\n")[0]}`);
     }
-    if (!isPlainObject(top)) throw new StackFileError("expected a mapping with a config key at the top of the stack file");
+    if (!isPlainObject(top))
+        throw new StackFileError("expected a mapping with a config key at the top of the stack file");
     const config = top.config ?? {};
     if (!isPlainObject(config)) throw new StackFileError("config: expected a mapping of keys to values");
     const issues: Issue[] = [];
@@ -134,7 +135,12 @@ export function parseStackFile(text: string, stack: string): StackFile {
 /** The stack file's config as a program's validation takes it, with what only the file tells. */
 export function stackFileInput(file: StackFile): StackConfigInput {
     const input = stackConfigInput(file.values, file.secretKeys, PROJECT);
-    return { ...input, stack: file.stack, encryptedPaths: new Set(file.encryptedPaths), issues: [...file.issues, ...(input.issues ?? [])] };
+    return {
+        ...input,
+        stack: file.stack,
+        encryptedPaths: new Set(file.encryptedPaths),
+        issues: [...file.issues, ...(input.issues ?? [])],
+    };
 }
 
 /**
@@ -142,7 +148,11 @@ export function stackFileInput(file: StackFile): StackConfigInput {
  * decrypted string wherever the file has a `secure:` value. Under `--config-file` the program
  * cannot see the file the CLI read, and a file of the same stack name may be another one.
  */
-export function describesConfig(file: StackFile, all: Record<string, string>, secretFullKeys: Iterable<string>): boolean {
+export function describesConfig(
+    file: StackFile,
+    all: Record<string, string>,
+    secretFullKeys: Iterable<string>,
+): boolean {
     const own = (keys: Iterable<string>) => [...keys].filter((k) => k.startsWith(`${PROJECT}:`)).sort();
     if (JSON.stringify(own(Object.keys(file.values))) !== JSON.stringify(own(Object.keys(all)))) return false;
     if (JSON.stringify(own(file.secretKeys)) !== JSON.stringify(own(secretFullKeys))) return false;
@@ -159,11 +169,15 @@ function jsonOrText(text: string): unknown {
 
 function agrees(inFile: unknown, given: unknown): boolean {
     if (inFile === Secret.PLACEHOLDER) return typeof given === "string";
-    if (Array.isArray(inFile)) return Array.isArray(given) && given.length === inFile.length && inFile.every((v, i) => agrees(v, given[i]));
+    if (Array.isArray(inFile))
+        return Array.isArray(given) && given.length === inFile.length && inFile.every((v, i) => agrees(v, given[i]));
     if (isPlainObject(inFile)) {
         if (!isPlainObject(given)) return false;
         const keys = Object.keys(inFile);
-        return keys.length === Object.keys(given).length && keys.every((k) => Object.hasOwn(given, k) && agrees(inFile[k], given[k]));
+        return (
+            keys.length === Object.keys(given).length &&
+            keys.every((k) => Object.hasOwn(given, k) && agrees(inFile[k], given[k]))
+        );
     }
     return inFile === given;
 }
@@ -200,7 +214,10 @@ function lineOf(text: string, offset: number): number {
 function readValue(value: unknown, keyPath: string, found: { secure: string[]; issues: Issue[] }): unknown {
     if (typeof value === "number" && !Number.isFinite(value)) {
         const written = Number.isNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf";
-        found.issues.push({ path: keyPath, message: `expected a finite number, got ${written} (which no config value can hold)` });
+        found.issues.push({
+            path: keyPath,
+            message: `expected a finite number, got ${written} (which no config value can hold)`,
+        });
         return null;
     }
     if (Array.isArray(value)) return value.map((v, i) => readValue(v, at(keyPath, i), found));
@@ -212,6 +229,11 @@ function readValue(value: unknown, keyPath: string, found: { secure: string[]; i
     }
     const out: Record<string, unknown> = {};
     for (const k of keys)
-        Object.defineProperty(out, k, { value: readValue(value[k], join(keyPath, k), found), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, k, {
+            value: readValue(value[k], join(keyPath, k), found),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+        });
     return out;
 }

@@ -42,7 +42,11 @@ function main(): void {
     });
     if (!values.out) throw new Error("--out is required");
     const text = readFileSync(stackFilePath(values.stack), "utf8");
-    const images = { nocobase: values["image-nocobase"], postgres: values["image-postgres"], redis: values["image-redis"] };
+    const images = {
+        nocobase: values["image-nocobase"],
+        postgres: values["image-postgres"],
+        redis: values["image-redis"],
+    };
     writeFileSync(values.out, localStackText(text, { salt: values.salt, images }));
 }
 

@@ -75,7 +75,10 @@ export function buildPlanReport(input: PlanInput): PlanReport {
             startMode: app.desired.startMode,
             state: app.desired.state,
         })),
-        resources: { total: input.rendered.registrations.length, byType: Object.fromEntries(Object.entries(byType).sort(([a], [b]) => a.localeCompare(b))) },
+        resources: {
+            total: input.rendered.registrations.length,
+            byType: Object.fromEntries(Object.entries(byType).sort(([a], [b]) => a.localeCompare(b))),
+        },
         policies: {
             mandatory: input.findings.filter((f) => f.enforcementLevel === "mandatory"),
             advisory: input.findings.filter((f) => f.enforcementLevel === "advisory"),

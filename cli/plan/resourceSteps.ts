@@ -72,7 +72,14 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
     [TYPES.k8sSecret]: { only: [...K8S_IDENTITY, "type"] },
     [TYPES.k8sService]: { only: [...K8S_IDENTITY, "spec.clusterIP"] },
     [TYPES.k8sClaim]: {
-        only: [...K8S_IDENTITY, "spec.accessModes", "spec.storageClassName", "spec.volumeName", "spec.volumeMode", "spec.selector"],
+        only: [
+            ...K8S_IDENTITY,
+            "spec.accessModes",
+            "spec.storageClassName",
+            "spec.volumeName",
+            "spec.volumeMode",
+            "spec.selector",
+        ],
     },
     [TYPES.k8sDeployment]: { only: [...K8S_IDENTITY, "spec.selector"] },
     [TYPES.k8sIngress]: { only: K8S_IDENTITY },
@@ -81,7 +88,13 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
 };
 
 /** Where tenant or platform data lives: deleting or replacing one of these loses it. */
-export const DATA_HOLDING_TYPES: readonly string[] = [TYPES.pgDatabase, TYPES.pgSchema, TYPES.pgRole, TYPES.dockerVolume, TYPES.k8sClaim];
+export const DATA_HOLDING_TYPES: readonly string[] = [
+    TYPES.pgDatabase,
+    TYPES.pgSchema,
+    TYPES.pgRole,
+    TYPES.dockerVolume,
+    TYPES.k8sClaim,
+];
 
 /** The provider's code: it changes with the code, not the config; PROVIDER_VERSION tracks behaviour. */
 const IGNORED_INPUTS = new Set(["__provider"]);
@@ -99,7 +112,12 @@ export function resourceSteps(base: Registration[], next: Registration[]): Resou
         const changed = changedPaths(old.inputs, r.inputs, r.type);
         if (changed.length === 0) continue;
         const forcing = changed.filter((p) => forcesReplace(r.type, p));
-        steps.push(step(forcing.length > 0 ? "replace" : "update", old, [...forcing, ...changed.filter((p) => !forcing.includes(p))]));
+        steps.push(
+            step(forcing.length > 0 ? "replace" : "update", old, [
+                ...forcing,
+                ...changed.filter((p) => !forcing.includes(p)),
+            ]),
+        );
     }
     for (const r of base) if (!after.has(r.urn)) steps.push(step("delete", r, []));
     propagateReplacements(steps, next, before);
@@ -137,13 +155,23 @@ function propagateReplacements(steps: ResourceStep[], next: Registration[], befo
 
 function step(op: StepOp, r: Registration, changed: string[]): ResourceStep {
     const dataAtRisk = (op === "delete" || op === "replace") && DATA_HOLDING_TYPES.includes(r.type);
-    return { op, urn: r.urn, type: r.type, name: r.name, changed, dataAtRisk, protect: r.protect, retainOnDelete: r.retainOnDelete };
+    return {
+        op,
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        changed,
+        dataAtRisk,
+        protect: r.protect,
+        retainOnDelete: r.retainOnDelete,
+    };
 }
 
 function forcesReplace(type: string, path: string): boolean {
     const rule = REPLACE_RULES[type];
     if (!rule) return false;
-    const within = (prefixes: readonly string[]) => prefixes.some((p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
+    const within = (prefixes: readonly string[]) =>
+        prefixes.some((p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
     return "all" in rule ? !within(rule.except) : within(rule.only);
 }
 
@@ -157,7 +185,8 @@ function changedPaths(a: Record<string, unknown>, b: Record<string, unknown>, ty
     const walk = (x: unknown, y: unknown, path: string, level: number) => {
         if (isDeepStrictEqual(x, y)) return;
         if (level < depth && isObject(x) && isObject(y)) {
-            for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) walk(x[k], y[k], path ? `${path}.${k}` : k, level + 1);
+            for (const k of new Set([...Object.keys(x), ...Object.keys(y)]))
+                walk(x[k], y[k], path ? `${path}.${k}` : k, level + 1);
             return;
         }
         paths.push(path);

@@ -37,7 +37,9 @@ function unmarked(value: unknown, path: string[]): string[] {
             // Docker's `NAME=value` environment entries.
             if (typeof v === "string" && /^[A-Za-z_][A-Za-z0-9_]*=/.test(v)) {
                 const eq = v.indexOf("=");
-                return isSecretEnv(v.slice(0, eq), v.slice(eq + 1)) ? [[...path, `[${i}] ${v.slice(0, eq)}`].join(".")] : [];
+                return isSecretEnv(v.slice(0, eq), v.slice(eq + 1))
+                    ? [[...path, `[${i}] ${v.slice(0, eq)}`].join(".")]
+                    : [];
             }
             return unmarked(v, [...path, `[${i}]`]);
         });
@@ -45,9 +47,11 @@ function unmarked(value: unknown, path: string[]): string[] {
     if (typeof value !== "object") return [];
     const obj = value as Record<string, unknown>;
     // Kubernetes' `{name, value}` environment entries.
-    if (typeof obj.name === "string" && typeof obj.value === "string" && isSecretEnv(obj.name, obj.value)) return [[...path, obj.name].join(".")];
+    if (typeof obj.name === "string" && typeof obj.value === "string" && isSecretEnv(obj.name, obj.value))
+        return [[...path, obj.name].join(".")];
     return Object.entries(obj).flatMap(([k, v]) => {
-        if (isSecretField(k) && v !== "" && !(v instanceof SecretValue) && v !== null && v !== undefined) return [[...path, k].join(".")];
+        if (isSecretField(k) && v !== "" && !(v instanceof SecretValue) && v !== null && v !== undefined)
+            return [[...path, k].join(".")];
         return unmarked(v, [...path, k]);
     });
 }

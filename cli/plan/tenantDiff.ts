@@ -45,7 +45,8 @@ export function tenantDiff(base: PlatformConfig, next: PlatformConfig): TenantDi
     for (const app of next.apps) {
         const old = baseApps.get(app.id);
         if (!old) continue;
-        if (old.environment !== app.environment) diff.appsMoved.push({ id: app.id, from: old.environment, to: app.environment });
+        if (old.environment !== app.environment)
+            diff.appsMoved.push({ id: app.id, from: old.environment, to: app.environment });
         const changes = (Object.keys(app) as (keyof AppConfig)[])
             .filter((k): k is AppField => k !== "id" && k !== "environment")
             .filter((k) => !isDeepStrictEqual(old[k], app[k]))

@@ -21,7 +21,14 @@ export function formatPlan(report: PlanReport): string {
     out.push(
         ...table(
             ["ID", "ENVIRONMENT", "DATABASE", "DOMAIN", "START", "STATE"],
-            report.apps.map((a) => [a.id, a.environment, databaseText(a.database), a.domain ?? "-", a.startMode, a.state]),
+            report.apps.map((a) => [
+                a.id,
+                a.environment,
+                databaseText(a.database),
+                a.domain ?? "-",
+                a.startMode,
+                a.state,
+            ]),
         ),
         "",
     );
@@ -59,12 +66,16 @@ function diffText(diff: NonNullable<PlanReport["diff"]>): string[] {
         t.appsMoved.map((m) => `${m.id} (${m.from} -> ${m.to})`),
     );
     for (const c of t.appsChanged)
-        out.push(`  app ${c.id}: ${c.changes.map((f) => `${f.field} ${JSON.stringify(f.from)} -> ${JSON.stringify(f.to)}`).join("; ")}`);
+        out.push(
+            `  app ${c.id}: ${c.changes.map((f) => `${f.field} ${JSON.stringify(f.from)} -> ${JSON.stringify(f.to)}`).join("; ")}`,
+        );
     if (out.length === 1) out.push("  no tenant changes");
     const { create, update, replace, delete: del } = diff.counts;
     out.push("", `Resource steps: ${create} to create, ${update} to update, ${replace} to replace, ${del} to delete`);
     for (const s of diff.steps)
-        out.push(`  ${SYMBOL[s.op].padEnd(2)} ${s.op.padEnd(7)} ${s.type} ${s.name}${s.changed.length > 0 ? ` [${s.changed.join(", ")}]` : ""}`);
+        out.push(
+            `  ${SYMBOL[s.op].padEnd(2)} ${s.op.padEnd(7)} ${s.type} ${s.name}${s.changed.length > 0 ? ` [${s.changed.join(", ")}]` : ""}`,
+        );
     if (diff.dataAtRisk.length > 0) {
         out.push(
             "",
@@ -94,5 +105,7 @@ function databaseText(db: PlanReport["apps"][number]["database"]): string {
 
 function table(header: string[], rows: string[][]): string[] {
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    return [header, ...rows].map((r) => `  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ")}`);
+    return [header, ...rows].map(
+        (r) => `  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ")}`,
+    );
 }

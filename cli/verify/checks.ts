@@ -74,7 +74,8 @@ const READ_PROBES = 3;
  */
 export function parseOutputs(raw: unknown): PlatformOutputs {
     const top = outputObject(raw, "outputs");
-    if (typeof top.entryUrl !== "string") throw new OutputsError("entryUrl: expected a string (is this a nocobase-platform stack?)");
+    if (typeof top.entryUrl !== "string")
+        throw new OutputsError("entryUrl: expected a string (is this a nocobase-platform stack?)");
     const status = outputObject(top.status, "status");
     for (const [id, app] of outputEntries(status.apps, "status.apps")) {
         const at = join("status.apps", id);
@@ -89,7 +90,10 @@ export function parseOutputs(raw: unknown): PlatformOutputs {
     outputString(server.sslMode, "databases.server.sslMode");
     outputString(outputObject(databases.entry, "databases.entry").database, "databases.entry.database");
     for (const [name, env] of outputEntries(databases.environments, "databases.environments")) {
-        outputString(outputObject(env, join("databases.environments", name)).database, join(join("databases.environments", name), "database"));
+        outputString(
+            outputObject(env, join("databases.environments", name)).database,
+            join(join("databases.environments", name), "database"),
+        );
     }
     for (const [id, tenant] of outputEntries(databases.tenants, "databases.tenants")) {
         const at = join("databases.tenants", id);
@@ -126,7 +130,8 @@ function outputString(value: unknown, path: string): void {
 }
 
 function outputNumber(value: unknown, path: string): void {
-    if (typeof value !== "number" || !Number.isFinite(value)) throw new OutputsError(`${path}: expected a number, got ${kindOf(value)}`);
+    if (typeof value !== "number" || !Number.isFinite(value))
+        throw new OutputsError(`${path}: expected a number, got ${kindOf(value)}`);
 }
 
 interface Endpoint {
@@ -154,11 +159,18 @@ interface Tenant {
     line: Line;
 }
 
-type Outcome = { kind: "connected"; client: Client } | { kind: "refused"; reason: string } | { kind: "error"; reason: string };
+type Outcome =
+    { kind: "connected"; client: Client } | { kind: "refused"; reason: string } | { kind: "error"; reason: string };
 
 export async function verifyPlatform(outputs: PlatformOutputs, options: VerifyOptions = {}): Promise<VerifyReport> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const report: VerifyReport = { lines: [], passed: 0, failed: 0, crossTenant: { tried: 0, refused: 0, unexpected: 0, inconclusive: 0 }, connections: 0 };
+    const report: VerifyReport = {
+        lines: [],
+        passed: 0,
+        failed: 0,
+        crossTenant: { tried: 0, refused: 0, unexpected: 0, inconclusive: 0 },
+        connections: 0,
+    };
     // Tenants are checked concurrently; each writes to its own section so the report reads in order.
     const sections: CheckLine[][] = [];
     const section = (): Line => {
@@ -172,7 +184,11 @@ export async function verifyPlatform(outputs: PlatformOutputs, options: VerifyOp
 
     const { databases } = outputs;
     const server = databases.server;
-    const platform: Endpoint = { key: "platform", host: options.pgHost ?? server.host, port: options.pgPort ?? server.port };
+    const platform: Endpoint = {
+        key: "platform",
+        host: options.pgHost ?? server.host,
+        port: options.pgPort ?? server.port,
+    };
     const ssl = sslOption(server.sslMode);
     const retired = new Set(
         Object.entries(outputs.status.apps)
@@ -186,16 +202,30 @@ export async function verifyPlatform(outputs: PlatformOutputs, options: VerifyOp
             line(true, `tenant ${id}: ${RETIRED_STATE}, its storage is not checked`);
             continue;
         }
-        const endpoint = access.mode === "connection" ? { key: `${access.host}:${access.port}`, host: access.host, port: access.port } : platform;
-        tenants.push({ id, access, endpoint, own: { label: `tenant ${id}`, endpoint, database: access.database, schema: access.schema, tenant: id }, line });
+        const endpoint =
+            access.mode === "connection"
+                ? { key: `${access.host}:${access.port}`, host: access.host, port: access.port }
+                : platform;
+        tenants.push({
+            id,
+            access,
+            endpoint,
+            own: { label: `tenant ${id}`, endpoint, database: access.database, schema: access.schema, tenant: id },
+            line,
+        });
     }
     const storages: Storage[] = [
         { label: "the entry app", endpoint: platform, database: databases.entry.database },
-        ...Object.entries(databases.environments).map(([name, env]) => ({ label: `environment ${name}`, endpoint: platform, database: env.database })),
+        ...Object.entries(databases.environments).map(([name, env]) => ({
+            label: `environment ${name}`,
+            endpoint: platform,
+            database: env.database,
+        })),
         ...tenants.map((t) => t.own),
     ];
     const tenantsDatabases = new Set(tenants.filter((t) => t.access.mode === "schema").map((t) => t.access.database));
-    for (const database of tenantsDatabases) storages.push({ label: "the tenants database", endpoint: platform, database });
+    for (const database of tenantsDatabases)
+        storages.push({ label: "the tenants database", endpoint: platform, database });
 
     const connect = async (tenant: Tenant, database: string): Promise<Outcome> => {
         report.connections++;
@@ -235,12 +265,18 @@ export async function verifyPlatform(outputs: PlatformOutputs, options: VerifyOp
         try {
             await checkOwnStorage(tenant, await connect(tenant, tenant.own.database), line);
             const targets = storages.filter(
-                (s) => s.endpoint.key === tenant.endpoint.key && s.tenant !== tenant.id && !(s.schema === undefined && s.database === tenant.own.database),
+                (s) =>
+                    s.endpoint.key === tenant.endpoint.key &&
+                    s.tenant !== tenant.id &&
+                    !(s.schema === undefined && s.database === tenant.own.database),
             );
             const problems: string[] = [];
             for (const target of targets) {
                 report.crossTenant.tried++;
-                const where = target.schema === undefined ? `database ${target.database}` : `schema ${target.schema} in ${target.database}`;
+                const where =
+                    target.schema === undefined
+                        ? `database ${target.database}`
+                        : `schema ${target.schema} in ${target.database}`;
                 const outcome = await session(target.database);
                 let leaks: string[] = [];
                 if (outcome.kind === "refused") {
@@ -259,7 +295,9 @@ export async function verifyPlatform(outputs: PlatformOutputs, options: VerifyOp
                         leaks = await probeForeignSchema(outcome.client, target.schema);
                     } catch (e) {
                         report.crossTenant.inconclusive++;
-                        problems.push(`could not tell whether ${where} (${target.label}) is refused: ${(e as Error).message}`);
+                        problems.push(
+                            `could not tell whether ${where} (${target.label}) is refused: ${(e as Error).message}`,
+                        );
                         continue;
                     }
                 }
@@ -269,7 +307,11 @@ export async function verifyPlatform(outputs: PlatformOutputs, options: VerifyOp
                     problems.push(`reached ${where} (${target.label}): ${leaks.join(", ")}`);
                 }
             }
-            if (problems.length === 0) line(true, `tenant ${tenant.id}: refused on all ${targets.length} other databases and schemas on its server`);
+            if (problems.length === 0)
+                line(
+                    true,
+                    `tenant ${tenant.id}: refused on all ${targets.length} other databases and schemas on its server`,
+                );
             for (const problem of problems) line(false, `tenant ${tenant.id}: ${problem}`);
         } finally {
             for (const outcome of opened.values()) {
@@ -292,7 +334,10 @@ async function checkEntryHealth(entryUrl: string, timeoutMs: number, line: Line)
     try {
         const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
         await response.body?.cancel();
-        line(response.status === 200, `entry app ${response.status === 200 ? "is healthy" : "is not healthy"}: GET ${url} answered ${response.status}`);
+        line(
+            response.status === 200,
+            `entry app ${response.status === 200 ? "is healthy" : "is not healthy"}: GET ${url} answered ${response.status}`,
+        );
     } catch (e) {
         const err = e as Error & { cause?: Error };
         line(false, `entry app is not reachable: GET ${url} failed: ${err.cause?.message ?? err.message}`);
@@ -318,8 +363,14 @@ async function checkOwnStorage(tenant: Tenant, outcome: Outcome, line: Line): Pr
     const { access } = tenant;
     const where = `${access.database}${access.schema ? ` (schema ${access.schema})` : ""}`;
     if (outcome.kind !== "connected") {
-        line(false, `tenant ${tenant.id}: cannot connect to its database ${access.database} as ${access.user}: ${outcome.reason}`);
-        line(false, `tenant ${tenant.id}: role ${access.user} not checked for SUPERUSER, CREATEDB or CREATEROLE (no connection)`);
+        line(
+            false,
+            `tenant ${tenant.id}: cannot connect to its database ${access.database} as ${access.user}: ${outcome.reason}`,
+        );
+        line(
+            false,
+            `tenant ${tenant.id}: role ${access.user} not checked for SUPERUSER, CREATEDB or CREATEROLE (no connection)`,
+        );
         return;
     }
     const client = outcome.client;
@@ -333,27 +384,49 @@ async function checkOwnStorage(tenant: Tenant, outcome: Outcome, line: Line): Pr
             if (read.rowCount !== 1) throw new Error(`read ${read.rowCount} rows back instead of 1`);
             line(true, `tenant ${tenant.id}: connects to ${where} as ${access.user}, creates and reads a table`);
         } catch (e) {
-            line(false, `tenant ${tenant.id}: connects to ${where} as ${access.user} but cannot create and read a table: ${(e as Error).message}`);
+            line(
+                false,
+                `tenant ${tenant.id}: connects to ${where} as ${access.user} but cannot create and read a table: ${(e as Error).message}`,
+            );
         } finally {
             await client.query("ROLLBACK").catch(() => undefined);
         }
         try {
             // Attributes are not inherited, but a member can SET ROLE to its group and act as it.
-            const { rows } = await client.query<{ rolname: string; rolsuper: boolean; rolcreatedb: boolean; rolcreaterole: boolean }>(
+            const { rows } = await client.query<{
+                rolname: string;
+                rolsuper: boolean;
+                rolcreatedb: boolean;
+                rolcreaterole: boolean;
+            }>(
                 `SELECT rolname, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles
                   WHERE pg_has_role(current_user, oid, 'MEMBER') AND (rolsuper OR rolcreatedb OR rolcreaterole)
                   ORDER BY rolname`,
             );
             if (rows.length === 0)
-                line(true, `tenant ${tenant.id}: role ${access.user} has no SUPERUSER, CREATEDB or CREATEROLE, itself or through a role it belongs to`);
+                line(
+                    true,
+                    `tenant ${tenant.id}: role ${access.user} has no SUPERUSER, CREATEDB or CREATEROLE, itself or through a role it belongs to`,
+                );
             for (const row of rows) {
-                const powers = [row.rolsuper && "SUPERUSER", row.rolcreatedb && "CREATEDB", row.rolcreaterole && "CREATEROLE"].filter(Boolean).join(", ");
+                const powers = [
+                    row.rolsuper && "SUPERUSER",
+                    row.rolcreatedb && "CREATEDB",
+                    row.rolcreaterole && "CREATEROLE",
+                ]
+                    .filter(Boolean)
+                    .join(", ");
                 const who =
-                    row.rolname === access.user ? `role ${access.user} has ${powers}` : `role ${access.user} belongs to ${row.rolname}, which has ${powers}`;
+                    row.rolname === access.user
+                        ? `role ${access.user} has ${powers}`
+                        : `role ${access.user} belongs to ${row.rolname}, which has ${powers}`;
                 line(false, `tenant ${tenant.id}: ${who}`);
             }
         } catch (e) {
-            line(false, `tenant ${tenant.id}: role ${access.user} not checked for SUPERUSER, CREATEDB or CREATEROLE: ${(e as Error).message}`);
+            line(
+                false,
+                `tenant ${tenant.id}: role ${access.user} not checked for SUPERUSER, CREATEDB or CREATEROLE: ${(e as Error).message}`,
+            );
         }
     } finally {
         await client.end().catch(() => undefined);
@@ -389,7 +462,9 @@ async function probeForeignSchema(client: Client, schema: string): Promise<strin
     }
     try {
         await client.query("BEGIN");
-        await client.query(`CREATE TABLE ${ident(schema)}.${ident(`verify_probe_${randomBytes(4).toString("hex")}`)} (id integer)`);
+        await client.query(
+            `CREATE TABLE ${ident(schema)}.${ident(`verify_probe_${randomBytes(4).toString("hex")}`)} (id integer)`,
+        );
         leaks.push("created a table in it");
     } catch (e) {
         if ((e as { code?: string }).code !== "42501") throw e;

@@ -14,12 +14,18 @@ export function loadPlatformConfig(project: string = pulumi.getProject()): Platf
     const all = pulumi.runtime.allConfig();
     const secretKeys = Object.keys(all).filter((key) => isConfigSecret(key));
     const stack = pulumi.getStack();
-    const input = { ...stackConfigInput(all, secretKeys, project), stack, encryptedPaths: encryptedPathsOf(stack, all, secretKeys) };
+    const input = {
+        ...stackConfigInput(all, secretKeys, project),
+        stack,
+        encryptedPaths: encryptedPathsOf(stack, all, secretKeys),
+    };
     const result = validateStackConfig(input);
     if (!result.ok) {
         // RunError prints its message without a stack trace: the key paths are the whole story.
         const count = result.issues.length;
-        throw new pulumi.RunError(`stack configuration has ${count} problem${count === 1 ? "" : "s"}:\n${formatIssues(result.issues)}`);
+        throw new pulumi.RunError(
+            `stack configuration has ${count} problem${count === 1 ? "" : "s"}:\n${formatIssues(result.issues)}`,
+        );
     }
     return result.config;
 }
@@ -30,7 +36,11 @@ export function loadPlatformConfig(project: string = pulumi.getProject()): Platf
  * config the program was given. Otherwise (`--config-file`, an edited copy) every value under a
  * secret top-level key may be encrypted or not.
  */
-function encryptedPathsOf(stack: string, all: Record<string, string>, secretKeys: string[]): ReadonlySet<string> | undefined {
+function encryptedPathsOf(
+    stack: string,
+    all: Record<string, string>,
+    secretKeys: string[],
+): ReadonlySet<string> | undefined {
     try {
         const file = readStackFile(stackFilePath(stack));
         return describesConfig(file, all, secretKeys) ? new Set(file.encryptedPaths) : undefined;

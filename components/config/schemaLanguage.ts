@@ -99,7 +99,11 @@ export function string(options: StringOptions = {}): Schema<string> {
             const early = options.precheck?.(value);
             if (early !== undefined) return fail(ctx, path, `${early}, got ${describe(value)}`);
             if (options.pattern && !options.pattern.test(value)) {
-                return fail(ctx, path, `${options.patternHint ?? `must match ${options.pattern.source}`}, got ${describe(value)}`);
+                return fail(
+                    ctx,
+                    path,
+                    `${options.patternHint ?? `must match ${options.pattern.source}`}, got ${describe(value)}`,
+                );
             }
             const problem = options.check?.(value);
             if (problem !== undefined) return fail(ctx, path, `${problem}, got ${describe(value)}`);
@@ -156,7 +160,9 @@ export function boolean(description?: string): Schema<boolean> {
     };
 }
 
-const SECRET_JSON_SCHEMA = { oneOf: [{ type: "string" }, { type: "object", required: ["secure"], properties: { secure: { type: "string" } } }] };
+const SECRET_JSON_SCHEMA = {
+    oneOf: [{ type: "string" }, { type: "object", required: ["secure"], properties: { secure: { type: "string" } } }],
+};
 
 /**
  * A credential: refused in plain text, so that a password never sits in a stack file unencrypted.
@@ -165,12 +171,16 @@ const SECRET_JSON_SCHEMA = { oneOf: [{ type: "string" }, { type: "object", requi
 export function secret(description: string): Schema<Secret> {
     return {
         parse(value, path, ctx) {
-            if (typeof value !== "string" || value === "") return fail(ctx, path, `expected a secret string, got ${kindOf(value)}`);
+            if (typeof value !== "string" || value === "")
+                return fail(ctx, path, `expected a secret string, got ${kindOf(value)}`);
             if (ctx.secrecy(path) === "plain") return fail(ctx, path, mustBeEncrypted(path));
             return new Secret(value);
         },
         jsonSchema() {
-            return { description: `${description} Store it with \`pulumi config set --secret --path\`.`, ...SECRET_JSON_SCHEMA };
+            return {
+                description: `${description} Store it with \`pulumi config set --secret --path\`.`,
+                ...SECRET_JSON_SCHEMA,
+            };
         },
     };
 }
@@ -183,7 +193,8 @@ export function secret(description: string): Schema<Secret> {
 export function secretWhenCredentials(description: string, check: (url: string) => string | undefined): Schema<Secret> {
     return {
         parse(value, path, ctx) {
-            if (typeof value !== "string" || value === "") return fail(ctx, path, `expected a string, got ${kindOf(value)}`);
+            if (typeof value !== "string" || value === "")
+                return fail(ctx, path, `expected a string, got ${kindOf(value)}`);
             const url = new Secret(value);
             if (!url.known) return url;
             const problem = check(value);
@@ -194,7 +205,10 @@ export function secretWhenCredentials(description: string, check: (url: string) 
             return url;
         },
         jsonSchema() {
-            return { description: `${description} With a password in it, store it with \`pulumi config set --secret --path\`.`, ...SECRET_JSON_SCHEMA };
+            return {
+                description: `${description} With a password in it, store it with \`pulumi config set --secret --path\`.`,
+                ...SECRET_JSON_SCHEMA,
+            };
         },
     };
 }
@@ -226,7 +240,8 @@ export function object<F extends Fields>(fields: F, description?: string): Schem
     return {
         parse: plainOnly((value, path, ctx) => {
             if (!isPlainObject(value)) return fail(ctx, path, `expected an object, got ${describe(value)}`);
-            for (const key of Object.keys(value)) if (!names.includes(key)) fail(ctx, join(path, key), unknownKey(key, names));
+            for (const key of Object.keys(value))
+                if (!names.includes(key)) fail(ctx, join(path, key), unknownKey(key, names));
             const out: Record<string, unknown> = {};
             for (const name of names) {
                 const field = asField(fields[name]);
@@ -276,7 +291,12 @@ export function list<T>(item: Schema<T>, maxItems: number, description?: string)
 }
 
 /** A map from names (checked against `keyPattern`) to values of one schema. */
-export function record<T>(keyPattern: RegExp, keyHint: string, value: Schema<T>, description?: string): Schema<Record<string, T>> {
+export function record<T>(
+    keyPattern: RegExp,
+    keyHint: string,
+    value: Schema<T>,
+    description?: string,
+): Schema<Record<string, T>> {
     return {
         parse: plainOnly<Record<string, T>>((raw, path, ctx) => {
             if (!isPlainObject(raw)) return fail(ctx, path, `expected a map of names to objects, got ${describe(raw)}`);
@@ -327,7 +347,11 @@ export function tagged<T>(tag: string, shapes: Record<string, Schema<T>>, descri
  * One of several object shapes, chosen by which key is present: a schema, or the problem with the
  * object when none fits, so that errors speak about the chosen shape instead of every alternative.
  */
-export function variants<T>(choose: (value: Record<string, unknown>) => Schema<T> | string, all: Schema<T>[], description?: string): Schema<T> {
+export function variants<T>(
+    choose: (value: Record<string, unknown>) => Schema<T> | string,
+    all: Schema<T>[],
+    description?: string,
+): Schema<T> {
     return {
         parse: plainOnly((value, path, ctx) => {
             if (!isPlainObject(value)) return fail(ctx, path, `expected an object, got ${describe(value)}`);

@@ -18,14 +18,25 @@ import {
     APP_ID,
     pgSystemNameProblem,
 } from "../core/identifiers";
-import { APP_STATES, DATABASE_MODES, JWT_SECRET_MODES, MODES, SSL_MODES, START_MODES, SUPERVISORS } from "../core/modes";
+import {
+    APP_STATES,
+    DATABASE_MODES,
+    JWT_SECRET_MODES,
+    MODES,
+    SSL_MODES,
+    START_MODES,
+    SUPERVISORS,
+} from "../core/modes";
 import * as s from "./schemaLanguage";
 
-const reservedWords = (what: string) => Object.fromEntries(PG_RESERVED.map((w) => [w, `is a reserved word in PostgreSQL and cannot be ${what}`]));
+const reservedWords = (what: string) =>
+    Object.fromEntries(PG_RESERVED.map((w) => [w, `is a reserved word in PostgreSQL and cannot be ${what}`]));
 /** The pattern's hint cannot say which rule of a host name failed; a long label is the one that surprises. */
 const labelLength = (value: string) => {
     const long = value.split(".").find((label) => label.length > 63);
-    return long === undefined ? undefined : `labels (the parts between dots) are at most 63 characters, one has ${long.length}`;
+    return long === undefined
+        ? undefined
+        : `labels (the parts between dots) are at most 63 characters, one has ${long.length}`;
 };
 /**
  * Characters that change how the text around them reads: controls (NUL, newlines, escapes), line
@@ -41,7 +52,8 @@ const noControlCharacter = (value: string) => {
 const parsesAsUrl = (value: string) => (URL.canParse(value) ? undefined : "is not a valid URL");
 /** The Docker host reaches provider config and logs in plain text; ssh:// authenticates with keys, so a password has no place in it. */
 const dockerHostUrl = (value: string) =>
-    parsesAsUrl(value) ?? (new URL(value).password ? "must not carry a password (ssh:// authenticates with keys)" : undefined);
+    parsesAsUrl(value) ??
+    (new URL(value).password ? "must not carry a password (ssh:// authenticates with keys)" : undefined);
 /**
  * Host names the regular expressions admit but nothing resolves: an all-numeric name is an IPv4
  * address or nothing, and a DNS name never ends in a number (`999.999.999.999`, `a.10`).
@@ -62,15 +74,20 @@ const plainHttpUrl = (value: string) => {
     if (!URL.canParse(value)) return "is not a valid URL";
     const url = new URL(value);
     if (url.username || url.password) return "must not carry credentials (user:password@)";
-    if (!HOST.test(url.hostname)) return `must name a host (a DNS name or IPv4 address), not ${JSON.stringify(url.hostname)}`;
+    if (!HOST.test(url.hostname))
+        return `must name a host (a DNS name or IPv4 address), not ${JSON.stringify(url.hostname)}`;
     return serverHost(url.hostname);
 };
 
-const floatingTag = "must be a pinned version like 2.2.15 (a floating tag or a pre-release changes under a running platform)";
+const floatingTag =
+    "must be a pinned version like 2.2.15 (a floating tag or a pre-release changes under a running platform)";
 
 export const platformSchema = s.object(
     {
-        mode: s.oneOf(MODES, "shared-memory: one NocoBase process hosts every app; multi-environment: an entry app supervises worker environments."),
+        mode: s.oneOf(
+            MODES,
+            "shared-memory: one NocoBase process hosts every app; multi-environment: an entry app supervises worker environments.",
+        ),
         nocobaseVersion: s.string({
             description: "The NocoBase release, pinned (image tag and npm version), e.g. 2.2.15.",
             pattern: NOCOBASE_RELEASE,
@@ -129,7 +146,11 @@ const kubernetesRuntime = s.object({
         patternHint: "must be a DNS label (lower-case letters, digits and -)",
     }),
     ingressClass: s.optional(
-        s.string({ description: "IngressClass for public routes. Default nginx.", pattern: DNS_LABEL, patternHint: "must be a DNS label" }),
+        s.string({
+            description: "IngressClass for public routes. Default nginx.",
+            pattern: DNS_LABEL,
+            patternHint: "must be a DNS label",
+        }),
     ),
     clusterIssuer: s.optional(
         s.string({
@@ -139,7 +160,11 @@ const kubernetesRuntime = s.object({
         }),
     ),
     storageClass: s.optional(
-        s.string({ description: "StorageClass of the storage volumes. Default: the cluster default.", pattern: DNS_LABEL, patternHint: "must be a DNS label" }),
+        s.string({
+            description: "StorageClass of the storage volumes. Default: the cluster default.",
+            pattern: DNS_LABEL,
+            patternHint: "must be a DNS label",
+        }),
     ),
 });
 
@@ -151,12 +176,20 @@ export const runtimeSchema = s.tagged<s.Infer<typeof dockerRuntime> | s.Infer<ty
 
 function taggedImage(description: string) {
     return s.optional(
-        s.string({ description, pattern: TAGGED_IMAGE, patternHint: "must be an image with a pinned tag, e.g. postgres:16.10 (not latest, not untagged)" }),
+        s.string({
+            description,
+            pattern: TAGGED_IMAGE,
+            patternHint: "must be an image with a pinned tag, e.g. postgres:16.10 (not latest, not untagged)",
+        }),
     );
 }
 
 function pgIdentifier(what: string) {
-    return { pattern: PG_IDENTIFIER, patternHint: "must be a PostgreSQL identifier ([a-z_][a-z0-9_]*, at most 63)", reject: reservedWords(what) };
+    return {
+        pattern: PG_IDENTIFIER,
+        patternHint: "must be a PostgreSQL identifier ([a-z_][a-z0-9_]*, at most 63)",
+        reject: reservedWords(what),
+    };
 }
 
 const tenantsDatabase = s.optional(
@@ -168,14 +201,31 @@ const tenantsDatabase = s.optional(
 );
 
 const postgresContainer = s.object({
-    runtime: s.string({ description: "Docker runtime that runs PostgreSQL in a container.", pattern: RUNTIME_NAME, patternHint: "must be a runtime name" }),
-    port: s.optional(s.integer(1, 65535, "Port published on the Docker host, through which `pulumi up` manages roles and databases. Default 5432.")),
-    image: taggedImage(`Image of the container, with its tag (a private registry's copy, or a local build). Default ${DEFAULTS.postgresImage}.`),
+    runtime: s.string({
+        description: "Docker runtime that runs PostgreSQL in a container.",
+        pattern: RUNTIME_NAME,
+        patternHint: "must be a runtime name",
+    }),
+    port: s.optional(
+        s.integer(
+            1,
+            65535,
+            "Port published on the Docker host, through which `pulumi up` manages roles and databases. Default 5432.",
+        ),
+    ),
+    image: taggedImage(
+        `Image of the container, with its tag (a private registry's copy, or a local build). Default ${DEFAULTS.postgresImage}.`,
+    ),
     tenantsDatabase,
 });
 
 const postgresExternal = s.object({
-    host: s.string({ description: "PostgreSQL server address.", pattern: HOST, patternHint: "must be a host name or IPv4 address", check: serverHost }),
+    host: s.string({
+        description: "PostgreSQL server address.",
+        pattern: HOST,
+        patternHint: "must be a host name or IPv4 address",
+        check: serverHost,
+    }),
     port: s.optional(s.integer(1, 65535, "Default 5432.")),
     adminUser: s.string({
         description: "A role with CREATEROLE and CREATEDB.",
@@ -188,20 +238,37 @@ const postgresExternal = s.object({
 });
 
 export const postgresSchema = s.variants<s.Infer<typeof postgresContainer> | s.Infer<typeof postgresExternal>>(
-    (raw) => ("runtime" in raw ? postgresContainer : "host" in raw ? postgresExternal : "expected either runtime (a container) or host (an external server)"),
+    (raw) =>
+        "runtime" in raw
+            ? postgresContainer
+            : "host" in raw
+              ? postgresExternal
+              : "expected either runtime (a container) or host (an external server)",
     [postgresContainer, postgresExternal],
     "The PostgreSQL server for the entry app, environments and tenants.",
 );
 
 const redisContainer = s.object({
-    runtime: s.string({ description: "Docker runtime that runs Redis in a container.", pattern: RUNTIME_NAME, patternHint: "must be a runtime name" }),
+    runtime: s.string({
+        description: "Docker runtime that runs Redis in a container.",
+        pattern: RUNTIME_NAME,
+        patternHint: "must be a runtime name",
+    }),
     image: taggedImage(`Image of the container, with its tag. Default ${DEFAULTS.redisImage}.`),
 });
-const redisUrlProblem = (url: string) => (/^rediss?:\/\/\S+$/.test(url) && URL.canParse(url) ? undefined : "must be a redis:// or rediss:// URL");
-const redisExternal = s.object({ url: s.secretWhenCredentials("redis:// or rediss:// URL, with its password if any.", redisUrlProblem) });
+const redisUrlProblem = (url: string) =>
+    /^rediss?:\/\/\S+$/.test(url) && URL.canParse(url) ? undefined : "must be a redis:// or rediss:// URL";
+const redisExternal = s.object({
+    url: s.secretWhenCredentials("redis:// or rediss:// URL, with its password if any.", redisUrlProblem),
+});
 
 export const redisSchema = s.variants<s.Infer<typeof redisContainer> | s.Infer<typeof redisExternal>>(
-    (raw) => ("runtime" in raw ? redisContainer : "url" in raw ? redisExternal : "expected either runtime (a container) or url (an external server)"),
+    (raw) =>
+        "runtime" in raw
+            ? redisContainer
+            : "url" in raw
+              ? redisExternal
+              : "expected either runtime (a container) or url (an external server)",
     [redisContainer, redisExternal],
     "Redis: the supervisor's config cache and command channel (multi-environment mode only).",
 );
@@ -210,7 +277,11 @@ const replicas = s.optional(s.integer(1, 20, "NocoBase replicas (Kubernetes only
 
 export const entrySchema = s.object(
     {
-        runtime: s.string({ description: "Runtime of the entry app.", pattern: RUNTIME_NAME, patternHint: "must be a runtime name" }),
+        runtime: s.string({
+            description: "Runtime of the entry app.",
+            pattern: RUNTIME_NAME,
+            patternHint: "must be a runtime name",
+        }),
         domain: s.optional(
             s.string({
                 description: "Public host name of the entry app.",
@@ -224,7 +295,8 @@ export const entrySchema = s.object(
         port: s.optional(s.integer(1, 65535, "Docker only: host port that publishes the entry app. Default 13000.")),
         apiUrl: s.optional(
             s.string({
-                description: "Where `pulumi up` reaches the entry app's API. Default: https://<domain>, or http://<docker host>:<port>.",
+                description:
+                    "Where `pulumi up` reaches the entry app's API. Default: https://<domain>, or http://<docker host>:<port>.",
                 pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/,
                 patternHint: "must be an http(s) URL",
                 check: plainHttpUrl,
@@ -241,11 +313,16 @@ export const environmentSchema = s.object({
         patternHint: "must match ^[a-z][a-z0-9_]*$",
         maxLength: 50,
     }),
-    runtime: s.string({ description: "Runtime of this environment's worker.", pattern: RUNTIME_NAME, patternHint: "must be a runtime name" }),
+    runtime: s.string({
+        description: "Runtime of this environment's worker.",
+        pattern: RUNTIME_NAME,
+        patternHint: "must be a runtime name",
+    }),
     replicas,
     url: s.optional(
         s.string({
-            description: "ENVIRONMENT_URL: where the entry app reaches this worker. Required when the worker runs on another runtime than the entry app.",
+            description:
+                "ENVIRONMENT_URL: where the entry app reaches this worker. Required when the worker runs on another runtime than the entry app.",
             pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/,
             patternHint: "must be an http(s) URL",
             check: plainHttpUrl,
@@ -254,23 +331,44 @@ export const environmentSchema = s.object({
 });
 
 const databaseSchema = s.object({
-    mode: s.oneOf(DATABASE_MODES, "database: own database; schema: own schema in the tenants database; connection: an existing external database."),
+    mode: s.oneOf(
+        DATABASE_MODES,
+        "database: own database; schema: own schema in the tenants database; connection: an existing external database.",
+    ),
     host: s.optional(
-        s.string({ description: "connection mode: server address.", pattern: HOST, patternHint: "must be a host name or IPv4 address", check: serverHost }),
+        s.string({
+            description: "connection mode: server address.",
+            pattern: HOST,
+            patternHint: "must be a host name or IPv4 address",
+            check: serverHost,
+        }),
     ),
     port: s.optional(s.integer(1, 65535, "connection mode: server port. Default 5432.")),
-    user: s.optional(s.string({ description: "The app's login role. Default: the app id.", ...pgIdentifier("a role name") })),
+    user: s.optional(
+        s.string({ description: "The app's login role. Default: the app id.", ...pgIdentifier("a role name") }),
+    ),
     password: s.optional(s.secret("connection mode: password of user.")),
-    database: s.optional(s.string({ description: "Database name. Default: the app id (database mode).", ...pgIdentifier("a database name") })),
-    schema: s.optional(s.string({ description: "Schema name. Default: the app id (schema mode).", ...pgIdentifier("a schema name") })),
+    database: s.optional(
+        s.string({
+            description: "Database name. Default: the app id (database mode).",
+            ...pgIdentifier("a database name"),
+        }),
+    ),
+    schema: s.optional(
+        s.string({ description: "Schema name. Default: the app id (schema mode).", ...pgIdentifier("a schema name") }),
+    ),
 });
 
 export const appSchema = s.object({
     id: s.string({
-        description: "NocoBase app name: URL path /apps/<id>/, database and role name. Never change it: it identifies the tenant.",
+        description:
+            "NocoBase app name: URL path /apps/<id>/, database and role name. Never change it: it identifies the tenant.",
         pattern: APP_ID,
         patternHint: "must match ^[a-z][a-z0-9_]{0,62}$",
-        reject: { main: "is reserved for the entry app", ...reservedWords("an app id (it names its database, schema and role)") },
+        reject: {
+            main: "is reserved for the entry app",
+            ...reservedWords("an app id (it names its database, schema and role)"),
+        },
         check: pgSystemNameProblem,
     }),
     displayName: s.string({
@@ -288,15 +386,29 @@ export const appSchema = s.object({
         }),
     ),
     database: databaseSchema,
-    startMode: s.optional(s.oneOf(START_MODES, "first-visit: start on the first request; with-main: start with the entry app. Default first-visit.")),
+    startMode: s.optional(
+        s.oneOf(
+            START_MODES,
+            "first-visit: start on the first request; with-main: start with the entry app. Default first-visit.",
+        ),
+    ),
     state: s.optional(
         s.oneOf(
             APP_STATES,
             "Desired state. Default running. decommissioned: unregister the app and dump its data to backups.location; the data stays unless dropData is true.",
         ),
     ),
-    dropData: s.optional(s.boolean("With state decommissioned: drop the app's database or schema and role, after its dump exists. Default false.")),
-    jwtSecret: s.optional(s.oneOf(JWT_SECRET_MODES, "independent: own session secret; shared: accept the entry app's tokens. Default independent.")),
+    dropData: s.optional(
+        s.boolean(
+            "With state decommissioned: drop the app's database or schema and role, after its dump exists. Default false.",
+        ),
+    ),
+    jwtSecret: s.optional(
+        s.oneOf(
+            JWT_SECRET_MODES,
+            "independent: own session secret; shared: accept the entry app's tokens. Default independent.",
+        ),
+    ),
     acknowledgeSharedSessions: s.optional(
         s.boolean(
             "With jwtSecret shared: the app's owners accept that the entry app's users are signed in to it (policies refuse shared sessions in production otherwise).",
@@ -318,19 +430,28 @@ export const appSchema = s.object({
 export const stackConfigSchema = {
     platform: { schema: platformSchema, required: true },
     runtimes: {
-        schema: s.record(RUNTIME_NAME, "runtime names must match ^[a-z][a-z0-9-]{0,30}$", runtimeSchema, "Named places where workloads run."),
+        schema: s.record(
+            RUNTIME_NAME,
+            "runtime names must match ^[a-z][a-z0-9-]{0,30}$",
+            runtimeSchema,
+            "Named places where workloads run.",
+        ),
         required: true,
     },
     postgres: { schema: postgresSchema, required: true },
     redis: { schema: redisSchema, required: false },
     entry: { schema: entrySchema, required: true },
-    environments: { schema: s.list(environmentSchema, 100, "Runtime environments (multi-environment mode only)."), required: false },
+    environments: {
+        schema: s.list(environmentSchema, 100, "Runtime environments (multi-environment mode only)."),
+        required: false,
+    },
     apps: { schema: s.list(appSchema, 5000, "Tenant apps."), required: true },
     backups: {
         schema: s.object(
             {
                 location: s.string({
-                    description: "Directory, on the machine that runs `pulumi up`, where pg_dump writes a decommissioned app's dump.",
+                    description:
+                        "Directory, on the machine that runs `pulumi up`, where pg_dump writes a decommissioned app's dump.",
                     precheck: noControlCharacter,
                     pattern: /^(\/|\.\/|\.\.\/)/,
                     patternHint: "must be a directory path starting with /, ./ or ../",

@@ -7,7 +7,16 @@
  * duplicate id in another. A rule whose inputs did not parse is skipped: their problem is reported
  * already, and a second one about the same thing would only be noise.
  */
-import type { AppConfig, AppDatabase, EntryConfig, EnvironmentConfig, PlatformConfig, PostgresConfig, RedisConfig, RuntimeConfig } from "./types";
+import type {
+    AppConfig,
+    AppDatabase,
+    EntryConfig,
+    EnvironmentConfig,
+    PlatformConfig,
+    PostgresConfig,
+    RedisConfig,
+    RuntimeConfig,
+} from "./types";
 import { RawApp, RawEntry, RawPostgres, STACK_CONFIG_KEYS, StackConfigKey, stackConfigSchema } from "./stackSchema";
 import { pgSystemNameProblem } from "../core/identifiers";
 import { DEFAULTS } from "../core/defaults";
@@ -53,7 +62,11 @@ export function readsAsProject(namespace: string, project: string): boolean {
  * `StackConfigInput`. Keys of other namespaces belong to providers and are left alone, except one
  * that looks like a misspelling of the project's: it is reported, and read as the project's key.
  */
-export function stackConfigInput(all: Record<string, string>, secretFullKeys: Iterable<string>, project: string): StackConfigInput {
+export function stackConfigInput(
+    all: Record<string, string>,
+    secretFullKeys: Iterable<string>,
+    project: string,
+): StackConfigInput {
     const values: Record<string, unknown> = Object.create(null);
     const misspelled: Array<[string, string, string]> = [];
     for (const [fullKey, text] of Object.entries(all)) {
@@ -98,7 +111,8 @@ export function validateStackConfig(input: StackConfigInput): ValidationResult {
     const issues: Issue[] = [...(input.issues ?? [])];
     const ctx: ParseContext = { issues, secrecy: secrecyOf(input) };
     for (const key of Object.keys(input.values)) {
-        if (!(STACK_CONFIG_KEYS as readonly string[]).includes(key)) issues.push({ path: key, message: unknownKey(key, STACK_CONFIG_KEYS) });
+        if (!(STACK_CONFIG_KEYS as readonly string[]).includes(key))
+            issues.push({ path: key, message: unknownKey(key, STACK_CONFIG_KEYS) });
     }
     const parsed: Record<string, unknown> = {};
     for (const key of STACK_CONFIG_KEYS) {
@@ -111,7 +125,9 @@ export function validateStackConfig(input: StackConfigInput): ValidationResult {
         const result = schema.parse(value, key, ctx);
         if (result !== INVALID) parsed[key] = result;
     }
-    const given = new Set(Object.keys(input.values).filter((key) => input.values[key] !== undefined && input.values[key] !== null));
+    const given = new Set(
+        Object.keys(input.values).filter((key) => input.values[key] !== undefined && input.values[key] !== null),
+    );
     const config = resolve(parsed as ParsedKeys, given, input.stack, (path, message) => issues.push({ path, message }));
     if (issues.length > 0) return { ok: false, issues: firstPerPath(issues) };
     // Complete: nothing failed to parse, and every rule found its inputs.
@@ -137,22 +153,35 @@ type Runtimes = Record<string, Loose<RuntimeConfig> | undefined>;
 type RuntimeRef = (path: string, name: string | undefined, dockerOnly?: string) => Loose<RuntimeConfig> | undefined;
 
 /** Applies defaults and checks every rule that spans more than one field. */
-function resolve(raw: ParsedKeys, given: ReadonlySet<string>, stack: string | undefined, report: Report): Loose<PlatformConfig> {
+function resolve(
+    raw: ParsedKeys,
+    given: ReadonlySet<string>,
+    stack: string | undefined,
+    report: Report,
+): Loose<PlatformConfig> {
     const mode = raw.platform?.mode;
-    const supervisor = raw.platform?.supervisor ?? (mode && (mode === "shared-memory" ? "applications" : "app-supervisor"));
+    const supervisor =
+        raw.platform?.supervisor ?? (mode && (mode === "shared-memory" ? "applications" : "app-supervisor"));
     if (mode === "multi-environment" && supervisor === "applications") {
-        report("platform.supervisor", "multi-environment mode needs app-supervisor (the open-source applications API runs every app in one process)");
+        report(
+            "platform.supervisor",
+            "multi-environment mode needs app-supervisor (the open-source applications API runs every app in one process)",
+        );
     }
     const runtimes = resolveRuntimes(raw, report);
     const runtimeRef: RuntimeRef = (path, name, dockerOnly) => {
         if (!runtimes || name === undefined) return undefined;
         if (!Object.hasOwn(runtimes, name)) {
             const names = Object.keys(runtimes);
-            report(path, `no runtime named ${describe(name)} (expected one of ${names.join(", ") || "none: define runtimes first"})`);
+            report(
+                path,
+                `no runtime named ${describe(name)} (expected one of ${names.join(", ") || "none: define runtimes first"})`,
+            );
             return undefined;
         }
         const runtime = runtimes[name];
-        if (dockerOnly && runtime?.type === "kubernetes") report(path, `${dockerOnly}, got ${describe(name)} (kubernetes)`);
+        if (dockerOnly && runtime?.type === "kubernetes")
+            report(path, `${dockerOnly}, got ${describe(name)} (kubernetes)`);
         return runtime;
     };
 
@@ -170,7 +199,10 @@ function resolve(raw: ParsedKeys, given: ReadonlySet<string>, stack: string | un
     checkUniqueIds(raw.apps, report);
     const decommissioned = apps?.findIndex((a) => a?.state === "decommissioned") ?? -1;
     if (decommissioned >= 0 && !given.has("backups")) {
-        report(`apps[${decommissioned}].state`, "decommissioned needs backups.location (where pg_dump writes the app's data before anything is dropped)");
+        report(
+            `apps[${decommissioned}].state`,
+            "decommissioned needs backups.location (where pg_dump writes the app's data before anything is dropped)",
+        );
     }
     if (apps) checkUniqueNames(apps, environments, postgres, entry, report);
     if (runtimes) checkPublishedPorts(raw, runtimes, report);
@@ -197,7 +229,11 @@ function resolveRuntimes(raw: ParsedKeys, report: Report): Runtimes | undefined 
     if (!raw.runtimes) return undefined;
     const runtimes: Runtimes = Object.create(null);
     for (const [name, r] of Object.entries(raw.runtimes)) {
-        runtimes[name] = r && (r.type === "docker" ? { name, type: "docker", host: r.host } : { name, ...r, ingressClass: r.ingressClass ?? "nginx" });
+        runtimes[name] =
+            r &&
+            (r.type === "docker"
+                ? { name, type: "docker", host: r.host }
+                : { name, ...r, ingressClass: r.ingressClass ?? "nginx" });
     }
     if (Object.keys(runtimes).length === 0) report("runtimes", "define at least one runtime");
     return runtimes;
@@ -206,8 +242,18 @@ function resolveRuntimes(raw: ParsedKeys, report: Report): Runtimes | undefined 
 function resolvePostgres(raw: Loose<RawPostgres>, runtimeRef: RuntimeRef): Loose<PostgresConfig> {
     const tenantsDatabase = raw.tenantsDatabase ?? DEFAULTS.tenantsDatabase;
     if ("runtime" in raw) {
-        runtimeRef("postgres.runtime", raw.runtime, "must name a docker runtime (on Kubernetes, use an external PostgreSQL: host, adminUser, adminPassword)");
-        return { kind: "container", runtime: raw.runtime, port: raw.port ?? 5432, image: raw.image ?? DEFAULTS.postgresImage, tenantsDatabase };
+        runtimeRef(
+            "postgres.runtime",
+            raw.runtime,
+            "must name a docker runtime (on Kubernetes, use an external PostgreSQL: host, adminUser, adminPassword)",
+        );
+        return {
+            kind: "container",
+            runtime: raw.runtime,
+            port: raw.port ?? 5432,
+            image: raw.image ?? DEFAULTS.postgresImage,
+            tenantsDatabase,
+        };
     }
     return {
         kind: "external",
@@ -221,15 +267,26 @@ function resolvePostgres(raw: Loose<RawPostgres>, runtimeRef: RuntimeRef): Loose
 }
 
 /** `given`: whether the stack file has the key, parsed or not (a problem with it is reported already). */
-function resolveRedis(raw: ParsedKeys, given: boolean, mode: Mode, runtimeRef: RuntimeRef, report: Report): Loose<RedisConfig> | undefined {
+function resolveRedis(
+    raw: ParsedKeys,
+    given: boolean,
+    mode: Mode,
+    runtimeRef: RuntimeRef,
+    report: Report,
+): Loose<RedisConfig> | undefined {
     if (mode === "shared-memory") {
         if (given) report("redis", "only used in multi-environment mode (the supervisor's command channel); remove it");
         return undefined;
     }
-    if (mode === "multi-environment" && !given) report("redis", "required in multi-environment mode (the supervisor and workers exchange commands through it)");
+    if (mode === "multi-environment" && !given)
+        report("redis", "required in multi-environment mode (the supervisor and workers exchange commands through it)");
     if (!raw.redis) return undefined;
     if ("runtime" in raw.redis) {
-        runtimeRef("redis.runtime", raw.redis.runtime, "must name a docker runtime (on Kubernetes, use an external Redis: url)");
+        runtimeRef(
+            "redis.runtime",
+            raw.redis.runtime,
+            "must name a docker runtime (on Kubernetes, use an external Redis: url)",
+        );
         return { kind: "container", runtime: raw.redis.runtime, image: raw.redis.image ?? DEFAULTS.redisImage };
     }
     return { kind: "external", url: raw.redis.url };
@@ -245,8 +302,10 @@ function resolveEntry(raw: Loose<RawEntry>, runtimeRef: RuntimeRef, report: Repo
         // Docker publishes plain HTTP; TLS for a domain is the job of a proxy in front of it.
         url = raw.domain ? `http://${raw.domain}` : `http://${dockerHostAddress(runtime.host)}:${port}`;
     } else if (runtime?.type === "kubernetes") {
-        if (raw.port !== undefined) report("entry.port", "only for docker runtimes (on Kubernetes the Ingress publishes the entry app)");
-        if (!raw.domain) report("entry.domain", "required when the entry app runs on kubernetes (the Ingress routes by host name)");
+        if (raw.port !== undefined)
+            report("entry.port", "only for docker runtimes (on Kubernetes the Ingress publishes the entry app)");
+        if (!raw.domain)
+            report("entry.domain", "required when the entry app runs on kubernetes (the Ingress routes by host name)");
     }
     return { runtime: raw.runtime, domain: raw.domain, replicas, port, url, apiUrl: raw.apiUrl ?? url };
 }
@@ -262,10 +321,17 @@ function resolveEnvironments(
     report: Report,
 ): Array<Loose<EnvironmentConfig> | undefined> | undefined {
     if (mode === "shared-memory") {
-        if (given) report("environments", "must be absent in shared-memory mode (the only environment is local, the entry app itself)");
-        return [{ name: LOCAL_ENVIRONMENT, runtime: entry?.runtime, replicas: entry?.replicas, sharesEntryProcess: true }];
+        if (given)
+            report(
+                "environments",
+                "must be absent in shared-memory mode (the only environment is local, the entry app itself)",
+            );
+        return [
+            { name: LOCAL_ENVIRONMENT, runtime: entry?.runtime, replicas: entry?.replicas, sharesEntryProcess: true },
+        ];
     }
-    if (mode === "multi-environment" && !given) report("environments", "multi-environment mode needs at least one environment");
+    if (mode === "multi-environment" && !given)
+        report("environments", "multi-environment mode needs at least one environment");
     if (mode === undefined || (given && !raw.environments)) return undefined;
     const list = raw.environments ?? [];
     if (given && list.length === 0) report("environments", "multi-environment mode needs at least one environment");
@@ -274,13 +340,21 @@ function resolveEnvironments(
         if (!env) return undefined;
         const path = `environments[${i}]`;
         const first = env.name === undefined ? undefined : seen.get(env.name);
-        if (first !== undefined) report(`${path}.name`, `duplicate of environments[${first}].name ${describe(env.name)}`);
+        if (first !== undefined)
+            report(`${path}.name`, `duplicate of environments[${first}].name ${describe(env.name)}`);
         else if (env.name !== undefined) seen.set(env.name, i);
         const runtime = runtimeRef(`${path}.runtime`, env.runtime);
         const replicas = env.replicas ?? 1;
-        if (runtime?.type === "docker" && replicas > 1) report(`${path}.replicas`, `a docker runtime runs one container, got ${replicas}`);
+        if (runtime?.type === "docker" && replicas > 1)
+            report(`${path}.replicas`, `a docker runtime runs one container, got ${replicas}`);
         // The entry app proxies requests to the worker; across runtimes it has no internal address.
-        if (runtime && entry?.runtime !== undefined && env.runtime !== entry.runtime && !env.url && runtimes?.[entry.runtime]) {
+        if (
+            runtime &&
+            entry?.runtime !== undefined &&
+            env.runtime !== entry.runtime &&
+            !env.url &&
+            runtimes?.[entry.runtime]
+        ) {
             report(
                 `${path}.url`,
                 `required: the worker runs on runtime ${describe(env.runtime)} and the entry app on ${describe(entry.runtime)}, so the entry app needs its public URL`,
@@ -339,15 +413,18 @@ function resolveApp(
 }
 
 function resolveSharedSessions(raw: Loose<RawApp>, path: string, report: Report): boolean {
-    if (raw.acknowledgeSharedSessions && raw.jwtSecret !== "shared") report(`${path}.acknowledgeSharedSessions`, "only with jwtSecret: shared");
+    if (raw.acknowledgeSharedSessions && raw.jwtSecret !== "shared")
+        report(`${path}.acknowledgeSharedSessions`, "only with jwtSecret: shared");
     return raw.acknowledgeSharedSessions ?? false;
 }
 
 /** Dropping data is a second, explicit word on top of decommissioning, and only for data this stack created. */
 function resolveDropData(raw: Loose<RawApp>, path: string, report: Report): boolean {
     if (raw.dropData === undefined) return false;
-    if (raw.state !== "decommissioned") report(`${path}.dropData`, `only with state decommissioned (the app is ${raw.state ?? "running"})`);
-    else if (raw.dropData && raw.database?.mode === "connection") report(`${path}.dropData`, "an external connection's data is not this stack's to drop");
+    if (raw.state !== "decommissioned")
+        report(`${path}.dropData`, `only with state decommissioned (the app is ${raw.state ?? "running"})`);
+    else if (raw.dropData && raw.database?.mode === "connection")
+        report(`${path}.dropData`, "an external connection's data is not this stack's to drop");
     return raw.dropData;
 }
 
@@ -362,7 +439,8 @@ function resolveAppDatabase(
 ): Loose<AppDatabase> | undefined {
     if (db.mode !== "connection" && db.mode !== undefined) {
         for (const key of CONNECTION_ONLY) {
-            if (db[key] !== undefined) report(`${at}.${key}`, `only for mode connection (mode ${db.mode} uses the platform's PostgreSQL)`);
+            if (db[key] !== undefined)
+                report(`${at}.${key}`, `only for mode connection (mode ${db.mode} uses the platform's PostgreSQL)`);
         }
         // What this stack creates must not be a name the server reserves or has; a connection's may.
         for (const key of ["user", "database", "schema"] as const) {
@@ -376,14 +454,30 @@ function resolveAppDatabase(
             return { mode: "database", database: db.database ?? app.id, role: db.user ?? app.id };
         case "schema":
             if (db.database !== undefined) {
-                report(`${at}.database`, `schema mode puts every schema in postgres.tenantsDatabase (${postgres?.tenantsDatabase}); remove it`);
+                report(
+                    `${at}.database`,
+                    `schema mode puts every schema in postgres.tenantsDatabase (${postgres?.tenantsDatabase}); remove it`,
+                );
             }
-            return { mode: "schema", database: postgres?.tenantsDatabase, schema: db.schema ?? app.id, role: db.user ?? app.id };
+            return {
+                mode: "schema",
+                database: postgres?.tenantsDatabase,
+                schema: db.schema ?? app.id,
+                role: db.user ?? app.id,
+            };
         case "connection":
             for (const key of ["host", "user", "password", "database"] as const) {
                 if (db[key] === undefined) report(`${at}.${key}`, "required for mode connection");
             }
-            return { mode: "connection", host: db.host, port: db.port ?? 5432, user: db.user, password: db.password, database: db.database, schema: db.schema };
+            return {
+                mode: "connection",
+                host: db.host,
+                port: db.port ?? 5432,
+                user: db.user,
+                password: db.password,
+                database: db.database,
+                schema: db.schema,
+            };
         default:
             return undefined;
     }
@@ -434,7 +528,8 @@ function checkUniqueNames(
         roles.own(environmentDatabase(env.name), `the role of environment ${env.name}`);
     }
     if (postgres?.kind === "external") roles.claim(postgres.adminUser, "postgres.adminUser");
-    if (apps.some((a) => a?.database?.mode === "schema")) databases.claim(postgres?.tenantsDatabase, "postgres.tenantsDatabase");
+    if (apps.some((a) => a?.database?.mode === "schema"))
+        databases.claim(postgres?.tenantsDatabase, "postgres.tenantsDatabase");
     const schemas = new Claims("schema", report);
     const targets = new Claims("connection target", report);
     const domains = new Claims("domain", report);
@@ -448,7 +543,8 @@ function checkUniqueNames(
         const at = `apps[${i}]`;
         const db = app.database;
         // An app id reused as a database name clashes as a role name too: both land at the id.
-        const pathOf = (name: string | undefined, key: string) => (name === app.id ? `${at}.id` : `${at}.database.${key}`);
+        const pathOf = (name: string | undefined, key: string) =>
+            name === app.id ? `${at}.id` : `${at}.database.${key}`;
         if (db?.mode === "database") {
             databases.claim(db.database, pathOf(db.database, "database"));
             roles.claim(db.role, pathOf(db.role, "user"));
@@ -464,9 +560,13 @@ function checkUniqueNames(
     // at a database the platform manages, whichever app comes first.
     for (const [i, db] of connections) {
         if (db.mode !== "connection" || db.host === undefined || db.database === undefined) continue;
-        const owner = postgres && onPlatformServer(db.host, db.port, postgres) ? databases.owner(db.database) : undefined;
+        const owner =
+            postgres && onPlatformServer(db.host, db.port, postgres) ? databases.owner(db.database) : undefined;
         if (owner !== undefined)
-            report(`apps[${i}].database.database`, `database ${describe(db.database)} on the platform's own server is already used by ${owner}`);
+            report(
+                `apps[${i}].database.database`,
+                `database ${describe(db.database)} on the platform's own server is already used by ${owner}`,
+            );
         // Without a schema NocoBase uses public: the same place as a connection that names it.
         else targets.claim(`${db.host}:${db.port}/${db.database}/${db.schema ?? "public"}`, `apps[${i}].database`);
     }
@@ -488,9 +588,18 @@ function checkPublishedPorts(raw: ParsedKeys, runtimes: Runtimes, report: Report
         const owner = published.get(key);
         if (owner === undefined) published.set(key, path);
         // Reported where the port was written: a default clashes only with a port someone chose.
-        else report(given ? path : owner, `port ${port} is published on the same Docker host by ${given ? owner : path} too`);
+        else
+            report(
+                given ? path : owner,
+                `port ${port} is published on the same Docker host by ${given ? owner : path} too`,
+            );
     };
-    publish(raw.entry?.runtime, raw.entry?.port ?? (raw.entry ? 13000 : undefined), "entry.port", raw.entry?.port !== undefined);
+    publish(
+        raw.entry?.runtime,
+        raw.entry?.port ?? (raw.entry ? 13000 : undefined),
+        "entry.port",
+        raw.entry?.port !== undefined,
+    );
     if (raw.postgres && "runtime" in raw.postgres) {
         publish(raw.postgres.runtime, raw.postgres.port ?? 5432, "postgres.port", raw.postgres.port !== undefined);
     }
@@ -502,18 +611,40 @@ function checkPublishedPorts(raw: ParsedKeys, runtimes: Runtimes, report: Report
  * environment name, so a long or odd one is refused where it is written.
  */
 function checkKubernetesNames(raw: ParsedKeys, runtimes: Runtimes, prefix: string, report: Report): void {
-    const check = (runtimeName: string | undefined, name: (runtimeType: RuntimeConfig["type"]) => string, path: string, what: string) => {
+    const check = (
+        runtimeName: string | undefined,
+        name: (runtimeType: RuntimeConfig["type"]) => string,
+        path: string,
+        what: string,
+    ) => {
         const runtime = runtimeName === undefined ? undefined : runtimes[runtimeName];
         if (runtime?.type !== "kubernetes") return;
         const objectName = name(runtime.type);
         if (objectName.length > 63) {
-            report(path, `${what} names Kubernetes objects ${JSON.stringify(objectName)}, ${objectName.length} characters; Kubernetes allows at most 63`);
+            report(
+                path,
+                `${what} names Kubernetes objects ${JSON.stringify(objectName)}, ${objectName.length} characters; Kubernetes allows at most 63`,
+            );
         } else if (!KUBERNETES_NAME.test(objectName)) {
-            report(path, `${what} names Kubernetes objects ${JSON.stringify(objectName)}, which must end in a letter or digit`);
+            report(
+                path,
+                `${what} names Kubernetes objects ${JSON.stringify(objectName)}, which must end in a letter or digit`,
+            );
         }
     };
-    check(raw.entry?.runtime, (r) => entryHostName(r, prefix), "entry.runtime", `with this stack's name, the entry app`);
+    check(
+        raw.entry?.runtime,
+        (r) => entryHostName(r, prefix),
+        "entry.runtime",
+        `with this stack's name, the entry app`,
+    );
     raw.environments?.forEach((env, i) => {
-        if (env?.name !== undefined) check(env.runtime, (r) => workerHostName(r, prefix, env.name!), `environments[${i}].name`, "this environment");
+        if (env?.name !== undefined)
+            check(
+                env.runtime,
+                (r) => workerHostName(r, prefix, env.name!),
+                `environments[${i}].name`,
+                "this environment",
+            );
     });
 }

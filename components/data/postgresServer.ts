@@ -59,13 +59,28 @@ export class PostgresServer extends pulumi.ComponentResource {
                 { parent: this },
             );
         } else {
-            if (!args.runtime) throw new Error(`postgres.runtime ${config.runtime} is not a docker runtime (validation guarantees one)`);
+            if (!args.runtime)
+                throw new Error(
+                    `postgres.runtime ${config.runtime} is not a docker runtime (validation guarantees one)`,
+                );
             const { provider: dockerProvider, network } = args.runtime;
             const hostName = `${args.namePrefix}-postgres`;
-            const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this }).result;
-            const image = new docker.RemoteImage(`${name}-image`, { name: config.image, keepLocally: true }, { parent: this, provider: dockerProvider });
+            const password = new random.RandomPassword(
+                `${name}-password`,
+                { length: 32, special: false },
+                { parent: this },
+            ).result;
+            const image = new docker.RemoteImage(
+                `${name}-image`,
+                { name: config.image, keepLocally: true },
+                { parent: this, provider: dockerProvider },
+            );
             // Every tenant's data is in here: the volume outlives the container and the stack.
-            const data = new docker.Volume(`${name}-data`, { name: `${hostName}-data` }, { parent: this, provider: dockerProvider, retainOnDelete: true });
+            const data = new docker.Volume(
+                `${name}-data`,
+                { name: `${hostName}-data` },
+                { parent: this, provider: dockerProvider, retainOnDelete: true },
+            );
             const container = new docker.Container(
                 `${name}-container`,
                 {
@@ -76,7 +91,12 @@ export class PostgresServer extends pulumi.ComponentResource {
                     ports: [{ internal: 5432, external: config.port }],
                     volumes: [{ volumeName: data.name, containerPath: "/var/lib/postgresql/data" }],
                     restart: "unless-stopped",
-                    healthcheck: { tests: ["CMD", "pg_isready", "-U", "postgres"], interval: "5s", timeout: "5s", retries: 12 },
+                    healthcheck: {
+                        tests: ["CMD", "pg_isready", "-U", "postgres"],
+                        interval: "5s",
+                        timeout: "5s",
+                        retries: 12,
+                    },
                     // The PostgreSQL provider connects right after: wait until the server accepts connections.
                     wait: true,
                     waitTimeout: 120,
@@ -88,7 +108,13 @@ export class PostgresServer extends pulumi.ComponentResource {
             this.sslMode = "disable";
             const adminHost = dockerHostAddress(args.runtime.config.host);
             this.adminLogin = pulumi.secret(
-                password.apply((pw) => ({ host: adminHost, port: config.port, user: "postgres", password: pw, sslMode: "disable" })),
+                password.apply((pw) => ({
+                    host: adminHost,
+                    port: config.port,
+                    user: "postgres",
+                    password: pw,
+                    sslMode: "disable",
+                })),
             );
             this.provider = new postgresql.Provider(
                 `${name}-admin`,

@@ -24,10 +24,15 @@ export class RedisServer extends pulumi.ComponentResource {
         if (config.kind === "external") {
             this.url = pulumi.secret(config.url.reveal());
         } else {
-            if (!args.runtime) throw new Error(`redis.runtime ${config.runtime} is not a docker runtime (validation guarantees one)`);
+            if (!args.runtime)
+                throw new Error(`redis.runtime ${config.runtime} is not a docker runtime (validation guarantees one)`);
             const { provider, network } = args.runtime;
             const hostName = `${args.namePrefix}-redis`;
-            const image = new docker.RemoteImage(`${name}-image`, { name: config.image, keepLocally: true }, { parent: this, provider });
+            const image = new docker.RemoteImage(
+                `${name}-image`,
+                { name: config.image, keepLocally: true },
+                { parent: this, provider },
+            );
             new docker.Container(
                 `${name}-container`,
                 {

@@ -25,14 +25,27 @@ export class SharedTenantsDatabase extends pulumi.ComponentResource {
             { name: TENANTS_GROUP_ROLE, login: false },
             { ...childOpts, protect: true, retainOnDelete: true },
         );
-        this.database = new postgresql.Database(`${name}-database`, { name: args.name }, { ...childOpts, protect: true, retainOnDelete: true });
-        new postgresql.Grant(`${name}-revoke-public`, { database: this.database.name, role: "public", objectType: "database", privileges: [] }, childOpts);
+        this.database = new postgresql.Database(
+            `${name}-database`,
+            { name: args.name },
+            { ...childOpts, protect: true, retainOnDelete: true },
+        );
+        new postgresql.Grant(
+            `${name}-revoke-public`,
+            { database: this.database.name, role: "public", objectType: "database", privileges: [] },
+            childOpts,
+        );
         // CREATE too: NocoBase runs `CREATE SCHEMA IF NOT EXISTS <schema>` on every boot of a schema-mode
         // app, and PostgreSQL checks the privilege before it sees that the schema exists. A member can
         // create a new schema of its own here, but gets no privilege on any other tenant's.
         new postgresql.Grant(
             `${name}-connect`,
-            { database: this.database.name, role: this.groupRole.name, objectType: "database", privileges: ["CONNECT", "CREATE"] },
+            {
+                database: this.database.name,
+                role: this.groupRole.name,
+                objectType: "database",
+                privileges: ["CONNECT", "CREATE"],
+            },
             childOpts,
         );
         this.registerOutputs({ database: this.database.name });

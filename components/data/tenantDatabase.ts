@@ -57,10 +57,18 @@ export class TenantDatabase extends pulumi.ComponentResource {
         );
         this.database = storage.database;
         if (storage.mode === "database") {
-            const database = new postgresql.Database(`${name}-database`, { name: storage.database, owner: this.role.name }, { ...childOpts, ...KEEP });
+            const database = new postgresql.Database(
+                `${name}-database`,
+                { name: storage.database, owner: this.role.name },
+                { ...childOpts, ...KEEP },
+            );
             this.storage = database;
             // PostgreSQL lets every role connect to a new database; only its owner should.
-            new postgresql.Grant(`${name}-connect`, { database: database.name, role: "public", objectType: "database", privileges: [] }, childOpts);
+            new postgresql.Grant(
+                `${name}-connect`,
+                { database: database.name, role: "public", objectType: "database", privileges: [] },
+                childOpts,
+            );
         } else {
             this.schema = storage.schema;
             this.storage = new postgresql.Schema(

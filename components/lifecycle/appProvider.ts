@@ -92,7 +92,8 @@ function wire<T>(value: T): T {
 
 function normalise(news: Record<string, unknown>): Record<string, unknown> {
     const out: Record<string, unknown> = { ...news };
-    for (const k of ["entryUrl", "appId", "displayName", "cname", "environment", "jwtSecret"]) out[k] = trimmed(news[k]);
+    for (const k of ["entryUrl", "appId", "displayName", "cname", "environment", "jwtSecret"])
+        out[k] = trimmed(news[k]);
     if (typeof out.entryUrl === "string") out.entryUrl = out.entryUrl.replace(/\/+$/, "");
     if (typeof out.cname === "string") out.cname = out.cname.toLowerCase();
     if (out.cname === "" || out.cname === null) delete out.cname;
@@ -121,22 +122,33 @@ function validate(i: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
     if (known(i.appId) && !(typeof i.appId === "string" && APP_ID.test(i.appId))) {
         // NocoBase accepts more, but the id becomes a database or schema name, and NocoBase does not
         // quote it everywhere (reference section 2).
-        fail("appId", `"${String(i.appId)}" must match ${APP_ID} (lower case, starts with a letter, at most 63 bytes); "main" is reserved`);
+        fail(
+            "appId",
+            `"${String(i.appId)}" must match ${APP_ID} (lower case, starts with a letter, at most 63 bytes); "main" is reserved`,
+        );
     }
     if (i.appId === "main") fail("appId", '"main" is reserved by NocoBase');
-    if (i.displayName !== UNKNOWN && (typeof i.displayName !== "string" || i.displayName === "")) fail("displayName", "must not be empty");
+    if (i.displayName !== UNKNOWN && (typeof i.displayName !== "string" || i.displayName === ""))
+        fail("displayName", "must not be empty");
     if (i.entryUrl !== UNKNOWN && !(typeof i.entryUrl === "string" && /^https?:\/\/[^/]/.test(i.entryUrl))) {
         fail("entryUrl", `"${String(i.entryUrl)}" is not an http(s) URL`);
     }
-    if (known(i.adapter) && !isOneOf(SUPERVISORS, i.adapter)) fail("adapter", `must be one of ${SUPERVISORS.join(", ")}`);
-    if (known(i.startMode) && !isOneOf(START_MODES, i.startMode)) fail("startMode", `must be one of ${START_MODES.join(", ")}`);
-    if (known(i.state) && !isOneOf(DESIRED_STATES, i.state)) fail("state", `must be one of ${DESIRED_STATES.join(", ")}`);
+    if (known(i.adapter) && !isOneOf(SUPERVISORS, i.adapter))
+        fail("adapter", `must be one of ${SUPERVISORS.join(", ")}`);
+    if (known(i.startMode) && !isOneOf(START_MODES, i.startMode))
+        fail("startMode", `must be one of ${START_MODES.join(", ")}`);
+    if (known(i.state) && !isOneOf(DESIRED_STATES, i.state))
+        fail("state", `must be one of ${DESIRED_STATES.join(", ")}`);
     const db = i.database as Record<string, unknown> | undefined;
     if (db && typeof db === "object") {
         for (const k of ["host", "username", "password", "database"]) {
-            if (db[k] !== UNKNOWN && (typeof db[k] !== "string" || db[k] === "")) fail(`database.${k}`, "must not be empty");
+            if (db[k] !== UNKNOWN && (typeof db[k] !== "string" || db[k] === ""))
+                fail(`database.${k}`, "must not be empty");
         }
-        if (db.port !== UNKNOWN && !(Number.isInteger(db.port) && (db.port as number) > 0 && (db.port as number) < 65536)) {
+        if (
+            db.port !== UNKNOWN &&
+            !(Number.isInteger(db.port) && (db.port as number) > 0 && (db.port as number) < 65536)
+        ) {
             fail("database.port", `${String(db.port)} is not a TCP port`);
         }
     } else if (db !== UNKNOWN) {
@@ -155,14 +167,18 @@ function fingerprint(appId: string, jwtSecret: string | undefined, dbPassword: s
 
 function same(a: unknown, b: unknown): boolean {
     if (a === b) return true;
-    if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return a === undefined && b === undefined;
+    if (a === null || b === null || typeof a !== "object" || typeof b !== "object")
+        return a === undefined && b === undefined;
     const ka = Object.keys(a as object)
         .filter((k) => (a as Record<string, unknown>)[k] !== undefined)
         .sort();
     const kb = Object.keys(b as object)
         .filter((k) => (b as Record<string, unknown>)[k] !== undefined)
         .sort();
-    return ka.length === kb.length && ka.every((k, n) => k === kb[n] && same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+    return (
+        ka.length === kb.length &&
+        ka.every((k, n) => k === kb[n] && same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+    );
 }
 
 function connect(p: Pick<AppInputs, "entryUrl" | "adapter" | "credentials">): SupervisorClient {
@@ -221,7 +237,12 @@ function toOutputs(i: AppInputs, record: AppRecord): AppOutputs {
 }
 
 /** Brings the running state in line with `state`; `restart` applies options a running app has cached. */
-async function converge(client: SupervisorClient, i: AppInputs, record: AppRecord, restart: boolean): Promise<AppRecord> {
+async function converge(
+    client: SupervisorClient,
+    i: AppInputs,
+    record: AppRecord,
+    restart: boolean,
+): Promise<AppRecord> {
     let r = record;
     if (TRANSITIONAL.includes(r.status)) r = await client.waitForStatus(i.appId, SETTLED, WAIT.settled);
     if (i.state === "running") {
@@ -265,7 +286,12 @@ async function waitStopped(client: SupervisorClient, appId: string, restarting: 
 /** Carries what was already done into the state when a later step fails (Pulumi's partial failure). */
 function partialFailure(err: unknown, i: AppInputs & { __provider?: string }, outs: AppOutputs | undefined): Error {
     const e = err instanceof Error ? err : new Error(String(err));
-    if (outs) Object.assign(e, { id: i.appId, properties: wire({ ...outs, __provider: i.__provider }), reasons: [e.message] });
+    if (outs)
+        Object.assign(e, {
+            id: i.appId,
+            properties: wire({ ...outs, __provider: i.__provider }),
+            reasons: [e.message],
+        });
     return e;
 }
 
@@ -291,7 +317,11 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
             fresh.password === UNKNOWN ||
             news.jwtSecret === UNKNOWN ||
             olds.secretsFingerprint !== fingerprint(news.appId, news.jwtSecret, fresh.password);
-        return { changes: replaces.length > 0 || changed.length > 0 || secretsChanged, replaces, deleteBeforeReplace: false };
+        return {
+            changes: replaces.length > 0 || changed.length > 0 || secretsChanged,
+            replaces,
+            deleteBeforeReplace: false,
+        };
     }
 
     async create(inputs: AppInputs): Promise<pulumi.dynamic.CreateResult<AppOutputs>> {
@@ -312,7 +342,9 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
         await ensureHealthy(client, news.entryUrl);
         const { password, ...database } = news.database;
         // A running app keeps the options it booted with; a new secret or database needs a restart.
-        const restart = olds.secretsFingerprint !== fingerprint(news.appId, news.jwtSecret, password) || !same(olds.database, database);
+        const restart =
+            olds.secretsFingerprint !== fingerprint(news.appId, news.jwtSecret, password) ||
+            !same(olds.database, database);
         const updated = await client.update(id, toSpec(news));
         try {
             const record = await converge(client, news, updated, restart);
@@ -332,13 +364,19 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
     /** The live record: what `pulumi refresh` compares with the state. `{}` when the app is gone. */
     async read(id: string, props?: AppOutputs): Promise<pulumi.dynamic.ReadResult<AppOutputs>> {
         // `pulumi import` and `get` call read without state, so there are no credentials to use.
-        if (!props?.entryUrl) throw new Error(`nocobase:App "${id}": read needs the stored state (import is not supported)`);
+        if (!props?.entryUrl)
+            throw new Error(`nocobase:App "${id}": read needs the stored state (import is not supported)`);
         const client = connect(props);
         await ensureHealthy(client, props.entryUrl);
         const live = await client.get(id);
         if (!live) return {};
-        const { password, dialect: _dialect, ...database } = live.database ?? { ...props.database, dialect: "postgres", password: "" };
-        const state: DesiredState = live.status === "running" ? "running" : TRANSITIONAL.includes(live.status) ? props.state : "stopped";
+        const {
+            password,
+            dialect: _dialect,
+            ...database
+        } = live.database ?? { ...props.database, dialect: "postgres", password: "" };
+        const state: DesiredState =
+            live.status === "running" ? "running" : TRANSITIONAL.includes(live.status) ? props.state : "stopped";
         return {
             id,
             props: wire({

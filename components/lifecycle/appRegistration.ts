@@ -53,7 +53,11 @@ export class NocoBaseApp extends BundledDynamicResource {
             { ...args, providerVersion: PROVIDER_VERSION, observedStatus: undefined, observedAt: undefined },
             {
                 ...opts,
-                additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "credentials", "secretsFingerprint"],
+                additionalSecretOutputs: [
+                    ...(opts?.additionalSecretOutputs ?? []),
+                    "credentials",
+                    "secretsFingerprint",
+                ],
             },
         );
     }

@@ -65,7 +65,9 @@ function checkIdentifiers(i: DecommissionInputs): string[] {
         ["tenant.schema", i.tenant?.schema],
         ["role", i.role],
     ];
-    return names.filter(([, v]) => v !== undefined && !IDENTIFIER.test(v)).map(([k, v]) => `${k}: ${JSON.stringify(v)} is not a plain PostgreSQL identifier`);
+    return names
+        .filter(([, v]) => v !== undefined && !IDENTIFIER.test(v))
+        .map(([k, v]) => `${k}: ${JSON.stringify(v)} is not a plain PostgreSQL identifier`);
 }
 
 function pgEnv(login: PgLogin): NodeJS.ProcessEnv {
@@ -97,7 +99,9 @@ async function sha256(file: string): Promise<string> {
 }
 
 /** Dumps the tenant's data in pg_dump's custom format, then proves the archive reads back. */
-async function dump(i: DecommissionInputs): Promise<Pick<DecommissionOutputs, "backupFile" | "backupBytes" | "backupSha256" | "backupAt">> {
+async function dump(
+    i: DecommissionInputs,
+): Promise<Pick<DecommissionOutputs, "backupFile" | "backupBytes" | "backupSha256" | "backupAt">> {
     const at = new Date();
     const dir = path.resolve(i.location, i.stack);
     fs.mkdirSync(dir, { recursive: true });
@@ -107,13 +111,33 @@ async function dump(i: DecommissionInputs): Promise<Pick<DecommissionOutputs, "b
     if (t.schema) args.push("-n", t.schema);
     await execTool("pg_dump", args, pgEnv(t), DUMP_TIMEOUT_MS);
     await execTool("pg_restore", ["--list", file], process.env, SQL_TIMEOUT_MS);
-    return { backupFile: file, backupBytes: fs.statSync(file).size, backupSha256: await sha256(file), backupAt: at.toISOString() };
+    return {
+        backupFile: file,
+        backupBytes: fs.statSync(file).size,
+        backupSha256: await sha256(file),
+        backupAt: at.toISOString(),
+    };
 }
 
 async function psql(login: PgLogin, database: string, sql: string): Promise<void> {
     await execTool(
         "psql",
-        ["-h", login.host, "-p", String(login.port), "-U", login.user, "-d", database, "-v", "ON_ERROR_STOP=1", "-X", "-q", "-c", sql],
+        [
+            "-h",
+            login.host,
+            "-p",
+            String(login.port),
+            "-U",
+            login.user,
+            "-d",
+            database,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-X",
+            "-q",
+            "-c",
+            sql,
+        ],
         pgEnv(login),
         SQL_TIMEOUT_MS,
     );
@@ -122,8 +146,10 @@ async function psql(login: PgLogin, database: string, sql: string): Promise<void
 /** Drops the tenant's data and role, after checking that its dump is still what was written. */
 async function drop(o: DecommissionOutputs): Promise<void> {
     if (!fs.existsSync(o.backupFile)) throw new Error(`not dropping ${o.appId}: its dump ${o.backupFile} is gone`);
-    if ((await sha256(o.backupFile)) !== o.backupSha256) throw new Error(`not dropping ${o.appId}: its dump ${o.backupFile} changed since it was written`);
-    if (!o.admin || !o.role) throw new Error(`not dropping ${o.appId}: its data is not this stack's (external connection)`);
+    if ((await sha256(o.backupFile)) !== o.backupSha256)
+        throw new Error(`not dropping ${o.appId}: its dump ${o.backupFile} changed since it was written`);
+    if (!o.admin || !o.role)
+        throw new Error(`not dropping ${o.appId}: its data is not this stack's (external connection)`);
     const t = o.tenant;
     if (t.schema) {
         await psql(o.admin, t.database, `DROP SCHEMA IF EXISTS "${t.schema}" CASCADE; DROP OWNED BY "${o.role}";`);
@@ -134,8 +160,14 @@ async function drop(o: DecommissionOutputs): Promise<void> {
     await psql(o.admin, "postgres", `DROP ROLE IF EXISTS "${o.role}";`);
 }
 
-export class AppDecommissionProvider implements pulumi.dynamic.ResourceProvider<DecommissionInputs, DecommissionOutputs> {
-    async check(_olds: DecommissionInputs, news: DecommissionInputs): Promise<pulumi.dynamic.CheckResult<DecommissionInputs>> {
+export class AppDecommissionProvider implements pulumi.dynamic.ResourceProvider<
+    DecommissionInputs,
+    DecommissionOutputs
+> {
+    async check(
+        _olds: DecommissionInputs,
+        news: DecommissionInputs,
+    ): Promise<pulumi.dynamic.CheckResult<DecommissionInputs>> {
         const failures = checkIdentifiers(news).map((reason) => ({ property: reason.split(":")[0], reason }));
         return { inputs: news, failures };
     }
@@ -143,8 +175,10 @@ export class AppDecommissionProvider implements pulumi.dynamic.ResourceProvider<
     async diff(_id: string, olds: DecommissionOutputs, news: DecommissionInputs): Promise<pulumi.dynamic.DiffResult> {
         // Another database or schema is another tenant's data: a new dump, never an in-place change.
         const replaces = (["appId", "stack"] as const).filter((k) => olds[k] !== news[k]);
-        if (olds.tenant.database !== news.tenant.database || olds.tenant.schema !== news.tenant.schema) replaces.push("appId");
-        const changes = replaces.length > 0 || olds.dropData !== news.dropData || olds.providerVersion !== news.providerVersion;
+        if (olds.tenant.database !== news.tenant.database || olds.tenant.schema !== news.tenant.schema)
+            replaces.push("appId");
+        const changes =
+            replaces.length > 0 || olds.dropData !== news.dropData || olds.providerVersion !== news.providerVersion;
         return { changes, replaces, deleteBeforeReplace: false };
     }
 
@@ -158,9 +192,15 @@ export class AppDecommissionProvider implements pulumi.dynamic.ResourceProvider<
         return { id: `${inputs.stack}/${inputs.appId}`, outs: { ...inputs, ...backup, dropped: false } };
     }
 
-    async update(_id: string, olds: DecommissionOutputs, news: DecommissionInputs): Promise<pulumi.dynamic.UpdateResult<DecommissionOutputs>> {
+    async update(
+        _id: string,
+        olds: DecommissionOutputs,
+        news: DecommissionInputs,
+    ): Promise<pulumi.dynamic.UpdateResult<DecommissionOutputs>> {
         if (olds.dropped && !news.dropData) {
-            throw new Error(`${news.appId}: its data was dropped; restore it from ${olds.backupFile} before setting dropData: false`);
+            throw new Error(
+                `${news.appId}: its data was dropped; restore it from ${olds.backupFile} before setting dropData: false`,
+            );
         }
         const outs: DecommissionOutputs = { ...olds, ...news, dropped: olds.dropped };
         if (news.dropData && !olds.dropped) {

@@ -79,7 +79,13 @@ export function providerBundle(entry: string): string {
  * output properties as `undefined` in `props`, as provider SDKs do.
  */
 export abstract class BundledDynamicResource extends pulumi.CustomResource {
-    protected constructor(entry: string, token: string, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+    protected constructor(
+        entry: string,
+        token: string,
+        name: string,
+        props: pulumi.Inputs,
+        opts?: pulumi.CustomResourceOptions,
+    ) {
         if ("__provider" in props) throw new Error(`${name}: "__provider" is reserved for the provider's code`);
         super(token, name, { ...props, __provider: providerBundle(entry) }, opts);
     }

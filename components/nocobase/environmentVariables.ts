@@ -68,17 +68,24 @@ export function nocobaseEnv(args: NocobaseEnvArgs): EnvVars {
     };
 
     if (config.mode === "shared-memory") {
-        if (config.supervisor === "app-supervisor") Object.assign(plain, { APP_DISCOVERY_ADAPTER: "local", APP_PROCESS_ADAPTER: "local" });
+        if (config.supervisor === "app-supervisor")
+            Object.assign(plain, { APP_DISCOVERY_ADAPTER: "local", APP_PROCESS_ADAPTER: "local" });
         return { plain, secret };
     }
-    if (args.redisUrl === undefined) throw new Error("multi-environment mode needs a Redis URL (validation guarantees one)");
+    if (args.redisUrl === undefined)
+        throw new Error("multi-environment mode needs a Redis URL (validation guarantees one)");
     Object.assign(secret, {
         APP_SUPERVISOR_REDIS_URL: args.redisUrl,
         APP_COMMAND_REDIS_URL: args.redisUrl,
         APP_SUPERVISOR_AES_SECRET_KEY: secrets.aesKey,
     });
     if (role.kind === "entry") {
-        Object.assign(plain, { APP_MODE: "supervisor", APP_DISCOVERY_ADAPTER: "remote", APP_PROCESS_ADAPTER: "remote", APP_COMMAND_ADAPTER: "redis" });
+        Object.assign(plain, {
+            APP_MODE: "supervisor",
+            APP_DISCOVERY_ADAPTER: "remote",
+            APP_PROCESS_ADAPTER: "remote",
+            APP_COMMAND_ADAPTER: "redis",
+        });
     } else {
         Object.assign(plain, {
             APP_MODE: "worker",

@@ -39,11 +39,20 @@ export interface NocoBaseInstanceSpec {
 }
 
 /** Creates `<name>-db` and `<name>-workload` under `parent`. */
-export function createNocoBaseInstance(parent: pulumi.ComponentResource, name: string, args: NocoBaseInstanceArgs, spec: NocoBaseInstanceSpec): Workload {
+export function createNocoBaseInstance(
+    parent: pulumi.ComponentResource,
+    name: string,
+    args: NocoBaseInstanceArgs,
+    spec: NocoBaseInstanceSpec,
+): Workload {
     const { config, postgres } = args;
     const database = new TenantDatabase(
         `${name}-db`,
-        { storage: { mode: "database", database: spec.database, role: spec.database }, password: args.databasePassword, provider: postgres.provider },
+        {
+            storage: { mode: "database", database: spec.database, role: spec.database },
+            password: args.databasePassword,
+            provider: postgres.provider,
+        },
         { parent },
     );
     return createWorkload(

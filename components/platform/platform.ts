@@ -59,7 +59,11 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
         for (const runtimeName of used) {
             runtimes.set(
                 runtimeName,
-                new Runtime(`${name}-runtime-${runtimeName}`, { config: config.runtimes[runtimeName], namePrefix }, { parent: this }).target,
+                new Runtime(
+                    `${name}-runtime-${runtimeName}`,
+                    { config: config.runtimes[runtimeName], namePrefix },
+                    { parent: this },
+                ).target,
             );
         }
         const target = (runtimeName: string) => runtimes.get(runtimeName)!;
@@ -69,13 +73,21 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
         const shared = { appKey: secrets.appKey, adminPassword: secrets.adminPassword, aesKey: secrets.aesKey };
         const postgres = new PostgresServer(
             `${name}-postgres`,
-            { config: config.postgres, runtime: config.postgres.kind === "container" ? dockerTarget(config.postgres.runtime) : undefined, namePrefix },
+            {
+                config: config.postgres,
+                runtime: config.postgres.kind === "container" ? dockerTarget(config.postgres.runtime) : undefined,
+                namePrefix,
+            },
             { parent: this },
         );
         const redisUrl = config.redis
             ? new RedisServer(
                   `${name}-redis`,
-                  { config: config.redis, runtime: config.redis.kind === "container" ? dockerTarget(config.redis.runtime) : undefined, namePrefix },
+                  {
+                      config: config.redis,
+                      runtime: config.redis.kind === "container" ? dockerTarget(config.redis.runtime) : undefined,
+                      namePrefix,
+                  },
                   { parent: this },
               ).url
             : undefined;
@@ -90,7 +102,9 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
                 databasePassword: secrets.derive(`db:${ENTRY_DATABASE}`),
                 redisUrl,
                 // Custom domains resolve to the entry app, which routes them to their app (NocoBase cname).
-                domains: [config.entry.domain, ...config.apps.map((a) => a.domain)].filter((d): d is string => d !== undefined),
+                domains: [config.entry.domain, ...config.apps.map((a) => a.domain)].filter(
+                    (d): d is string => d !== undefined,
+                ),
                 namePrefix,
             },
             { parent: this },
@@ -116,9 +130,15 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
         }
 
         const tenants = config.apps.some((a) => a.database.mode === "schema")
-            ? new SharedTenantsDatabase(`${name}-tenants`, { name: config.postgres.tenantsDatabase, provider: postgres.provider }, { parent: this })
+            ? new SharedTenantsDatabase(
+                  `${name}-tenants`,
+                  { name: config.postgres.tenantsDatabase, provider: postgres.provider },
+                  { parent: this },
+              )
             : undefined;
-        const adminCredentials = pulumi.secret(secrets.adminPassword.apply((password) => ({ account: config.adminEmail, password })));
+        const adminCredentials = pulumi.secret(
+            secrets.adminPassword.apply((password) => ({ account: config.adminEmail, password })),
+        );
         const apps = config.apps.map(
             (app) =>
                 new TenantApp(
@@ -141,7 +161,9 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
         this.entryUrl = entry.url;
         const observed = pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.observedStatus])));
         const backups = pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.backup])));
-        this.status = pulumi.all([observed, backups]).apply(([seen, dumps]) => buildStatus(config, environmentUrls, seen, dumps));
+        this.status = pulumi
+            .all([observed, backups])
+            .apply(([seen, dumps]) => buildStatus(config, environmentUrls, seen, dumps));
         const passwords = pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.access.password])));
         this.databases = pulumi.secret(
             pulumi.all([passwords, postgres.adminLogin]).apply(([passwords, admin]): DatabaseAccess => ({
@@ -150,9 +172,14 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
                 environments: Object.fromEntries(
                     config.environments
                         .filter((e) => !e.sharesEntryProcess)
-                        .map((e) => [e.name, { database: environmentDatabase(e.name), user: environmentDatabase(e.name) }]),
+                        .map((e) => [
+                            e.name,
+                            { database: environmentDatabase(e.name), user: environmentDatabase(e.name) },
+                        ]),
                 ),
-                tenants: Object.fromEntries(apps.map((a, i) => [config.apps[i].id, { ...a.access, password: passwords[config.apps[i].id] }])),
+                tenants: Object.fromEntries(
+                    apps.map((a, i) => [config.apps[i].id, { ...a.access, password: passwords[config.apps[i].id] }]),
+                ),
             })),
         );
         this.registerOutputs({ entryUrl: this.entryUrl, status: this.status });

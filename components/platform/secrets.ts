@@ -22,7 +22,8 @@ export class PlatformSecrets extends pulumi.ComponentResource {
 
     constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.platformSecrets, name, {}, opts);
-        const password = (role: string, length: number) => new random.RandomPassword(`${name}-${role}`, { length, special: false }, { parent: this }).result;
+        const password = (role: string, length: number) =>
+            new random.RandomPassword(`${name}-${role}`, { length, special: false }, { parent: this }).result;
         this.appKey = password("app-key", 48);
         this.adminPassword = password("admin-password", 24);
         // Secret once here, so that every value derived from it is secret without a wrapper per app.

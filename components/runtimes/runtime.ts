@@ -15,8 +15,18 @@ export interface RuntimeArgs {
     namePrefix: string;
 }
 
-export type DockerTarget = { type: "docker"; config: DockerRuntime; provider: docker.Provider; network: docker.Network };
-export type KubernetesTarget = { type: "kubernetes"; config: KubernetesRuntime; provider: k8s.Provider; namespace: k8s.core.v1.Namespace };
+export type DockerTarget = {
+    type: "docker";
+    config: DockerRuntime;
+    provider: docker.Provider;
+    network: docker.Network;
+};
+export type KubernetesTarget = {
+    type: "kubernetes";
+    config: KubernetesRuntime;
+    provider: k8s.Provider;
+    namespace: k8s.core.v1.Namespace;
+};
 export type RuntimeTarget = DockerTarget | KubernetesTarget;
 
 export class Runtime extends pulumi.ComponentResource {
@@ -27,7 +37,11 @@ export class Runtime extends pulumi.ComponentResource {
         const config = args.config;
         if (config.type === "docker") {
             const provider = new docker.Provider(`${name}-provider`, { host: config.host }, { parent: this });
-            const network = new docker.Network(`${name}-network`, { name: args.namePrefix, driver: "bridge" }, { parent: this, provider });
+            const network = new docker.Network(
+                `${name}-network`,
+                { name: args.namePrefix, driver: "bridge" },
+                { parent: this, provider },
+            );
             this.target = { type: "docker", config, provider, network };
         } else {
             const provider = new k8s.Provider(`${name}-provider`, { context: config.context }, { parent: this });

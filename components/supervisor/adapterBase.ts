@@ -100,10 +100,15 @@ export class AdapterClient implements SupervisorClient {
             last = record?.status ?? "not_found";
             if (record && want.includes(last)) return record;
             if (last === "error" && !want.includes("error")) {
-                throw new SupervisorError(`app "${id}" is in status "error" (NocoBase's log on the entry app says why)`);
+                throw new SupervisorError(
+                    `app "${id}" is in status "error" (NocoBase's log on the entry app says why)`,
+                );
             }
             if (Date.now() + this.session.http.timeouts.pollMs > deadline) {
-                throw new TimeoutError(`app "${id}" did not reach ${want.join(" or ")} within ${deadlineMs} ms; last status: ${last}`, last);
+                throw new TimeoutError(
+                    `app "${id}" did not reach ${want.join(" or ")} within ${deadlineMs} ms; last status: ${last}`,
+                    last,
+                );
             }
             await sleep(this.session.http.timeouts.pollMs);
         }
@@ -117,7 +122,10 @@ export class AdapterClient implements SupervisorClient {
         const deadline = Date.now() + deadlineMs;
         while (!(await this.health())) {
             if (Date.now() + this.session.http.timeouts.pollMs > deadline) {
-                throw new TimeoutError(`entry app at ${this.session.http.baseUrl} not healthy within ${deadlineMs} ms (/api/__health_check)`, "unhealthy");
+                throw new TimeoutError(
+                    `entry app at ${this.session.http.baseUrl} not healthy within ${deadlineMs} ms (/api/__health_check)`,
+                    "unhealthy",
+                );
             }
             await sleep(this.session.http.timeouts.pollMs);
         }
@@ -135,7 +143,10 @@ export class AdapterClient implements SupervisorClient {
                 throw new SupervisorError(`app "${id}" is in status "${status}" while waiting for it to run`);
             }
             if (Date.now() + this.session.http.timeouts.pollMs > deadline) {
-                throw new TimeoutError(`app "${id}" did not answer its health check within ${deadlineMs} ms; last status: ${status}`, status);
+                throw new TimeoutError(
+                    `app "${id}" did not answer its health check within ${deadlineMs} ms; last status: ${status}`,
+                    status,
+                );
             }
             await sleep(this.session.http.timeouts.pollMs);
         }
@@ -160,9 +171,12 @@ export function toOptions(spec: AppSpec): AppOptions {
     };
 }
 
-export function fromOptions(options: AppOptions | null | undefined): Pick<AppRecord, "autoStart" | "jwtSecret" | "database"> {
+export function fromOptions(
+    options: AppOptions | null | undefined,
+): Pick<AppRecord, "autoStart" | "jwtSecret" | "database"> {
     const db = options?.database;
-    const complete = db && typeof db.host === "string" && typeof db.database === "string" && typeof db.username === "string";
+    const complete =
+        db && typeof db.host === "string" && typeof db.database === "string" && typeof db.username === "string";
     return {
         autoStart: options?.autoStart === true,
         jwtSecret: options?.authManager?.jwt?.secret || undefined,
@@ -201,14 +215,23 @@ export function rowsOf<T>(page: Page<T>, what: string): T[] {
 export async function listAll<T>(session: Session, resource: string): Promise<T[]> {
     const rows: T[] = [];
     for (let page = 1; ; page++) {
-        const res = await session.request<Page<T>>({ method: "GET", path: `${resource}:list`, query: { page, pageSize: PAGE_SIZE }, idempotent: true });
+        const res = await session.request<Page<T>>({
+            method: "GET",
+            path: `${resource}:list`,
+            query: { page, pageSize: PAGE_SIZE },
+            idempotent: true,
+        });
         rows.push(...rowsOf(res, `GET /api/${resource}:list`));
         if (page >= (res.meta?.totalPage ?? 1)) return rows;
     }
 }
 
 /** One row by name, through `list` with a filter: only `list` carries an app's live status. */
-export async function findByName<T extends { name: string }>(session: Session, resource: string, name: string): Promise<T | undefined> {
+export async function findByName<T extends { name: string }>(
+    session: Session,
+    resource: string,
+    name: string,
+): Promise<T | undefined> {
     const res = await session.request<Page<T>>({
         method: "GET",
         path: `${resource}:list`,

@@ -56,7 +56,8 @@ export class ApplicationsAdapter implements Adapter {
             body: this.body(spec),
             idempotent: true,
         });
-        if (!Array.isArray(res.data)) throw new ProtocolError("POST /api/applications:update: answer has no data array");
+        if (!Array.isArray(res.data))
+            throw new ProtocolError("POST /api/applications:update: answer has no data array");
         return res.data.length > 0;
     }
 

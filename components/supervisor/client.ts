@@ -2,9 +2,19 @@
 // Pulumi's provider host from a bundle that may hold nothing but Node's built-ins.
 
 /** NocoBase's `AppStatus` (core `app-supervisor/types.ts`). */
-export type AppStatus = "preparing" | "initializing" | "initialized" | "running" | "commanding" | "stopped" | "error" | "not_found";
+export type AppStatus =
+    "preparing" | "initializing" | "initialized" | "running" | "commanding" | "stopped" | "error" | "not_found";
 
-export const APP_STATUSES: readonly AppStatus[] = ["preparing", "initializing", "initialized", "running", "commanding", "stopped", "error", "not_found"];
+export const APP_STATUSES: readonly AppStatus[] = [
+    "preparing",
+    "initializing",
+    "initialized",
+    "running",
+    "commanding",
+    "stopped",
+    "error",
+    "not_found",
+];
 
 export interface DatabaseSpec {
     dialect: "postgres";

@@ -1,4 +1,12 @@
-import { AuthError, NotFoundError, ProtocolError, SupervisorError, Timeouts, TransientError, ValidationError } from "./client";
+import {
+    AuthError,
+    NotFoundError,
+    ProtocolError,
+    SupervisorError,
+    Timeouts,
+    TransientError,
+    ValidationError,
+} from "./client";
 
 export interface HttpRequest {
     method: "GET" | "POST";
@@ -55,7 +63,10 @@ function parseJson(text: string): unknown {
 function nocobaseError(body: unknown): { message?: string; code?: string } {
     const b = body as { errors?: { message?: string; code?: string }[]; error?: { message?: string; code?: string } };
     const e = b?.errors?.[0] ?? b?.error;
-    return { message: typeof e?.message === "string" ? e.message : undefined, code: typeof e?.code === "string" ? e.code : undefined };
+    return {
+        message: typeof e?.message === "string" ? e.message : undefined,
+        code: typeof e?.code === "string" ? e.code : undefined,
+    };
 }
 
 function networkCode(err: unknown): string {
@@ -64,7 +75,9 @@ function networkCode(err: unknown): string {
     return e?.cause?.code ?? e?.code ?? e?.cause?.message ?? e?.message ?? String(err);
 }
 
-type Attempt = { kind: "ok"; body: unknown } | { kind: "retry"; reason: string; httpStatus?: number; code?: string; sent: boolean };
+type Attempt =
+    | { kind: "ok"; body: unknown }
+    | { kind: "retry"; reason: string; httpStatus?: number; code?: string; sent: boolean };
 
 async function attempt(ctx: HttpContext, req: HttpRequest, timeoutMs: number): Promise<Attempt> {
     const url = apiUrl(ctx.baseUrl, req.path, req.query);
@@ -99,7 +112,11 @@ async function attempt(ctx: HttpContext, req: HttpRequest, timeoutMs: number): P
         return { kind: "retry", reason: `HTTP ${status}`, httpStatus: status, sent: true };
     }
     if (status === 401 || status === 403) {
-        throw new AuthError(`${what}: HTTP ${status}${code ? ` ${code}` : ""}: ${message ?? snippet(text)}`, status, code);
+        throw new AuthError(
+            `${what}: HTTP ${status}${code ? ` ${code}` : ""}: ${message ?? snippet(text)}`,
+            status,
+            code,
+        );
     }
     if (status === 404) {
         throw new NotFoundError(`${what}: HTTP 404: ${message ?? snippet(text)}`, status, code);

@@ -17,7 +17,10 @@ export interface SupervisorClientOptions {
 }
 
 export function createSupervisorClient(opts: SupervisorClientOptions): SupervisorClient {
-    const session = new Session({ baseUrl: opts.baseUrl.replace(/\/+$/, ""), timeouts: { ...DEFAULT_TIMEOUTS, ...opts.timeouts } }, opts.auth);
+    const session = new Session(
+        { baseUrl: opts.baseUrl.replace(/\/+$/, ""), timeouts: { ...DEFAULT_TIMEOUTS, ...opts.timeouts } },
+        opts.auth,
+    );
     switch (opts.adapter) {
         case "applications":
             return new AdapterClient(session, new ApplicationsAdapter(session));

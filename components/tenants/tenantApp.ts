@@ -76,7 +76,13 @@ export class TenantApp extends pulumi.ComponentResource {
             if (!(decommissioned && app.dropData)) {
                 const tenantDb = new TenantDatabase(
                     `${name}-db`,
-                    { storage: db, password, provider: postgres.provider, tenantsGroupRole: args.tenantsGroupRole, protect: !decommissioned },
+                    {
+                        storage: db,
+                        password,
+                        provider: postgres.provider,
+                        tenantsGroupRole: args.tenantsGroupRole,
+                        protect: !decommissioned,
+                    },
                     { parent: this, dependsOn: args.tenantsDatabase ? [args.tenantsDatabase] : [] },
                 );
                 storage.push(tenantDb.storage);

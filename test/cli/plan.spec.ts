@@ -13,12 +13,18 @@ import { ConfigEdit, appOf, writeStackFile } from "../support/planStacks";
 import { PROJECT_ROOT as ROOT } from "../../components/core/project";
 
 async function diffAgainstStaging(edit: ConfigEdit): Promise<NonNullable<PlanReport["diff"]>> {
-    const result: PlanResult = await plan({ file: writeStackFile("staging", edit), stack: "staging", base: stackFilePath("staging"), json: true });
+    const result: PlanResult = await plan({
+        file: writeStackFile("staging", edit),
+        stack: "staging",
+        base: stackFilePath("staging"),
+        json: true,
+    });
     assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
     return result.report.diff!;
 }
 
-const stepsOf = (diff: NonNullable<PlanReport["diff"]>) => diff.steps.map((s) => `${s.op} ${s.name}${s.changed.length ? ` [${s.changed.join(",")}]` : ""}`);
+const stepsOf = (diff: NonNullable<PlanReport["diff"]>) =>
+    diff.steps.map((s) => `${s.op} ${s.name}${s.changed.length ? ` [${s.changed.join(",")}]` : ""}`);
 
 describe("plan: tenant diff and resource steps", function () {
     this.timeout(60_000);
@@ -31,7 +37,13 @@ describe("plan: tenant diff and resource steps", function () {
 
     it("adds an app: only its storage and registration are created", async () => {
         const diff = await diffAgainstStaging((c) =>
-            c.apps.push({ id: "hr", displayName: "HR", environment: "env_b", database: { mode: "database" }, domain: "hr.example.com" }),
+            c.apps.push({
+                id: "hr",
+                displayName: "HR",
+                environment: "env_b",
+                database: { mode: "database" },
+                domain: "hr.example.com",
+            }),
         );
         assert.deepEqual(diff.tenants.appsAdded, ["hr"]);
         assert.deepEqual(stepsOf(diff).sort(), [
@@ -46,7 +58,9 @@ describe("plan: tenant diff and resource steps", function () {
     });
 
     it("removes an app: its data-holding resources are flagged, protected and retained", async () => {
-        const diff = await diffAgainstStaging((c) => (c.apps = c.apps.filter((a: { id: string }) => a.id !== "helpdesk")));
+        const diff = await diffAgainstStaging(
+            (c) => (c.apps = c.apps.filter((a: { id: string }) => a.id !== "helpdesk")),
+        );
         assert.deepEqual(diff.tenants.appsRemoved, ["helpdesk"]);
         assert.ok(diff.steps.every((s) => s.op === "delete"));
         assert.deepEqual(
@@ -60,7 +74,9 @@ describe("plan: tenant diff and resource steps", function () {
 
     it("renames an app's display name: one update of its registration", async () => {
         const diff = await diffAgainstStaging((c) => (appOf(c, "crm").displayName = "Customer CRM"));
-        assert.deepEqual(diff.tenants.appsChanged, [{ id: "crm", changes: [{ field: "displayName", from: "Sales CRM", to: "Customer CRM" }] }]);
+        assert.deepEqual(diff.tenants.appsChanged, [
+            { id: "crm", changes: [{ field: "displayName", from: "Sales CRM", to: "Customer CRM" }] },
+        ]);
         assert.deepEqual(stepsOf(diff), ["update platform-app-crm-registration [displayName]"]);
     });
 
@@ -76,7 +92,13 @@ describe("plan: tenant diff and resource steps", function () {
         assert.deepEqual(diff.tenants.appsChanged, [
             {
                 id: "helpdesk",
-                changes: [{ field: "database", from: "database helpdesk (role helpdesk)", to: "schema nocobase_tenants.helpdesk (role helpdesk)" }],
+                changes: [
+                    {
+                        field: "database",
+                        from: "database helpdesk (role helpdesk)",
+                        to: "schema nocobase_tenants.helpdesk (role helpdesk)",
+                    },
+                ],
             },
         ]);
         assert.deepEqual(stepsOf(diff).sort(), [
@@ -100,7 +122,11 @@ describe("plan: tenant diff and resource steps", function () {
             assert.ok(replaced.includes(`platform-${w}-workload-image`), w);
             // The new image id reaches the container only through the image's outputs.
             const container = diff.steps.find((s) => s.name === `platform-${w}-workload-container`);
-            assert.deepEqual([container?.op, container?.changed], ["replace", [`outputs of platform-${w}-workload-image`]], w);
+            assert.deepEqual(
+                [container?.op, container?.changed],
+                ["replace", [`outputs of platform-${w}-workload-image`]],
+                w,
+            );
         }
         assert.deepEqual(diff.dataAtRisk, [], "volumes keep their data across a version bump");
     });
@@ -143,7 +169,10 @@ describe("plan: command line", function () {
             readFileSync(yamlLevel, "utf8")
                 .replace("nocobase-platform:entry:", "nocobase-platfrom:entry:")
                 .replace("port: 15432", "port: .inf")
-                .replace("  nocobase-platform:apps:", "  nocobase-platform:backups: { <<: { location: ./backups } }\n  nocobase-platform:apps:"),
+                .replace(
+                    "  nocobase-platform:apps:",
+                    "  nocobase-platform:backups: { <<: { location: ./backups } }\n  nocobase-platform:apps:",
+                ),
         );
         const complexKey = writeStackFile("dev");
         const text = readFileSync(complexKey, "utf8");
@@ -204,8 +233,15 @@ describe("plan: command line", function () {
 
     it("exits 1 on a mandatory violation, with `<policy>: <message>` on stderr", () => {
         assert.equal(runs.sharedSessions.code, 1);
-        assert.match(runs.sharedSessions.stderr, /^no-shared-jwt-secret-in-production: app demo shares the entry app's JWT secret/m);
-        assert.match(runs.sharedSessions.stdout, /\[mandatory\] no-shared-jwt-secret-in-production/, "the plan itself is still printed");
+        assert.match(
+            runs.sharedSessions.stderr,
+            /^no-shared-jwt-secret-in-production: app demo shares the entry app's JWT secret/m,
+        );
+        assert.match(
+            runs.sharedSessions.stdout,
+            /\[mandatory\] no-shared-jwt-secret-in-production/,
+            "the plan itself is still printed",
+        );
     });
 
     it("exits 1 on an invalid stack file, with `<key path>: <message>` on stderr and nothing rendered", () => {

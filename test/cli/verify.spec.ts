@@ -16,10 +16,14 @@ import { PROJECT_ROOT as ROOT } from "../../components/core/project";
 /** Runs `cli/verify.ts` in its own process, as `npm run verify` does, for the real exit code. */
 async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     try {
-        const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--require", "tsx/cjs", "cli/verify.ts", ...args], {
-            cwd: ROOT,
-            timeout: 60_000,
-        });
+        const { stdout, stderr } = await promisify(execFile)(
+            process.execPath,
+            ["--require", "tsx/cjs", "cli/verify.ts", ...args],
+            {
+                cwd: ROOT,
+                timeout: 60_000,
+            },
+        );
         return { code: 0, stdout, stderr };
     } catch (e) {
         const err = e as { code?: number; stdout?: string; stderr?: string };
@@ -39,7 +43,8 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
     let outputs: PlatformOutputs;
     let clean: VerifyReport;
     const pgArgs = () => ["--pg-host", server.host, "--pg-port", String(server.port)];
-    const verify = (o: PlatformOutputs = outputs) => verifyPlatform(o, { pgHost: server.host, pgPort: server.port, timeoutMs: 5000 });
+    const verify = (o: PlatformOutputs = outputs) =>
+        verifyPlatform(o, { pgHost: server.host, pgPort: server.port, timeoutMs: 5000 });
 
     before(async () => {
         entry = http.createServer((req, res) => {
@@ -87,7 +92,12 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
     });
 
     /** Breaks the server, checks that verify fails with `expected`, then repairs it. */
-    async function catches(breakIt: () => Promise<void>, repair: () => Promise<void>, expected: RegExp[], viaCli = false): Promise<void> {
+    async function catches(
+        breakIt: () => Promise<void>,
+        repair: () => Promise<void>,
+        expected: RegExp[],
+        viaCli = false,
+    ): Promise<void> {
         await breakIt();
         try {
             if (viaCli) {
@@ -111,7 +121,12 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
         await catches(
             () => fixture.admin("postgres", `GRANT CONNECT ON DATABASE ${databaseB} TO ${databaseA}`),
             () => fixture.admin("postgres", `REVOKE CONNECT ON DATABASE ${databaseB} FROM ${databaseA}`),
-            [new RegExp(`FAIL +tenant ${databaseA}: reached database ${databaseB} \\(tenant ${databaseB}\\): connected`), /1 unexpected successes/],
+            [
+                new RegExp(
+                    `FAIL +tenant ${databaseA}: reached database ${databaseB} \\(tenant ${databaseB}\\): connected`,
+                ),
+                /1 unexpected successes/,
+            ],
             true,
         );
     });
@@ -125,7 +140,11 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
                     tenantsDatabase,
                     `GRANT USAGE ON SCHEMA ${schemaB} TO ${schemaA}; CREATE TABLE ${schemaB}.customers (name text); GRANT SELECT ON ${schemaB}.customers TO ${schemaA}`,
                 ),
-            () => fixture.admin(tenantsDatabase, `DROP TABLE ${schemaB}.customers; REVOKE USAGE ON SCHEMA ${schemaB} FROM ${schemaA}`),
+            () =>
+                fixture.admin(
+                    tenantsDatabase,
+                    `DROP TABLE ${schemaB}.customers; REVOKE USAGE ON SCHEMA ${schemaB} FROM ${schemaA}`,
+                ),
             [
                 new RegExp(
                     `FAIL +tenant ${schemaA}: reached schema ${schemaB} in ${tenantsDatabase} \\(tenant ${schemaB}\\): has USAGE on the schema, read table ${schemaB}\\.customers`,
@@ -140,7 +159,11 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
         await catches(
             () => fixture.admin(tenantsDatabase, `GRANT USAGE, CREATE ON SCHEMA ${schemaB} TO ${schemaA}`),
             () => fixture.admin(tenantsDatabase, `REVOKE USAGE, CREATE ON SCHEMA ${schemaB} FROM ${schemaA}`),
-            [new RegExp(`FAIL +tenant ${schemaA}: reached schema ${schemaB} .*has CREATE on the schema, created a table in it`)],
+            [
+                new RegExp(
+                    `FAIL +tenant ${schemaA}: reached schema ${schemaB} .*has CREATE on the schema, created a table in it`,
+                ),
+            ],
         );
     });
 
@@ -150,7 +173,8 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
             () => fixture.admin("postgres", `GRANT CONNECT ON DATABASE ${entryDatabase} TO PUBLIC`),
             () => fixture.admin("postgres", `REVOKE ALL ON DATABASE ${entryDatabase} FROM PUBLIC`),
             Object.keys(outputs.databases.tenants).map(
-                (id) => new RegExp(`FAIL +tenant ${id}: reached database ${entryDatabase} \\(the entry app\\): connected`),
+                (id) =>
+                    new RegExp(`FAIL +tenant ${id}: reached database ${entryDatabase} \\(the entry app\\): connected`),
             ),
         );
     });
@@ -161,7 +185,11 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
         await catches(
             () => fixture.admin("postgres", `GRANT CONNECT ON DATABASE ${tenantsDatabase} TO ${databaseA}`),
             () => fixture.admin("postgres", `REVOKE CONNECT ON DATABASE ${tenantsDatabase} FROM ${databaseA}`),
-            [new RegExp(`FAIL +tenant ${databaseA}: reached database ${tenantsDatabase} \\(the tenants database\\): connected`)],
+            [
+                new RegExp(
+                    `FAIL +tenant ${databaseA}: reached database ${tenantsDatabase} \\(the tenants database\\): connected`,
+                ),
+            ],
         );
     });
 
@@ -181,7 +209,9 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
         await catches(
             () => fixture.admin("postgres", `ALTER ROLE ${group} CREATEROLE`),
             () => fixture.admin("postgres", `ALTER ROLE ${group} NOCREATEROLE`),
-            [schemaA, schemaB].map((id) => new RegExp(`FAIL +tenant ${id}: role ${id} belongs to ${group}, which has CREATEROLE`)),
+            [schemaA, schemaB].map(
+                (id) => new RegExp(`FAIL +tenant ${id}: role ${id} belongs to ${group}, which has CREATEROLE`),
+            ),
         );
     });
 
@@ -189,7 +219,10 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
         healthStatus = 503;
         try {
             const report = await verify();
-            assert.match(formatReport(report), /FAIL +entry app is not healthy: GET .*\/api\/__health_check answered 503/);
+            assert.match(
+                formatReport(report),
+                /FAIL +entry app is not healthy: GET .*\/api\/__health_check answered 503/,
+            );
         } finally {
             healthStatus = 200;
         }
@@ -209,7 +242,10 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
         const databases = structuredClone(outputs.databases);
         databases.tenants[databaseA].database = databases.tenants[fixture.apps.databaseB].database;
         const report = await verify({ ...outputs, databases });
-        assert.match(formatReport(report), new RegExp(`FAIL +tenant ${databaseA}: cannot connect to its database .*permission denied`));
+        assert.match(
+            formatReport(report),
+            new RegExp(`FAIL +tenant ${databaseA}: cannot connect to its database .*permission denied`),
+        );
     });
 
     it("exits 2 on usage errors and on outputs without secrets", async () => {
@@ -248,7 +284,16 @@ describe("verify: command line and outputs of the wrong shape", function () {
                 server: { host: "127.0.0.1", port: 5432, sslMode: "disable" },
                 entry: { database: "nocobase_main", user: "nocobase_main" },
                 environments: {},
-                tenants: { crm: { mode: "database", host: "127.0.0.1", port: 5432, database: "crm", user: "crm", password: "hunter2" } },
+                tenants: {
+                    crm: {
+                        mode: "database",
+                        host: "127.0.0.1",
+                        port: 5432,
+                        database: "crm",
+                        user: "crm",
+                        password: "hunter2",
+                    },
+                },
             },
         };
         edit(outputs);
@@ -278,12 +323,30 @@ describe("verify: command line and outputs of the wrong shape", function () {
 
     it("exits 2 with the key path of what is wrong, never a stack trace, and never shows a password", async () => {
         const cases: Array<[(o: Record<string, any>) => void, RegExp]> = [
-            [(o) => delete o.status.apps.crm.desired, /^verify: status\.apps\.crm\.desired: expected an object, got nothing$/m],
-            [(o) => (o.status.apps.crm.observed = 3), /^verify: status\.apps\.crm\.observed: expected a string, got a number$/m],
-            [(o) => (o.databases.tenants.crm.port = "5432"), /^verify: databases\.tenants\.crm\.port: expected a number, got a string$/m],
-            [(o) => (o.databases.tenants.crm.password = 12345), /^verify: databases\.tenants\.crm\.password: expected a string, got a number$/m],
-            [(o) => (o.databases.server.sslMode = undefined), /^verify: databases\.server\.sslMode: expected a string, got nothing$/m],
-            [(o) => (o.databases.environments = { eu: "x" }), /^verify: databases\.environments\.eu: expected an object, got a string$/m],
+            [
+                (o) => delete o.status.apps.crm.desired,
+                /^verify: status\.apps\.crm\.desired: expected an object, got nothing$/m,
+            ],
+            [
+                (o) => (o.status.apps.crm.observed = 3),
+                /^verify: status\.apps\.crm\.observed: expected a string, got a number$/m,
+            ],
+            [
+                (o) => (o.databases.tenants.crm.port = "5432"),
+                /^verify: databases\.tenants\.crm\.port: expected a number, got a string$/m,
+            ],
+            [
+                (o) => (o.databases.tenants.crm.password = 12345),
+                /^verify: databases\.tenants\.crm\.password: expected a string, got a number$/m,
+            ],
+            [
+                (o) => (o.databases.server.sslMode = undefined),
+                /^verify: databases\.server\.sslMode: expected a string, got nothing$/m,
+            ],
+            [
+                (o) => (o.databases.environments = { eu: "x" }),
+                /^verify: databases\.environments\.eu: expected an object, got a string$/m,
+            ],
         ];
         for (const [edit, message] of cases) {
             lines.err = [];

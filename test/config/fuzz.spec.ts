@@ -16,7 +16,14 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { parse, parseDocument } from "yaml";
 import { renderProgram } from "../../cli/harness/render";
-import { StackFileError, decodeStackFile, parseStackFile, readStackFile, stackFileInput, stackFilePath } from "../../cli/harness/stackFile";
+import {
+    StackFileError,
+    decodeStackFile,
+    parseStackFile,
+    readStackFile,
+    stackFileInput,
+    stackFilePath,
+} from "../../cli/harness/stackFile";
 import { PROJECT } from "../../components/core/project";
 import { STACK_CONFIG_KEYS } from "../../components/config/stackSchema";
 import { join } from "../../components/core/keyPath";
@@ -56,7 +63,9 @@ function sampleInput(stack: string): FuzzInput {
 
 /** A short, replayable rendering of an input for a failure message. */
 function show(input: unknown): string {
-    const text = JSON.stringify(input, (_k, v) => (typeof v === "string" && v.length > 200 ? `${v.slice(0, 40)}...(${v.length} chars)` : v));
+    const text = JSON.stringify(input, (_k, v) =>
+        typeof v === "string" && v.length > 200 ? `${v.slice(0, 40)}...(${v.length} chars)` : v,
+    );
     return text.length > 4000 ? `${text.slice(0, 4000)}...` : text;
 }
 
@@ -64,7 +73,8 @@ function show(input: unknown): string {
 function issueProblem(issue: Issue, values: Record<string, unknown>, fileKeys: string[]): string | undefined {
     if (typeof issue.message !== "string" || issue.message.trim() === "") return "has no message";
     // An unknown top-level key is its own path, even the empty key.
-    if (typeof issue.path !== "string" || (issue.path === "" && !Object.keys(values).includes(""))) return "has no key path";
+    if (typeof issue.path !== "string" || (issue.path === "" && !Object.keys(values).includes("")))
+        return "has no key path";
     if (/\n\s+at /.test(issue.message)) return "carries a stack trace";
     if (issue.message.length > 2000) return `is ${issue.message.length} characters long (echoes its input)`;
     const top = issue.path.split(/[.[]/)[0];
@@ -108,11 +118,17 @@ function judge(input: StackConfigInput, findings: Findings, fileKeys: string[] =
     if (!result.ok) {
         findings.rejected++;
         findings.issues += result.issues.length;
-        if (result.issues.length === 0) findings.badIssues.push({ input: show(input), problem: "rejected without any issue" });
+        if (result.issues.length === 0)
+            findings.badIssues.push({ input: show(input), problem: "rejected without any issue" });
         for (const issue of result.issues) {
             const problem = issueProblem(issue, input.values, fileKeys);
-            if (problem) findings.badIssues.push({ input: show(input), problem: `${JSON.stringify(issue).slice(0, 300)} ${problem}` });
-            if (echoedSecret(issue.message, input)) findings.echoed.push({ input: show(input), issue: `${issue.path}: ${issue.message}` });
+            if (problem)
+                findings.badIssues.push({
+                    input: show(input),
+                    problem: `${JSON.stringify(issue).slice(0, 300)} ${problem}`,
+                });
+            if (echoedSecret(issue.message, input))
+                findings.echoed.push({ input: show(input), issue: `${issue.path}: ${issue.message}` });
         }
         return result.issues;
     }
@@ -134,10 +150,12 @@ function judgeFile(bytes: Uint8Array, stack: string, findings: Findings): Issue[
     } catch (e) {
         findings.fuzzed++;
         const text = JSON.stringify(Buffer.from(bytes).toString("latin1").slice(0, 2000));
-        if (!(e instanceof StackFileError)) findings.crashes.push({ input: text, error: (e as Error).stack ?? String(e) });
+        if (!(e instanceof StackFileError))
+            findings.crashes.push({ input: text, error: (e as Error).stack ?? String(e) });
         else {
             findings.rejected++;
-            if (/\n/.test(e.message)) findings.badIssues.push({ input: text, problem: `${JSON.stringify(e.message)} is more than one line` });
+            if (/\n/.test(e.message))
+                findings.badIssues.push({ input: text, problem: `${JSON.stringify(e.message)} is more than one line` });
         }
         return undefined;
     }
@@ -164,7 +182,12 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
         acceptedSample: [],
         pairs: { tried: 0, skipped: 0, missed: [] },
     };
-    const renderFindings = { rendered: 0, resources: 0, crashes: [] as Array<{ input: string; error: string }>, badNames: [] as string[] };
+    const renderFindings = {
+        rendered: 0,
+        resources: 0,
+        crashes: [] as Array<{ input: string; error: string }>,
+        badNames: [] as string[],
+    };
     const bases = SAMPLE_STACKS.map(sampleInput);
     const mutated = fc
         .tuple(fc.nat({ max: bases.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }))
@@ -173,7 +196,10 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
     before(() => {
         for (const input of fc.sample(mutated, { numRuns: RUNS, seed: SEED })) judge(validationInput(input), findings);
         // The same configurations as stack file text, some of it mangled as only YAML or bytes can be.
-        const corruption = fc.option(fc.tuple(fc.nat(), fc.constantFrom(...NASTY_STRINGS, ":", "- ", "{", "[", "*a", "\t")), { nil: undefined });
+        const corruption = fc.option(
+            fc.tuple(fc.nat(), fc.constantFrom(...NASTY_STRINGS, ":", "- ", "{", "[", "*a", "\t")),
+            { nil: undefined },
+        );
         const texts = fc.tuple(mutated, corruption, fc.array(textMutation, { maxLength: 2 }));
         for (const [input, corrupt, textMutations] of fc.sample(texts, { numRuns: TEXT_RUNS, seed: SEED + 1 })) {
             let bytes = Buffer.from(stackFileBytes(input, textMutations));
@@ -225,26 +251,42 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
 
     it("validation never throws", () => {
         const first = findings.crashes[0];
-        assert.equal(findings.crashes.length, 0, first && `${findings.crashes.length} crashes; first:\n${first.error}\ninput: ${first.input}`);
+        assert.equal(
+            findings.crashes.length,
+            0,
+            first && `${findings.crashes.length} crashes; first:\n${first.error}\ninput: ${first.input}`,
+        );
     });
 
     it("every rejection is a list of key-path issues with readable messages", () => {
         const first = findings.badIssues[0];
-        assert.equal(findings.badIssues.length, 0, first && `${findings.badIssues.length} bad issues; first: ${first.problem}\ninput: ${first.input}`);
+        assert.equal(
+            findings.badIssues.length,
+            0,
+            first && `${findings.badIssues.length} bad issues; first: ${first.problem}\ninput: ${first.input}`,
+        );
     });
 
     it("no message shows a secret: an encrypted value, a password, a URL's credentials", () => {
         const first = findings.echoed[0];
-        assert.equal(findings.echoed.length, 0, first && `${findings.echoed.length} issues echo a secret; first: ${first.issue}\ninput: ${first.input}`);
+        assert.equal(
+            findings.echoed.length,
+            0,
+            first && `${findings.echoed.length} issues echo a secret; first: ${first.issue}\ninput: ${first.input}`,
+        );
     });
 
     it("two independent problems injected into one valid file are both reported", () => {
-        assert.ok(findings.pairs.tried >= PAIRS / 3, `only ${findings.pairs.tried} independent pairs (${findings.pairs.skipped} skipped)`);
+        assert.ok(
+            findings.pairs.tried >= PAIRS / 3,
+            `only ${findings.pairs.tried} independent pairs (${findings.pairs.skipped} skipped)`,
+        );
         const first = findings.pairs.missed[0];
         assert.equal(
             findings.pairs.missed.length,
             0,
-            first && `${findings.pairs.missed.length} pairs with a problem missed; first: ${first.injected}\n${first.issues}`,
+            first &&
+                `${findings.pairs.missed.length} pairs with a problem missed; first: ${first.injected}\n${first.issues}`,
         );
     });
 
@@ -265,7 +307,8 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
         const vocabulary = new Set<string>();
         for (const stack of SAMPLE_STACKS) {
             const file = readStackFile(stackFilePath(stack));
-            for (const r of (await renderProgram({ stack, values: file.values, secretKeys: file.secretKeys })).registrations)
+            for (const r of (await renderProgram({ stack, values: file.values, secretKeys: file.secretKeys }))
+                .registrations)
                 for (const t of r.name.split("-")) vocabulary.add(t);
         }
         const seen = new Set<string>();
@@ -276,7 +319,9 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
         for (const input of sample.slice(0, RENDERS)) {
             const result = validateStackConfig(input);
             assert.ok(result.ok);
-            const values = Object.fromEntries(Object.entries(input.values).map(([k, v]) => [`${PROJECT}:${k}`, JSON.stringify(v)]));
+            const values = Object.fromEntries(
+                Object.entries(input.values).map(([k, v]) => [`${PROJECT}:${k}`, JSON.stringify(v)]),
+            );
             let rendered;
             try {
                 rendered = await renderProgram({
@@ -295,11 +340,17 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
             for (const r of rendered.registrations) {
                 const stray = r.name.split("-").filter((t) => !allowed.has(t));
                 if (!/^[a-z0-9][a-z0-9_-]*$/.test(r.name) || stray.length > 0)
-                    renderFindings.badNames.push(`${r.type} ${JSON.stringify(r.name)} (${stray.join(", ") || "characters"}) from ${show(input)}`);
+                    renderFindings.badNames.push(
+                        `${r.type} ${JSON.stringify(r.name)} (${stray.join(", ") || "characters"}) from ${show(input)}`,
+                    );
             }
         }
         const crash = renderFindings.crashes[0];
-        assert.equal(renderFindings.crashes.length, 0, crash && `an accepted configuration does not render: ${crash.error}\ninput: ${crash.input}`);
+        assert.equal(
+            renderFindings.crashes.length,
+            0,
+            crash && `an accepted configuration does not render: ${crash.error}\ninput: ${crash.input}`,
+        );
         assert.deepEqual(renderFindings.badNames.slice(0, 5), []);
         assert.ok(renderFindings.rendered >= Math.min(RENDERS, sample.length) && renderFindings.rendered > 0);
     });
@@ -316,15 +367,31 @@ describe("bad input: findings, refused at their key path", () => {
             path: "runtimes.local.host",
             edit: (v) => (v.runtimes.local.host = "tcp://["),
         },
-        { title: "a runtime reference named like an Object.prototype member", path: "entry.runtime", edit: (v) => (v.entry.runtime = "constructor") },
+        {
+            title: "a runtime reference named like an Object.prototype member",
+            path: "entry.runtime",
+            edit: (v) => (v.entry.runtime = "constructor"),
+        },
         ...["user", "select", "all"].map((word) => ({
             title: `an app id that is the reserved SQL keyword ${word}`,
             path: "apps[0].id",
             edit: (v: Record<string, any>) => (v.apps[0].id = word),
         })),
-        { title: "a schema name that is a reserved SQL keyword", path: "apps[1].database.schema", edit: (v) => (v.apps[1].database.schema = "table") },
-        { title: "an apiUrl whose host does not parse", path: "entry.apiUrl", edit: (v) => (v.entry.apiUrl = "http://[x/") },
-        { title: "an admin e-mail with a NUL byte", path: "platform.adminEmail", edit: (v) => (v.platform.adminEmail = "admin\u0000@example.com") },
+        {
+            title: "a schema name that is a reserved SQL keyword",
+            path: "apps[1].database.schema",
+            edit: (v) => (v.apps[1].database.schema = "table"),
+        },
+        {
+            title: "an apiUrl whose host does not parse",
+            path: "entry.apiUrl",
+            edit: (v) => (v.entry.apiUrl = "http://[x/"),
+        },
+        {
+            title: "an admin e-mail with a NUL byte",
+            path: "platform.adminEmail",
+            edit: (v) => (v.platform.adminEmail = "admin\u0000@example.com"),
+        },
     ];
     for (const { title, path, edit } of cases) {
         it(title, () => {
@@ -332,7 +399,10 @@ describe("bad input: findings, refused at their key path", () => {
             edit(input.values);
             const result = validateStackConfig(validationInput(input));
             assert.equal(result.ok, false, `accepted: ${show(input)}`);
-            assert.ok(!result.ok && result.issues.some((i) => i.path === path), `no issue at ${path}: ${JSON.stringify(!result.ok && result.issues)}`);
+            assert.ok(
+                !result.ok && result.issues.some((i) => i.path === path),
+                `no issue at ${path}: ${JSON.stringify(!result.ok && result.issues)}`,
+            );
         });
     }
 });

@@ -6,7 +6,14 @@ import { parse } from "yaml";
 import { stackFileJsonSchema } from "../../components/config/stackSchema";
 import { entryHostName, namePrefix, workerHostName } from "../../components/platform/naming";
 import { Issue, formatIssues, validateStackConfig } from "../../components/config/validate";
-import { StackFileError, decodeStackFile, parseStackFile, readStackFile, stackFileInput, stackFilePath } from "../../cli/harness/stackFile";
+import {
+    StackFileError,
+    decodeStackFile,
+    parseStackFile,
+    readStackFile,
+    stackFileInput,
+    stackFilePath,
+} from "../../cli/harness/stackFile";
 import { PROJECT } from "../../components/core/project";
 import { imagePinProblem } from "../../policies/images";
 import { editedStackText } from "../support/stacks";
@@ -95,22 +102,52 @@ describe("stack configuration validation", () => {
     });
 
     // Each case: what to break, and the exact issue(s) it must produce.
-    const cases: Array<[string, (c: Record<string, any>) => void, Array<[string, RegExp]>, (() => Record<string, any>)?]> = [
+    const cases: Array<
+        [string, (c: Record<string, any>) => void, Array<[string, RegExp]>, (() => Record<string, any>)?]
+    > = [
         [
             "unknown database mode",
             (c) => (c.apps[1].database.mode = "db"),
             [["apps[1].database.mode", /^expected one of database, schema, connection, got "db"$/]],
         ],
-        ["floating version latest", (c) => (c.platform.nocobaseVersion = "latest"), [["platform.nocobaseVersion", /pinned version.*got "latest"/]]],
-        ["floating version beta", (c) => (c.platform.nocobaseVersion = "beta"), [["platform.nocobaseVersion", /pinned version/]]],
-        ["floating minor tag", (c) => (c.platform.nocobaseVersion = "2.2"), [["platform.nocobaseVersion", /pinned version.*got "2.2"/]]],
-        ["version as a number", (c) => (c.platform.nocobaseVersion = 2.2), [["platform.nocobaseVersion", /expected a string, got 2.2/]]],
-        ["unknown mode", (c) => (c.platform.mode = "cluster"), [["platform.mode", /expected one of shared-memory, multi-environment/]]],
-        ["image with a tag", (c) => (c.platform.image = "nocobase/nocobase:latest"), [["platform.image", /without a tag/]]],
+        [
+            "floating version latest",
+            (c) => (c.platform.nocobaseVersion = "latest"),
+            [["platform.nocobaseVersion", /pinned version.*got "latest"/]],
+        ],
+        [
+            "floating version beta",
+            (c) => (c.platform.nocobaseVersion = "beta"),
+            [["platform.nocobaseVersion", /pinned version/]],
+        ],
+        [
+            "floating minor tag",
+            (c) => (c.platform.nocobaseVersion = "2.2"),
+            [["platform.nocobaseVersion", /pinned version.*got "2.2"/]],
+        ],
+        [
+            "version as a number",
+            (c) => (c.platform.nocobaseVersion = 2.2),
+            [["platform.nocobaseVersion", /expected a string, got 2.2/]],
+        ],
+        [
+            "unknown mode",
+            (c) => (c.platform.mode = "cluster"),
+            [["platform.mode", /expected one of shared-memory, multi-environment/]],
+        ],
+        [
+            "image with a tag",
+            (c) => (c.platform.image = "nocobase/nocobase:latest"),
+            [["platform.image", /without a tag/]],
+        ],
         ["missing platform", (c) => delete c.platform, [["platform", /^required$/]]],
         ["missing apps", (c) => delete c.apps, [["apps", /^required$/]]],
         ["apps not a list", (c) => (c.apps = { crm: {} }), [["apps", /expected a list, got an object/]]],
-        ["unknown top-level key", (c) => (c.tenants = []), [["tenants", /unknown key \(expected one of platform, runtimes/]]],
+        [
+            "unknown top-level key",
+            (c) => (c.tenants = []),
+            [["tenants", /unknown key \(expected one of platform, runtimes/]],
+        ],
         [
             "typo in an app key",
             (c) => ((c.apps[0].dispayName = c.apps[0].displayName), delete c.apps[0].displayName),
@@ -125,11 +162,23 @@ describe("stack configuration validation", () => {
         ["app id with a dash", (c) => (c.apps[0].id = "t-1"), [["apps[0].id", /must match/]]],
         ["duplicate app id", (c) => (c.apps[1].id = "crm"), [["apps[1].id", /duplicate of apps\[0\]\.id "crm"/]]],
         ["empty display name", (c) => (c.apps[0].displayName = "  "), [["apps[0].displayName", /must not be empty/]]],
-        ["bad start mode", (c) => (c.apps[0].startMode = "eager"), [["apps[0].startMode", /expected one of first-visit, with-main/]]],
+        [
+            "bad start mode",
+            (c) => (c.apps[0].startMode = "eager"),
+            [["apps[0].startMode", /expected one of first-visit, with-main/]],
+        ],
         ["bad state", (c) => (c.apps[0].state = "paused"), [["apps[0].state", /expected one of running, stopped/]]],
-        ["bad jwtSecret", (c) => (c.apps[0].jwtSecret = "none"), [["apps[0].jwtSecret", /expected one of independent, shared/]]],
+        [
+            "bad jwtSecret",
+            (c) => (c.apps[0].jwtSecret = "none"),
+            [["apps[0].jwtSecret", /expected one of independent, shared/]],
+        ],
         ["upgrade as a string", (c) => (c.apps[0].upgrade = "yes"), [["apps[0].upgrade", /expected true or false/]]],
-        ["domain with upper case", (c) => (c.apps[0].domain = "CRM.example.com"), [["apps[0].domain", /lower-case host name/]]],
+        [
+            "domain with upper case",
+            (c) => (c.apps[0].domain = "CRM.example.com"),
+            [["apps[0].domain", /lower-case host name/]],
+        ],
         [
             "duplicate domains",
             (c) => ((c.apps[0].domain = "a.example.com"), (c.apps[1].domain = "a.example.com")),
@@ -140,32 +189,65 @@ describe("stack configuration validation", () => {
             (c) => ((c.entry.domain = "a.example.com"), (c.apps[1].domain = "a.example.com")),
             [["apps[1].domain", /already used by entry.domain/]],
         ],
-        ["environment outside shared-memory", (c) => (c.apps[0].environment = "eu"), [["apps[0].environment", /only the local environment, got "eu"/]]],
+        [
+            "environment outside shared-memory",
+            (c) => (c.apps[0].environment = "eu"),
+            [["apps[0].environment", /only the local environment, got "eu"/]],
+        ],
         [
             "environments in shared-memory mode",
             (c) => (c.environments = [{ name: "a", runtime: "local" }]),
             [["environments", /must be absent in shared-memory mode/]],
         ],
-        ["redis in shared-memory mode", (c) => (c.redis = { runtime: "local" }), [["redis", /only used in multi-environment mode/]]],
-        ["unknown runtime", (c) => (c.entry.runtime = "remote"), [["entry.runtime", /no runtime named "remote" \(expected one of local\)/]]],
-        ["unknown runtime type", (c) => (c.runtimes.local = { type: "nomad" }), [["runtimes.local.type", /^expected one of docker, kubernetes, got "nomad"$/]]],
-        ["kubernetes runtime without namespace", (c) => (c.runtimes.k = { type: "kubernetes" }), [["runtimes.k.namespace", /^required$/]]],
+        [
+            "redis in shared-memory mode",
+            (c) => (c.redis = { runtime: "local" }),
+            [["redis", /only used in multi-environment mode/]],
+        ],
+        [
+            "unknown runtime",
+            (c) => (c.entry.runtime = "remote"),
+            [["entry.runtime", /no runtime named "remote" \(expected one of local\)/]],
+        ],
+        [
+            "unknown runtime type",
+            (c) => (c.runtimes.local = { type: "nomad" }),
+            [["runtimes.local.type", /^expected one of docker, kubernetes, got "nomad"$/]],
+        ],
+        [
+            "kubernetes runtime without namespace",
+            (c) => (c.runtimes.k = { type: "kubernetes" }),
+            [["runtimes.k.namespace", /^required$/]],
+        ],
         [
             "postgres container on kubernetes",
             (c) => ((c.runtimes.k = { type: "kubernetes", namespace: "nb" }), (c.postgres.runtime = "k")),
             [["postgres.runtime", /must name a docker runtime/]],
         ],
-        ["postgres image with a floating tag", (c) => (c.postgres.image = "postgres:latest"), [["postgres.image", /must be an image with a pinned tag/]]],
+        [
+            "postgres image with a floating tag",
+            (c) => (c.postgres.image = "postgres:latest"),
+            [["postgres.image", /must be an image with a pinned tag/]],
+        ],
         [
             "postgres image without a tag",
             (c) => (c.postgres.image = "registry.example.com/postgres"),
             [["postgres.image", /must be an image with a pinned tag/]],
         ],
-        ["postgres neither container nor server", (c) => (c.postgres = { port: 5432 }), [["postgres", /expected either runtime \(a container\) or host/]]],
+        [
+            "postgres neither container nor server",
+            (c) => (c.postgres = { port: 5432 }),
+            [["postgres", /expected either runtime \(a container\) or host/]],
+        ],
         [
             "external postgres password in plain text",
             (c) => (c.postgres = { host: "db.example.com", adminUser: "admin", adminPassword: "hunter2" }),
-            [["postgres.adminPassword", /must be stored encrypted: pulumi config set --secret --path 'postgres.adminPassword'/]],
+            [
+                [
+                    "postgres.adminPassword",
+                    /must be stored encrypted: pulumi config set --secret --path 'postgres.adminPassword'/,
+                ],
+            ],
         ],
         [
             "connection mode without its keys",
@@ -182,7 +264,11 @@ describe("stack configuration validation", () => {
             (c) => (c.apps[0].database = { mode: "connection", host: "db", user: "u", password: "p", database: "d" }),
             [["apps[0].database.password", /must be stored encrypted/]],
         ],
-        ["host in database mode", (c) => (c.apps[0].database.host = "db.example.com"), [["apps[0].database.host", /only for mode connection/]]],
+        [
+            "host in database mode",
+            (c) => (c.apps[0].database.host = "db.example.com"),
+            [["apps[0].database.host", /only for mode connection/]],
+        ],
         [
             "database name in schema mode",
             (c) => (c.apps[1].database.database = "other"),
@@ -198,16 +284,34 @@ describe("stack configuration validation", () => {
             (c) => (c.apps[0].id = "nocobase_main"),
             [["apps[0].id", /database "nocobase_main" is already used by the entry app's database/]],
         ],
-        ["identifier needing quotes", (c) => (c.apps[0].database.user = "Crm-Owner"), [["apps[0].database.user", /PostgreSQL identifier/]]],
+        [
+            "identifier needing quotes",
+            (c) => (c.apps[0].database.user = "Crm-Owner"),
+            [["apps[0].database.user", /PostgreSQL identifier/]],
+        ],
         ["port out of range", (c) => (c.postgres.port = 70000), [["postgres.port", /between 1 and 65535, got 70000/]]],
-        ["replicas on docker", (c) => (c.entry.replicas = 2), [["entry.replicas", /a docker runtime runs one container, got 2/]]],
+        [
+            "replicas on docker",
+            (c) => (c.entry.replicas = 2),
+            [["entry.replicas", /a docker runtime runs one container, got 2/]],
+        ],
         [
             "entry on kubernetes without a domain",
             (c) => ((c.runtimes.k = { type: "kubernetes", namespace: "nb" }), (c.entry.runtime = "k")),
             [["entry.domain", /required when the entry app runs on kubernetes/]],
         ],
-        ["multi-environment without redis", (c) => delete c.redis, [["redis", /required in multi-environment mode/]], multiConfig],
-        ["multi-environment without environments", (c) => (c.environments = []), [["environments", /at least one environment/]], multiConfig],
+        [
+            "multi-environment without redis",
+            (c) => delete c.redis,
+            [["redis", /required in multi-environment mode/]],
+            multiConfig,
+        ],
+        [
+            "multi-environment without environments",
+            (c) => (c.environments = []),
+            [["environments", /at least one environment/]],
+            multiConfig,
+        ],
         [
             "duplicate environment",
             (c) => (c.environments[1].name = "env_a"),
@@ -217,7 +321,12 @@ describe("stack configuration validation", () => {
             ],
             multiConfig,
         ],
-        ["environment name with a dash", (c) => (c.environments[0].name = "env-a"), [["environments[0].name", /must match/]], multiConfig],
+        [
+            "environment name with a dash",
+            (c) => (c.environments[0].name = "env-a"),
+            [["environments[0].name", /must match/]],
+            multiConfig,
+        ],
         [
             "app in an unknown environment",
             (c) => (c.apps[0].environment = "env_c"),
@@ -236,8 +345,16 @@ describe("stack configuration validation", () => {
             [["environments[1].url", /required: the worker runs on runtime "far"/]],
             multiConfig,
         ],
-        ["numeric entry domain", (c) => (c.entry.domain = "999.999.999.999"), [["entry.domain", /must be a DNS name, not a number/]]],
-        ["domain ending in a number", (c) => (c.apps[0].domain = "crm.example.10"), [["apps[0].domain", /must end in a name, not a number/]]],
+        [
+            "numeric entry domain",
+            (c) => (c.entry.domain = "999.999.999.999"),
+            [["entry.domain", /must be a DNS name, not a number/]],
+        ],
+        [
+            "domain ending in a number",
+            (c) => (c.apps[0].domain = "crm.example.10"),
+            [["apps[0].domain", /must end in a name, not a number/]],
+        ],
         [
             "postgres host that is no IPv4 address",
             (c) => (c.postgres = { host: "300.1.1.1", adminUser: "admin", adminPassword: "p" }),
@@ -291,12 +408,32 @@ describe("stack configuration validation", () => {
             multiConfig,
         ],
         // Names PostgreSQL reserves or every server has.
-        ["app id postgres", (c) => (c.apps[0].id = "postgres"), [["apps[0].id", /^is reserved by PostgreSQL or exists on every server \(pg_\*, public/]]],
+        [
+            "app id postgres",
+            (c) => (c.apps[0].id = "postgres"),
+            [["apps[0].id", /^is reserved by PostgreSQL or exists on every server \(pg_\*, public/]],
+        ],
         ["app id pg_*", (c) => (c.apps[0].id = "pg_crm"), [["apps[0].id", /^is reserved by PostgreSQL/]]],
-        ["schema named public", (c) => (c.apps[1].database.schema = "public"), [["apps[1].database.schema", /^is reserved by PostgreSQL.*, got "public"$/]]],
-        ["role named none", (c) => (c.apps[0].database.user = "none"), [["apps[0].database.user", /^is reserved by PostgreSQL/]]],
-        ["database named template1", (c) => (c.apps[0].database.database = "template1"), [["apps[0].database.database", /^is reserved by PostgreSQL/]]],
-        ["tenants database information_schema", (c) => (c.postgres.tenantsDatabase = "information_schema"), [["postgres.tenantsDatabase", /^is reserved/]]],
+        [
+            "schema named public",
+            (c) => (c.apps[1].database.schema = "public"),
+            [["apps[1].database.schema", /^is reserved by PostgreSQL.*, got "public"$/]],
+        ],
+        [
+            "role named none",
+            (c) => (c.apps[0].database.user = "none"),
+            [["apps[0].database.user", /^is reserved by PostgreSQL/]],
+        ],
+        [
+            "database named template1",
+            (c) => (c.apps[0].database.database = "template1"),
+            [["apps[0].database.database", /^is reserved by PostgreSQL/]],
+        ],
+        [
+            "tenants database information_schema",
+            (c) => (c.postgres.tenantsDatabase = "information_schema"),
+            [["postgres.tenantsDatabase", /^is reserved/]],
+        ],
         // Uniqueness of what the platform itself names.
         [
             "admin user named like the entry app's role",
@@ -309,7 +446,12 @@ describe("stack configuration validation", () => {
         [
             "tenants database named like an environment's database",
             (c) => (c.postgres.tenantsDatabase = "nocobase_env_env_a"),
-            [["postgres.tenantsDatabase", /^database "nocobase_env_env_a" is already used by the database of environment env_a$/]],
+            [
+                [
+                    "postgres.tenantsDatabase",
+                    /^database "nocobase_env_env_a" is already used by the database of environment env_a$/,
+                ],
+            ],
             multiConfig,
         ],
         [
@@ -318,10 +460,20 @@ describe("stack configuration validation", () => {
                 c.apps.push({
                     id: "bi",
                     displayName: "BI",
-                    database: { mode: "connection", host: "localhost", port: 5432, user: "bi", password: "p", database: "crm" },
+                    database: {
+                        mode: "connection",
+                        host: "localhost",
+                        port: 5432,
+                        user: "bi",
+                        password: "p",
+                        database: "crm",
+                    },
                 }),
             [
-                ["apps[2].database.database", /^database "crm" on the platform's own server is already used by apps\[0\]\.id$/],
+                [
+                    "apps[2].database.database",
+                    /^database "crm" on the platform's own server is already used by apps\[0\]\.id$/,
+                ],
                 ["apps[2].database.password", /must be stored encrypted/],
             ],
         ],
@@ -333,7 +485,12 @@ describe("stack configuration validation", () => {
                 c.environments[0] = { name: "env_", runtime: "k", url: "https://env.example.com" };
                 c.apps[1].environment = "env_b";
             },
-            [["environments[0].name", /^this environment names Kubernetes objects "nocobase-dev-env-env-", which must end in a letter or digit$/]],
+            [
+                [
+                    "environments[0].name",
+                    /^this environment names Kubernetes objects "nocobase-dev-env-env-", which must end in a letter or digit$/,
+                ],
+            ],
             multiConfig,
         ],
         [
@@ -343,7 +500,12 @@ describe("stack configuration validation", () => {
                 c.environments[0] = { name: `e${"x".repeat(47)}`, runtime: "k", url: "https://env.example.com" };
                 c.apps[1].environment = "env_b";
             },
-            [["environments[0].name", /^this environment names Kubernetes objects "nocobase-dev-env-exx.*", 65 characters; Kubernetes allows at most 63$/]],
+            [
+                [
+                    "environments[0].name",
+                    /^this environment names Kubernetes objects "nocobase-dev-env-exx.*", 65 characters; Kubernetes allows at most 63$/,
+                ],
+            ],
             multiConfig,
         ],
         // Ports published on one Docker host.
@@ -392,13 +554,19 @@ describe("stack configuration validation", () => {
         // Secrets whose value is wrong, and values that are secrets only with a password in them.
         [
             "a connection password of the wrong type, not echoed",
-            (c) => (c.apps[0].database = { mode: "connection", host: "db", user: "u", password: 31415926, database: "d" }),
+            (c) =>
+                (c.apps[0].database = { mode: "connection", host: "db", user: "u", password: 31415926, database: "d" }),
             [["apps[0].database.password", /^expected a secret string, got a number$/]],
         ],
         [
             "a redis url with a password in plain text",
             (c) => (c.redis = { url: "redis://:hunter2@redis.example.com:6379" }),
-            [["redis.url", /^must be stored encrypted \(it carries credentials\): pulumi config set --secret --path 'redis.url' <value>$/]],
+            [
+                [
+                    "redis.url",
+                    /^must be stored encrypted \(it carries credentials\): pulumi config set --secret --path 'redis.url' <value>$/,
+                ],
+            ],
             multiConfig,
         ],
         [
@@ -430,7 +598,12 @@ describe("stack configuration validation", () => {
         config.apps[1].id = "Bad";
         config.entry.port = "13000";
         const issues = issuesOf(config);
-        assert.deepEqual(issues.map((i) => i.path).sort(), ["apps[0].database.mode", "apps[1].id", "entry.port", "platform.nocobaseVersion"]);
+        assert.deepEqual(issues.map((i) => i.path).sort(), [
+            "apps[0].database.mode",
+            "apps[1].id",
+            "entry.port",
+            "platform.nocobaseVersion",
+        ]);
     });
 
     it("reports the README's example problems together", () => {
@@ -468,13 +641,20 @@ describe("stack configuration validation", () => {
         assert.ok(validate(config, [], "Prod.EU_1").ok);
         assert.equal(entryHostName("kubernetes", namePrefix("Prod.EU_1")), "nocobase-prod-eu-1-entry");
         assert.equal(workerHostName("kubernetes", namePrefix("Prod.EU_1"), "eu_2"), "nocobase-prod-eu-1-env-eu-2");
-        assert.equal(entryHostName("docker", namePrefix("Prod.EU_1")), "nocobase-Prod.EU_1-entry", "Docker names stay as they were");
+        assert.equal(
+            entryHostName("docker", namePrefix("Prod.EU_1")),
+            "nocobase-Prod.EU_1-entry",
+            "Docker names stay as they were",
+        );
         const issues = issuesOf(config, [], "x".repeat(50));
         assert.deepEqual(
             issues.map((i) => i.path),
             ["entry.runtime"],
         );
-        assert.match(issues[0].message, /entry app names Kubernetes objects "nocobase-x+-entry", 65 characters; Kubernetes allows at most 63$/);
+        assert.match(
+            issues[0].message,
+            /entry app names Kubernetes objects "nocobase-x+-entry", 65 characters; Kubernetes allows at most 63$/,
+        );
     });
 
     it("accepts a NocoBase version exactly when the policy pack accepts its image", () => {
@@ -491,13 +671,23 @@ describe("stack configuration validation", () => {
         config.apps[0].database = connection;
         config.apps[1].database = { ...connection, schema: "public" };
         assert.deepEqual(issuesOf(config, ["apps"]), [
-            { path: "apps[1].database", message: 'connection target "bi.example.com:5432/bi/public" is already used by apps[0].database' },
+            {
+                path: "apps[1].database",
+                message: 'connection target "bi.example.com:5432/bi/public" is already used by apps[0].database',
+            },
         ]);
     });
 
     it("lets a connection use the names an external server already has", () => {
         const config = devConfig();
-        config.apps[0].database = { mode: "connection", host: "bi.example.com", user: "postgres", password: "p", database: "postgres", schema: "public" };
+        config.apps[0].database = {
+            mode: "connection",
+            host: "bi.example.com",
+            user: "postgres",
+            password: "p",
+            database: "postgres",
+            schema: "public",
+        };
         assert.ok(validate(config, ["apps"]).ok);
     });
 
@@ -530,7 +720,11 @@ describe("stack configuration validation", () => {
             "x",
         );
         assert.deepEqual(file.secretKeys, ["nocobase-platform:postgres"]);
-        assert.deepEqual(JSON.parse(file.values["nocobase-platform:postgres"]), { host: "db.example.com", adminUser: "admin", adminPassword: "[secret]" });
+        assert.deepEqual(JSON.parse(file.values["nocobase-platform:postgres"]), {
+            host: "db.example.com",
+            adminUser: "admin",
+            adminPassword: "[secret]",
+        });
     });
 });
 
@@ -548,17 +742,32 @@ describe("stack files read as the Pulumi CLI reads them", () => {
         // Secrets, decided per key path.
         [
             "one encrypted connection password, another in plain text",
-            editedStackText("dev", (c) => c.apps.push(connection("bi", { secure: "v1:abc" }), connection("ops", "hunter2"))),
-            [["apps[4].database.password", /^must be stored encrypted: pulumi config set --secret --path 'apps\[4\]\.database\.password' <value>$/]],
+            editedStackText("dev", (c) =>
+                c.apps.push(connection("bi", { secure: "v1:abc" }), connection("ops", "hunter2")),
+            ),
+            [
+                [
+                    "apps[4].database.password",
+                    /^must be stored encrypted: pulumi config set --secret --path 'apps\[4\]\.database\.password' <value>$/,
+                ],
+            ],
         ],
         [
             "an encrypted display name",
             editedStackText("dev", (c) => (c.apps[0].displayName = { secure: "v1:abc" })),
-            [["apps[0].displayName", /^must not be stored encrypted: it is shown in plain text \(resource inputs, the status output\)/]],
+            [
+                [
+                    "apps[0].displayName",
+                    /^must not be stored encrypted: it is shown in plain text \(resource inputs, the status output\)/,
+                ],
+            ],
         ],
         [
             "an encrypted Kubernetes context",
-            editedStackText("dev", (c) => (c.runtimes.k = { type: "kubernetes", context: { secure: "v1:abc" }, namespace: "nb" })),
+            editedStackText(
+                "dev",
+                (c) => (c.runtimes.k = { type: "kubernetes", context: { secure: "v1:abc" }, namespace: "nb" }),
+            ),
             [["runtimes.k.context", /^must not be stored encrypted/]],
         ],
         [
@@ -567,8 +776,16 @@ describe("stack files read as the Pulumi CLI reads them", () => {
             [["apps[0].database", /^must not be stored encrypted/]],
         ],
         // The YAML the CLI reads.
-        ["a port of .inf", devText.replace("port: 15432", "port: .inf"), [["postgres.port", /^expected a finite number, got \.inf/]]],
-        ["a port of .nan", devText.replace("port: 13000", "port: .nan"), [["entry.port", /^expected a finite number, got \.nan/]]],
+        [
+            "a port of .inf",
+            devText.replace("port: 15432", "port: .inf"),
+            [["postgres.port", /^expected a finite number, got \.inf/]],
+        ],
+        [
+            "a port of .nan",
+            devText.replace("port: 13000", "port: .nan"),
+            [["entry.port", /^expected a finite number, got \.nan/]],
+        ],
         [
             "the same key given with and without the namespace",
             `${devText}  entry:\n    runtime: local\n`,
@@ -636,7 +853,11 @@ describe("stack files read as the Pulumi CLI reads them", () => {
     });
 
     it("refuses invalid UTF-8 with its line, instead of replacing it", () => {
-        const bytes = Buffer.concat([Buffer.from("config:\n  nocobase-platform:apps:\n    - displayName: "), Buffer.from([0xc3, 0x28]), Buffer.from("\n")]);
+        const bytes = Buffer.concat([
+            Buffer.from("config:\n  nocobase-platform:apps:\n    - displayName: "),
+            Buffer.from([0xc3, 0x28]),
+            Buffer.from("\n"),
+        ]);
         assert.throws(
             () => decodeStackFile(bytes),
             (e: Error) => e instanceof StackFileError && e.message === "line 3: not valid UTF-8",
@@ -654,7 +875,10 @@ describe("stack files read as the Pulumi CLI reads them", () => {
                 (e: Error) => e instanceof StackFileError && /^line 2: a key must be a plain value/.test(e.message),
             );
             assert.throws(() => parseStackFile("config:\n  a: 1\n  a: 2\n", "dev"), StackFileError);
-            assert.throws(() => parseStackFile("config:\n  nocobase-platform:x: !unknown-tag 1\n", "dev"), StackFileError);
+            assert.throws(
+                () => parseStackFile("config:\n  nocobase-platform:x: !unknown-tag 1\n", "dev"),
+                StackFileError,
+            );
         } finally {
             process.emitWarning = emitWarning;
         }

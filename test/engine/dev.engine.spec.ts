@@ -62,7 +62,25 @@ describe("dev stack under the real engine", function () {
     const psqlAs = (user: string, password: string, database: string, sql: string): string =>
         execFileSync(
             "psql",
-            ["-h", "127.0.0.1", "-p", String(pgPort), "-U", user, "-d", database, "-X", "-q", "-At", "-F", "|", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            [
+                "-h",
+                "127.0.0.1",
+                "-p",
+                String(pgPort),
+                "-U",
+                user,
+                "-d",
+                database,
+                "-X",
+                "-q",
+                "-At",
+                "-F",
+                "|",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+            ],
             {
                 encoding: "utf8",
                 env: { ...process.env, PGPASSWORD: password },
@@ -71,7 +89,9 @@ describe("dev stack under the real engine", function () {
     const psql = (database: string, sql: string): string => psqlAs("postgres", adminPassword, database, sql);
     /** A tenant's rows as NocoBase writes them: in tables its own role owns. */
     const tenantSql = async (app: string, sql: string): Promise<string> => {
-        const databases = await stack.output<{ tenants: Record<string, { database: string; user: string; password: string }> }>("databases", true);
+        const databases = await stack.output<{
+            tenants: Record<string, { database: string; user: string; password: string }>;
+        }>("databases", true);
         const t = databases.tenants[app];
         return psqlAs(t.user, t.password, t.database, sql);
     };
@@ -80,7 +100,11 @@ describe("dev stack under the real engine", function () {
         const state = JSON.parse(await stack.export(true));
         const reg = state.deployment.resources.find((r: any) => r.type === "pulumi-nodejs:dynamic/nocobase:App");
         assert.ok(reg, "a registration in the state");
-        return createSupervisorClient({ baseUrl: `http://127.0.0.1:${entryPort}`, adapter: "applications", auth: revealed(reg.outputs.credentials) });
+        return createSupervisorClient({
+            baseUrl: `http://127.0.0.1:${entryPort}`,
+            adapter: "applications",
+            auth: revealed(reg.outputs.credentials),
+        });
     }
 
     before(async function () {
@@ -134,10 +158,19 @@ describe("dev stack under the real engine", function () {
             for (const [id, app] of apps) {
                 // A stopped app that never ran is `initialized` in NocoBase: registered, not loaded.
                 const wanted = app.desired.state === "running" ? ["running"] : ["stopped", "initialized"];
-                assert.ok(wanted.includes(String(app.observed)), `${id}: observed ${app.observed}, desired ${app.desired.state}`);
+                assert.ok(
+                    wanted.includes(String(app.observed)),
+                    `${id}: observed ${app.observed}, desired ${app.desired.state}`,
+                );
                 assert.equal(app.inSync, true, id);
             }
-            assert.deepEqual(status.totals.observed, { running: 2, stopped: 1, error: 0, transitioning: 0, unknown: 0 });
+            assert.deepEqual(status.totals.observed, {
+                running: 2,
+                stopped: 1,
+                error: 0,
+                transitioning: 0,
+                unknown: 0,
+            });
 
             const entry = await fetch(`http://127.0.0.1:${entryPort}${HEALTH_CHECK_PATH}`);
             assert.equal(entry.status, 200, "the entry app's health check, through the published port");
@@ -148,11 +181,16 @@ describe("dev stack under the real engine", function () {
 
             const state = JSON.parse(await stack.export(true));
             const pw = state.deployment.resources.find(
-                (r: any) => r.type === "random:index/randomPassword:RandomPassword" && r.urn.endsWith("platform-postgres-password"),
+                (r: any) =>
+                    r.type === "random:index/randomPassword:RandomPassword" &&
+                    r.urn.endsWith("platform-postgres-password"),
             );
             adminPassword = revealed<string>(pw.outputs.result);
             // Owners: each tenant role owns its own database or schema, and nothing else of the platform.
-            assert.equal(psql("postgres", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'crm'"), "crm");
+            assert.equal(
+                psql("postgres", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'crm'"),
+                "crm",
+            );
             assert.equal(
                 psql(
                     "nocobase_tenants",
@@ -162,19 +200,37 @@ describe("dev stack under the real engine", function () {
             );
             // PUBLIC may connect to none of the platform's databases.
             for (const db of ["crm", "nocobase_tenants", "nocobase_main"]) {
-                const acl = psql("postgres", `SELECT coalesce(datacl::text, '') FROM pg_database WHERE datname = '${db}'`);
-                assert.ok(acl !== "" && !/(^|[{,])=[^,}]*c/.test(acl), `${db}: PUBLIC has CONNECT (${acl || "default ACL"})`);
+                const acl = psql(
+                    "postgres",
+                    `SELECT coalesce(datacl::text, '') FROM pg_database WHERE datname = '${db}'`,
+                );
+                assert.ok(
+                    acl !== "" && !/(^|[{,])=[^,}]*c/.test(acl),
+                    `${db}: PUBLIC has CONNECT (${acl || "default ACL"})`,
+                );
             }
             // No tenant role may create roles or databases, or is a superuser.
             assert.equal(
-                psql("postgres", "SELECT count(*) FROM pg_roles WHERE rolname IN ('crm','helpdesk','sandbox') AND (rolcreatedb OR rolcreaterole OR rolsuper)"),
+                psql(
+                    "postgres",
+                    "SELECT count(*) FROM pg_roles WHERE rolname IN ('crm','helpdesk','sandbox') AND (rolcreatedb OR rolcreaterole OR rolsuper)",
+                ),
                 "0",
             );
-            assert.equal(psql("postgres", "SELECT count(*) FROM pg_roles WHERE rolname IN ('crm','helpdesk','sandbox') AND rolcanlogin"), "3");
+            assert.equal(
+                psql(
+                    "postgres",
+                    "SELECT count(*) FROM pg_roles WHERE rolname IN ('crm','helpdesk','sandbox') AND rolcanlogin",
+                ),
+                "3",
+            );
 
             // And `npm run verify` agrees, on the real outputs.
             const outputs = path.join(stack.dir, "outputs.json");
-            writeFileSync(outputs, (await stack.run(["stack", "output", "--json", "--show-secrets", "--stack", STACK])).stdout);
+            writeFileSync(
+                outputs,
+                (await stack.run(["stack", "output", "--json", "--show-secrets", "--stack", STACK])).stdout,
+            );
             const verify = await promisify(execFile)(
                 "npx",
                 ["tsx", "cli/verify.ts", "--file", outputs, "--pg-host", "127.0.0.1", "--pg-port", String(pgPort)],
@@ -213,9 +269,14 @@ describe("dev stack under the real engine", function () {
                 stack.writeConfig(edited(edit));
                 try {
                     const predicted = await plan({ file, stack: STACK, base: baseFile, json: true });
-                    assert.ok(predicted.ok, `plan failed: ${"problems" in predicted ? predicted.problems.join("; ") : ""}`);
+                    assert.ok(
+                        predicted.ok,
+                        `plan failed: ${"problems" in predicted ? predicted.problems.join("; ") : ""}`,
+                    );
                     const predictedSteps = predicted.ok ? (predicted.report.diff?.steps ?? []) : [];
-                    const planSteps = predictedSteps.map((s) => ({ urn: s.urn, op: s.op })).sort((a, b) => a.urn.localeCompare(b.urn));
+                    const planSteps = predictedSteps
+                        .map((s) => ({ urn: s.urn, op: s.op }))
+                        .sort((a, b) => a.urn.localeCompare(b.urn));
                     assert.ok(planSteps.length > 0, "the edit changes something");
                     const preview = await stack.preview(["--json"], { allowFailure: true });
                     const engineSteps = previewSteps(preview.stdout);
@@ -226,10 +287,16 @@ describe("dev stack under the real engine", function () {
                     // The engine stops at the first protected resource it would delete: the plan
                     // must have named that one protected, and every step the engine got to.
                     const refused = protectedDeletes(preview.stdout);
-                    assert.ok(refused.length > 0, `the preview failed for another reason:\n${preview.stdout.slice(-2000)}`);
+                    assert.ok(
+                        refused.length > 0,
+                        `the preview failed for another reason:\n${preview.stdout.slice(-2000)}`,
+                    );
                     for (const urn of refused) {
                         const step = predictedSteps.find((s) => s.urn === urn);
-                        assert.ok(step?.op === "delete" && step.protect && step.dataAtRisk, `the plan does not flag ${urn} as a protected delete`);
+                        assert.ok(
+                            step?.op === "delete" && step.protect && step.dataAtRisk,
+                            `the plan does not flag ${urn} as a protected delete`,
+                        );
                     }
                     for (const step of engineSteps)
                         assert.ok(
@@ -271,7 +338,10 @@ describe("dev stack under the real engine", function () {
 
     describe("5. data safety", () => {
         it("removing an app fails pulumi up on its protected storage, naming it, before anything changes", async () => {
-            await tenantSql("crm", "CREATE TABLE engine_probe (v text); INSERT INTO engine_probe VALUES ('still here')");
+            await tenantSql(
+                "crm",
+                "CREATE TABLE engine_probe (v text); INSERT INTO engine_probe VALUES ('still here')",
+            );
             stack.writeConfig(edited((c) => c.apps.splice(0, 1)));
             try {
                 // A plain `pulumi up` previews first, and the preview refuses. (With --skip-preview the
@@ -289,25 +359,41 @@ describe("dev stack under the real engine", function () {
         });
 
         it("decommissioning dumps in one run, drops in a later one", async () => {
-            await tenantSql("sandbox", "CREATE TABLE sandbox.engine_probe (v text); INSERT INTO sandbox.engine_probe VALUES ('dumped')");
+            await tenantSql(
+                "sandbox",
+                "CREATE TABLE sandbox.engine_probe (v text); INSERT INTO sandbox.engine_probe VALUES ('dumped')",
+            );
             base = edited((c) => (c.apps[2].state = "decommissioned"));
             stack.writeConfig(base);
             await stack.up();
             const status = await stack.output<PlatformStatus>("status");
-            const backup = status.apps.sandbox.backup as { file: string; bytes: number; sha256: string; dropped: boolean };
+            const backup = status.apps.sandbox.backup as {
+                file: string;
+                bytes: number;
+                sha256: string;
+                dropped: boolean;
+            };
             assert.ok(backup && "file" in backup, "status shows the dump");
             assert.ok(backup.bytes > 0);
             assert.equal(backup.dropped, false);
             const listing = execFileSync("pg_restore", ["--list", backup.file], { encoding: "utf8" });
             assert.match(listing, /TABLE DATA sandbox engine_probe/);
-            assert.equal(psql("nocobase_tenants", "SELECT v FROM sandbox.engine_probe"), "dumped", "the first run drops nothing");
+            assert.equal(
+                psql("nocobase_tenants", "SELECT v FROM sandbox.engine_probe"),
+                "dumped",
+                "the first run drops nothing",
+            );
 
             base = edited((c) => (c.apps[2].dropData = true));
             stack.writeConfig(base);
             await stack.up();
             assert.equal(psql("nocobase_tenants", "SELECT count(*) FROM pg_namespace WHERE nspname = 'sandbox'"), "0");
             assert.equal(psql("postgres", "SELECT count(*) FROM pg_roles WHERE rolname = 'sandbox'"), "0");
-            assert.equal(psql("nocobase_tenants", "SELECT count(*) FROM pg_namespace WHERE nspname = 'helpdesk'"), "1", "the neighbour schema stays");
+            assert.equal(
+                psql("nocobase_tenants", "SELECT count(*) FROM pg_namespace WHERE nspname = 'helpdesk'"),
+                "1",
+                "the neighbour schema stays",
+            );
         });
     });
 
@@ -319,7 +405,10 @@ describe("dev stack under the real engine", function () {
             // the secret variables of every container, each tenant's database password, each app's JWT secret.
             const SECRET_ENV = /^(DB_PASSWORD|APP_KEY|INIT_ROOT_PASSWORD|APP_AES_SECRET_KEY|POSTGRES_PASSWORD)=(.*)$/;
             for (const name of leftovers(host, PREFIX).containers) {
-                for (const e of JSON.parse(docker(host, ["inspect", "--format", "{{json .Config.Env}}", name])) as string[]) add(SECRET_ENV.exec(e)?.[2]);
+                for (const e of JSON.parse(
+                    docker(host, ["inspect", "--format", "{{json .Config.Env}}", name]),
+                ) as string[])
+                    add(SECRET_ENV.exec(e)?.[2]);
             }
             const databases = await stack.output<{ tenants: Record<string, { password?: string }> }>("databases", true);
             for (const t of Object.values(databases.tenants)) add(t.password);
@@ -380,7 +469,11 @@ describe("dev stack under the real engine", function () {
             const refused = await stack.destroy([], { allowFailure: true, preview: true });
             assert.notEqual(refused.code, 0);
             assert.match(refused.stdout + refused.stderr, /protect/i);
-            assert.deepEqual(leftovers(host, PREFIX).containers.sort(), [`${PREFIX}-entry`, `${PREFIX}-postgres`], "nothing was removed");
+            assert.deepEqual(
+                leftovers(host, PREFIX).containers.sort(),
+                [`${PREFIX}-entry`, `${PREFIX}-postgres`],
+                "nothing was removed",
+            );
             assert.ok(await (await supervisor()).get("crm"), "crm is still registered with NocoBase");
 
             await stack.run(["state", "unprotect", "--all", "--yes", "--stack", STACK]);
@@ -388,7 +481,10 @@ describe("dev stack under the real engine", function () {
             const left = leftovers(host, PREFIX);
             assert.deepEqual(left.containers, [], "no container is left");
             assert.deepEqual(left.networks, []);
-            assert.ok(left.volumes.includes(`${PREFIX}-postgres-data`), `the data volume stays: ${left.volumes.join(", ")}`);
+            assert.ok(
+                left.volumes.includes(`${PREFIX}-postgres-data`),
+                `the data volume stays: ${left.volumes.join(", ")}`,
+            );
 
             // The rows are still in the volume: a throwaway server on it finds them.
             const probe = `${PREFIX}-probe`;
@@ -406,7 +502,18 @@ describe("dev stack under the real engine", function () {
             let rows = "";
             for (let i = 0; i < 60 && rows === ""; i++) {
                 try {
-                    rows = docker(host, ["exec", probe, "psql", "-U", "postgres", "-d", "crm", "-At", "-c", "SELECT v FROM engine_probe"]);
+                    rows = docker(host, [
+                        "exec",
+                        probe,
+                        "psql",
+                        "-U",
+                        "postgres",
+                        "-d",
+                        "crm",
+                        "-At",
+                        "-c",
+                        "SELECT v FROM engine_probe",
+                    ]);
                 } catch {
                     await new Promise((r) => setTimeout(r, 1000));
                 }

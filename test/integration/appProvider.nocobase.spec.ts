@@ -26,7 +26,9 @@ const SCHEMA_APP = `it_schema_${RUN}`;
 const SER_APP = `it_ser_${RUN}`;
 
 function tableCount(db: string, schema: string, owner: string): number {
-    return Number(adminSql(db, `SELECT count(*) FROM pg_tables WHERE schemaname = '${schema}' AND tableowner = '${owner}'`));
+    return Number(
+        adminSql(db, `SELECT count(*) FROM pg_tables WHERE schemaname = '${schema}' AND tableowner = '${owner}'`),
+    );
 }
 
 function dropStorage(): void {
@@ -72,7 +74,13 @@ describe("NocoBaseApp provider against NocoBase 2.2.15", () => {
             environment: "local",
             startMode: "first-visit",
             state: "running",
-            database: { host: PG.host, port: PG.port, username: OWN_DB.role, password: OWN_DB.password, database: OWN_DB.database },
+            database: {
+                host: PG.host,
+                port: PG.port,
+                username: OWN_DB.role,
+                password: OWN_DB.password,
+                database: OWN_DB.database,
+            },
             upgrade: false,
             providerVersion: "1",
             ...over,
@@ -90,7 +98,14 @@ describe("NocoBaseApp provider against NocoBase 2.2.15", () => {
             appId: SCHEMA_APP,
             displayName: "IT schema tenant",
             state: "stopped",
-            database: { host: PG.host, port: PG.port, username: SCHEMA.role, password: SCHEMA.password, database: SHARED_DB, schema: SCHEMA.schema },
+            database: {
+                host: PG.host,
+                port: PG.port,
+                username: SCHEMA.role,
+                password: SCHEMA.password,
+                database: SHARED_DB,
+                schema: SCHEMA.schema,
+            },
             ...over,
         });
 
@@ -114,7 +129,9 @@ describe("NocoBaseApp provider against NocoBase 2.2.15", () => {
     let schemaOuts: AppOutputs;
 
     it("creates an app in its own database (new_connection) and starts it", async () => {
-        const { id, outs } = await provider.create(await checked({ jwtSecret: "a".repeat(44), cname: "it-db.localhost" }));
+        const { id, outs } = await provider.create(
+            await checked({ jwtSecret: "a".repeat(44), cname: "it-db.localhost" }),
+        );
         assert.equal(id, DB_APP);
         assert.equal(outs!.observedStatus, "running");
         assert.ok(!JSON.stringify(outs).includes(OWN_DB.password) && !JSON.stringify(outs).includes("a".repeat(44)));
@@ -123,16 +140,26 @@ describe("NocoBaseApp provider against NocoBase 2.2.15", () => {
         assert.equal(live?.status, "running");
         assert.equal(live?.cname, "it-db.localhost");
         assert.equal(live?.jwtSecret, "a".repeat(44));
-        assert.ok(tableCount(OWN_DB.database, "public", OWN_DB.role) > 50, "NocoBase did not install into the tenant database as its owner");
+        assert.ok(
+            tableCount(OWN_DB.database, "public", OWN_DB.role) > 50,
+            "NocoBase did not install into the tenant database as its owner",
+        );
     });
 
     it("creates an app in its own schema of a shared database, stopped, then starts it on update", async () => {
         const { outs } = await provider.create(await schemaApp());
         assert.ok(["initialized", "stopped"].includes(outs!.observedStatus), outs!.observedStatus);
-        const { outs: started } = await provider.update(SCHEMA_APP, outs as AppOutputs, await schemaApp({ state: "running" }));
+        const { outs: started } = await provider.update(
+            SCHEMA_APP,
+            outs as AppOutputs,
+            await schemaApp({ state: "running" }),
+        );
         assert.equal(started!.observedStatus, "running");
         schemaOuts = started as AppOutputs;
-        assert.ok(tableCount(SHARED_DB, SCHEMA.schema, SCHEMA.role) > 50, "NocoBase did not install into the tenant schema");
+        assert.ok(
+            tableCount(SHARED_DB, SCHEMA.schema, SCHEMA.role) > 50,
+            "NocoBase did not install into the tenant schema",
+        );
         assert.equal(tableCount(SHARED_DB, "public", SCHEMA.role), 0, "tables leaked into the public schema");
     });
 
@@ -149,13 +176,22 @@ describe("NocoBaseApp provider against NocoBase 2.2.15", () => {
         const { outs: stopped } = await provider.update(DB_APP, dbOuts, await checked({ ...base, state: "stopped" }));
         assert.equal(stopped!.observedStatus, "stopped");
         assert.equal((await client.get(DB_APP))?.status, "stopped");
-        const { outs: running } = await provider.update(DB_APP, stopped as AppOutputs, await checked({ ...base, state: "running" }));
+        const { outs: running } = await provider.update(
+            DB_APP,
+            stopped as AppOutputs,
+            await checked({ ...base, state: "running" }),
+        );
         assert.equal(running!.observedStatus, "running");
         dbOuts = running as AppOutputs;
     });
 
     it("updates display name, start mode and domain in place, and restarts for a new JWT secret", async () => {
-        const news = await checked({ displayName: "IT renamed", startMode: "with-main", cname: "it-db2.localhost", jwtSecret: "b".repeat(44) });
+        const news = await checked({
+            displayName: "IT renamed",
+            startMode: "with-main",
+            cname: "it-db2.localhost",
+            jwtSecret: "b".repeat(44),
+        });
         const { outs } = await provider.update(DB_APP, dbOuts, news);
         assert.equal(outs!.observedStatus, "running");
         const live = await client.get(DB_APP);
@@ -169,14 +205,24 @@ describe("NocoBaseApp provider against NocoBase 2.2.15", () => {
 
     it("read shows a change made behind its back (drift)", async () => {
         const live = (await client.get(DB_APP))!;
-        await client.update(DB_APP, { ...live, database: live.database!, displayName: "Changed in the UI", autoStart: false });
+        await client.update(DB_APP, {
+            ...live,
+            database: live.database!,
+            displayName: "Changed in the UI",
+            autoStart: false,
+        });
         const read = await provider.read(DB_APP, dbOuts);
         assert.equal(read.id, DB_APP);
         assert.equal(read.props!.displayName, "Changed in the UI");
         assert.equal(read.props!.startMode, "first-visit");
         assert.equal(read.props!.observedStatus, "running");
         assert.equal(read.props!.secretsFingerprint, dbOuts.secretsFingerprint, "secrets did not change");
-        const base = { displayName: "IT renamed", startMode: "with-main" as const, cname: "it-db2.localhost", jwtSecret: "b".repeat(44) };
+        const base = {
+            displayName: "IT renamed",
+            startMode: "with-main" as const,
+            cname: "it-db2.localhost",
+            jwtSecret: "b".repeat(44),
+        };
         assert.equal((await provider.diff(DB_APP, read.props as AppOutputs, await checked(base))).changes, true);
         const { outs } = await provider.update(DB_APP, read.props as AppOutputs, await checked(base));
         assert.equal((await client.get(DB_APP))?.displayName, "IT renamed");
@@ -206,7 +252,10 @@ describe("NocoBaseApp provider against NocoBase 2.2.15", () => {
     });
 
     it("runs from its bundle in Pulumi's provider host, as pulumi up and pulumi refresh run it", async () => {
-        const host = await ProviderHost.start(providerBundle(require.resolve("../../components/lifecycle/appProvider")), "pulumi-nodejs:dynamic/nocobase:App");
+        const host = await ProviderHost.start(
+            providerBundle(require.resolve("../../components/lifecycle/appProvider")),
+            "pulumi-nodejs:dynamic/nocobase:App",
+        );
         try {
             const ins = inputs({
                 appId: SER_APP,
@@ -232,10 +281,16 @@ describe("NocoBaseApp provider against NocoBase 2.2.15", () => {
             const refreshed = await host.read("hosted", created.id, created.outs);
             assert.equal(refreshed.id, SER_APP);
             assert.equal(refreshed.outs.displayName, "IT hosted");
-            assert.deepEqual(await host.diff("hosted", created.id, refreshed.outs, first.inputs), { changes: "none", replaces: [] });
+            assert.deepEqual(await host.diff("hosted", created.id, refreshed.outs, first.inputs), {
+                changes: "none",
+                replaces: [],
+            });
 
             const renamed = await host.check("hosted", first.inputs, { ...ins, displayName: "IT hosted, renamed" });
-            assert.deepEqual(await host.diff("hosted", created.id, refreshed.outs, renamed.inputs), { changes: "some", replaces: [] });
+            assert.deepEqual(await host.diff("hosted", created.id, refreshed.outs, renamed.inputs), {
+                changes: "some",
+                replaces: [],
+            });
             const updated = await host.update("hosted", created.id, refreshed.outs, renamed.inputs);
             assert.equal(updated.displayName, "IT hosted, renamed");
             assert.equal((await client.get(SER_APP))?.displayName, "IT hosted, renamed");

@@ -11,7 +11,12 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { SecretValue, reveal } from "../../cli/harness/render";
 import { providerBundle } from "../../components/lifecycle/providerBundle";
-import { AppDecommissionProvider, DecommissionInputs, DecommissionOutputs, PgLogin } from "../../components/lifecycle/decommissionProvider";
+import {
+    AppDecommissionProvider,
+    DecommissionInputs,
+    DecommissionOutputs,
+    PgLogin,
+} from "../../components/lifecycle/decommissionProvider";
 import type { PlatformStatus } from "../../components/platform/status";
 import { formatIssues, validateStackConfig } from "../../components/config/validate";
 import { adminSql, localAdmin } from "../support/localPostgres";
@@ -46,7 +51,11 @@ describe("decommissioning under mocks", function () {
         assert.equal(dc.type, DECOMMISSION);
         for (const key of ["tenant", "admin"]) assert.ok(dc.inputs[key] instanceof SecretValue, `${key} is secret`);
         assert.equal((reveal(dc.inputs.tenant) as any).database, "hooli");
-        assert.equal((reveal(dc.inputs.tenant) as any).host, "pg.prod.example.com", "pg_dump reaches the server as pulumi up does");
+        assert.equal(
+            (reveal(dc.inputs.tenant) as any).host,
+            "pg.prod.example.com",
+            "pg_dump reaches the server as pulumi up does",
+        );
         assert.equal(dc.inputs.role, "hooli");
         assert.equal(dc.inputs.dropData, false);
         for (const name of ["platform-app-hooli-db-role", "platform-app-hooli-db-database"]) {
@@ -56,7 +65,10 @@ describe("decommissioning under mocks", function () {
         const status = r.outputs.status.value as PlatformStatus;
         assert.equal(status.apps.hooli.desired.state, "decommissioned");
         assert.equal(status.apps.hooli.observed, null);
-        assert.match((status.apps.hooli.backup as { file: string }).file, /^\/var\/backups\/nocobase\/prod\/hooli-.*\.dump$/);
+        assert.match(
+            (status.apps.hooli.backup as { file: string }).file,
+            /^\/var\/backups\/nocobase\/prod\/hooli-.*\.dump$/,
+        );
         assert.equal(status.totals.decommissioned, 1);
         assert.equal(status.totals.observed.running + status.totals.observed.stopped, status.totals.apps - 1);
     });
@@ -78,7 +90,9 @@ describe("decommissioning under mocks", function () {
         );
         assert.equal(byName(r, "platform-app-hooli-decommission").inputs.dropData, true);
         // Unprotected in the previous run, retained: the engine forgets them; the provider drops the data.
-        const storage = kept.registrations.filter((x) => d.removed.includes(x.urn) && /postgresql:index\/(role|database):/.test(x.type));
+        const storage = kept.registrations.filter(
+            (x) => d.removed.includes(x.urn) && /postgresql:index\/(role|database):/.test(x.type),
+        );
         assert.equal(storage.length, 2);
         assert.ok(storage.every((x) => !x.protect && x.retainOnDelete));
     });
@@ -123,8 +137,14 @@ describe("decommissioning under mocks", function () {
             dropData: true,
             database: { mode: "connection", host: "db", user: "u", password: "p", database: "d" },
         };
-        assert.equal(issues(e, ["apps"]), "apps[0].dropData: an external connection's data is not this stack's to drop");
-        assert.match(issues({ ...base(), backups: { location: "backups" } }), /^backups\.location: must be a directory path/);
+        assert.equal(
+            issues(e, ["apps"]),
+            "apps[0].dropData: an external connection's data is not this stack's to drop",
+        );
+        assert.match(
+            issues({ ...base(), backups: { location: "backups" } }),
+            /^backups\.location: must be a directory path/,
+        );
     });
 });
 
@@ -139,8 +159,19 @@ describe("decommission provider on a real PostgreSQL", function () {
     const tenants = `dc_tenants_${id}`;
     let location: string;
 
-    const tenantLogin = (user: string, database: string, schema?: string) => ({ ...admin, user, password: "pw", database, ...(schema ? { schema } : {}) });
-    const inputs = (appId: string, tenant: DecommissionInputs["tenant"], role: string, dropData = false): DecommissionInputs => ({
+    const tenantLogin = (user: string, database: string, schema?: string) => ({
+        ...admin,
+        user,
+        password: "pw",
+        database,
+        ...(schema ? { schema } : {}),
+    });
+    const inputs = (
+        appId: string,
+        tenant: DecommissionInputs["tenant"],
+        role: string,
+        dropData = false,
+    ): DecommissionInputs => ({
         appId,
         stack: "it",
         location,
@@ -197,14 +228,28 @@ describe("decommission provider on a real PostgreSQL", function () {
         assert.equal(created.id, "it/crm");
         assert.match(dumped.backupFile, new RegExp(`^${location}/it/crm-.*\\.dump$`));
         assert.ok(dumped.backupBytes > 0 && existsSync(dumped.backupFile));
-        assert.match(execFileSync("pg_restore", ["--list", dumped.backupFile], { encoding: "utf8" }), /TABLE DATA public customers/);
+        assert.match(
+            execFileSync("pg_restore", ["--list", dumped.backupFile], { encoding: "utf8" }),
+            /TABLE DATA public customers/,
+        );
         assert.equal(adminSql(dbRole, "SELECT count(*) FROM customers"), "250");
         assert.equal(dumped.dropped, false);
     });
 
     it("the dump restores to the same data", () => {
         adminSql("postgres", `CREATE DATABASE ${dbRole}_restored`);
-        execFileSync("pg_restore", ["-h", admin.host, "-p", String(admin.port), "-U", admin.user, "-d", `${dbRole}_restored`, "--no-owner", dumped.backupFile]);
+        execFileSync("pg_restore", [
+            "-h",
+            admin.host,
+            "-p",
+            String(admin.port),
+            "-U",
+            admin.user,
+            "-d",
+            `${dbRole}_restored`,
+            "--no-owner",
+            dumped.backupFile,
+        ]);
         assert.equal(adminSql(`${dbRole}_restored`, "SELECT count(*), sum(id) FROM customers"), "250|31375");
     });
 
@@ -216,7 +261,10 @@ describe("decommission provider on a real PostgreSQL", function () {
     it("refuses to drop when the dump changed since it was written", async () => {
         const original = execFileSync("cat", [dumped.backupFile]);
         writeFileSync(dumped.backupFile, Buffer.concat([original, Buffer.from("tampered")]));
-        await assert.rejects(provider.update("it/crm", dumped, inputs("crm", tenantLogin(dbRole, dbRole), dbRole, true)), /changed since it was written/);
+        await assert.rejects(
+            provider.update("it/crm", dumped, inputs("crm", tenantLogin(dbRole, dbRole), dbRole, true)),
+            /changed since it was written/,
+        );
         assert.equal(adminSql(dbRole, "SELECT count(*) FROM customers"), "250");
         writeFileSync(dumped.backupFile, original);
     });
@@ -224,7 +272,11 @@ describe("decommission provider on a real PostgreSQL", function () {
     it("with dropData, drops the database and the role after checking the dump", async () => {
         const diff = await provider.diff("it/crm", dumped, inputs("crm", tenantLogin(dbRole, dbRole), dbRole, true));
         assert.deepEqual([diff.changes, diff.replaces], [true, []]);
-        const updated = await provider.update("it/crm", dumped, inputs("crm", tenantLogin(dbRole, dbRole), dbRole, true));
+        const updated = await provider.update(
+            "it/crm",
+            dumped,
+            inputs("crm", tenantLogin(dbRole, dbRole), dbRole, true),
+        );
         assert.equal(updated.outs?.dropped, true);
         assert.equal(adminSql("postgres", `SELECT count(*) FROM pg_database WHERE datname = '${dbRole}'`), "0");
         assert.equal(adminSql("postgres", `SELECT count(*) FROM pg_roles WHERE rolname = '${dbRole}'`), "0");
@@ -237,19 +289,29 @@ describe("decommission provider on a real PostgreSQL", function () {
 
     it("schema mode: dumps and drops one schema through Pulumi's provider host, leaving the neighbour intact", async () => {
         // The engine runs the provider from the bundle the resource carries, in a Node of its own.
-        const host = await ProviderHost.start(providerBundle(require.resolve("../../components/lifecycle/decommissionProvider")), DECOMMISSION);
+        const host = await ProviderHost.start(
+            providerBundle(require.resolve("../../components/lifecycle/decommissionProvider")),
+            DECOMMISSION,
+        );
         try {
             const tenant = tenantLogin(schemaRole, tenants, schemaRole);
             const checked = await host.check("helpdesk", {}, { ...inputs("helpdesk", tenant, schemaRole) });
             assert.deepEqual(checked.failures, []);
             const created = await host.create("helpdesk", checked.inputs);
             assert.equal(created.id, "it/helpdesk");
-            const listing = execFileSync("pg_restore", ["--list", created.outs.backupFile as string], { encoding: "utf8" });
+            const listing = execFileSync("pg_restore", ["--list", created.outs.backupFile as string], {
+                encoding: "utf8",
+            });
             assert.match(listing, new RegExp(`TABLE DATA ${schemaRole} tickets`));
             assert.doesNotMatch(listing, new RegExp(neighbourRole), "only the app's own schema is dumped");
 
-            const dropping = await host.check("helpdesk", created.outs, { ...inputs("helpdesk", tenant, schemaRole, true) });
-            assert.deepEqual(await host.diff("helpdesk", created.id, created.outs, dropping.inputs), { changes: "some", replaces: [] });
+            const dropping = await host.check("helpdesk", created.outs, {
+                ...inputs("helpdesk", tenant, schemaRole, true),
+            });
+            assert.deepEqual(await host.diff("helpdesk", created.id, created.outs, dropping.inputs), {
+                changes: "some",
+                replaces: [],
+            });
             const updated = await host.update("helpdesk", created.id, created.outs, dropping.inputs);
             assert.equal(updated.dropped, true);
             assert.equal(adminSql(tenants, `SELECT count(*) FROM pg_namespace WHERE nspname = '${schemaRole}'`), "0");

@@ -27,7 +27,10 @@ describe("provider bundles", function () {
             it("requires nothing but Node's built-ins: the host has no node_modules of ours and no TypeScript loader", () => {
                 for (const text of [source, packed]) {
                     const required = [...text.matchAll(/\brequire\(["']([^"']+)["']\)/g)].map((m) => m[1]);
-                    assert.ok(required.length > 0, "a provider that requires nothing would be a surprise: the pattern is broken");
+                    assert.ok(
+                        required.length > 0,
+                        "a provider that requires nothing would be a surprise: the pattern is broken",
+                    );
                     const foreign = required.filter((m) => !builtinModules.includes(m.replace(/^node:/, "")));
                     assert.deepEqual(foreign, []);
                 }
@@ -35,19 +38,31 @@ describe("provider bundles", function () {
             });
 
             it("is the same text on every machine: no absolute path of the checkout in it", () => {
-                for (const text of [source, packed]) assert.ok(!text.includes(ROOT), "an absolute path would change __provider, and the state, per machine");
-                assert.match(source, /\/\/ components\/lifecycle\/\w+Provider\.ts/, "sources are named relative to the project");
+                for (const text of [source, packed])
+                    assert.ok(
+                        !text.includes(ROOT),
+                        "an absolute path would change __provider, and the state, per machine",
+                    );
+                assert.match(
+                    source,
+                    /\/\/ components\/lifecycle\/\w+Provider\.ts/,
+                    "sources are named relative to the project",
+                );
             });
 
             it("carries the bundle deflated: every app's state holds a copy", () => {
-                assert.ok(packed.length < source.length * 0.65, `${packed.length} bytes packed, ${source.length} bundled`);
+                assert.ok(
+                    packed.length < source.length * 0.65,
+                    `${packed.length} bytes packed, ${source.length} bundled`,
+                );
             });
 
             it("exports the handler the host calls, returning the provider's methods", () => {
                 const mod = { exports: {} as { handler?: () => Record<string, unknown> } };
                 new Function("module", "exports", "require", packed)(mod, mod.exports, require);
                 const provider = mod.exports.handler!();
-                for (const method of ["check", "diff", "create", "update", "delete"]) assert.equal(typeof provider[method], "function", method);
+                for (const method of ["check", "diff", "create", "update", "delete"])
+                    assert.equal(typeof provider[method], "function", method);
             });
         });
     }
@@ -87,7 +102,10 @@ describe("provider bundles", function () {
                 bad.failures.map((f) => f.property),
                 ["appId", "startMode"],
             );
-            assert.deepEqual(await host.diff("acme", "crm", { ...checked.inputs, appId: "crm" }, checked.inputs), { changes: "some", replaces: ["appId"] });
+            assert.deepEqual(await host.diff("acme", "crm", { ...checked.inputs, appId: "crm" }, checked.inputs), {
+                changes: "some",
+                replaces: ["appId"],
+            });
         } finally {
             host.stop();
         }

@@ -6,7 +6,16 @@
 import * as assert from "node:assert/strict";
 import { Rendered, Registration, SecretValue, reveal } from "../../cli/harness/render";
 import type { PlatformStatus } from "../../components/platform/status";
-import { EditableConfig, byName, compare, envMap, knownSecrets, ofType, plainStrings, renderStack } from "../support/stacks";
+import {
+    EditableConfig,
+    byName,
+    compare,
+    envMap,
+    knownSecrets,
+    ofType,
+    plainStrings,
+    renderStack,
+} from "../support/stacks";
 
 const T = {
     app: "nocobase-platform:index:TenantApp",
@@ -78,7 +87,11 @@ describe("program under mocks", function () {
             it(`${stack}: one root, every child named <parent>-<role> under a registered parent`, () => {
                 const r = stacks[stack];
                 const urns = new Set(r.registrations.map((x) => x.urn));
-                assert.equal(new Set(r.registrations.map((x) => x.urn)).size, r.registrations.length, "URNs are unique");
+                assert.equal(
+                    new Set(r.registrations.map((x) => x.urn)).size,
+                    r.registrations.length,
+                    "URNs are unique",
+                );
                 const roots = r.registrations.filter((x) => x.parent === "");
                 assert.deepEqual(
                     roots.map((x) => `${x.type}::${x.name}`),
@@ -86,34 +99,51 @@ describe("program under mocks", function () {
                 );
                 for (const reg of r.registrations.filter((x) => x.parent !== "")) {
                     assert.ok(urns.has(reg.parent), `${reg.name}: parent ${reg.parent} is registered`);
-                    assert.ok(reg.name.startsWith(`${parentName(r, reg)}-`), `${reg.name} is named after its parent ${parentName(r, reg)}`);
+                    assert.ok(
+                        reg.name.startsWith(`${parentName(r, reg)}-`),
+                        `${reg.name} is named after its parent ${parentName(r, reg)}`,
+                    );
                 }
             });
 
             it(`${stack}: one TenantApp per app, child of the platform, named after the app id only`, () => {
                 const r = stacks[stack];
                 const apps = ofType(r, T.app);
-                assert.deepEqual(apps.map((a) => a.name).sort(), r.config.apps.map((a: { id: string }) => `platform-app-${a.id}`).sort());
+                assert.deepEqual(
+                    apps.map((a) => a.name).sort(),
+                    r.config.apps.map((a: { id: string }) => `platform-app-${a.id}`).sort(),
+                );
                 for (const app of apps) assert.equal(parentName(r, app), "platform");
             });
 
             it(`${stack}: at most 6 registrations per app, the component included`, () => {
                 const r = stacks[stack];
                 for (const app of r.config.apps) {
-                    const own = r.registrations.filter((x) => x.name === `platform-app-${app.id}` || x.name.startsWith(`platform-app-${app.id}-`));
-                    assert.ok(own.length <= 6, `${app.id}: ${own.length} registrations: ${own.map((x) => x.name).join(", ")}`);
+                    const own = r.registrations.filter(
+                        (x) => x.name === `platform-app-${app.id}` || x.name.startsWith(`platform-app-${app.id}-`),
+                    );
+                    assert.ok(
+                        own.length <= 6,
+                        `${app.id}: ${own.length} registrations: ${own.map((x) => x.name).join(", ")}`,
+                    );
                     assert.ok(own.length >= 2, `${app.id} has a component and a registration`);
                 }
             });
 
             it(`${stack}: every infrastructure resource uses an explicit provider of its runtime`, () => {
                 const r = stacks[stack];
-                const providerOf = (reg: Registration) => r.registrations.find((p) => reg.provider.startsWith(`${p.urn}::`))?.name;
+                const providerOf = (reg: Registration) =>
+                    r.registrations.find((p) => reg.provider.startsWith(`${p.urn}::`))?.name;
                 for (const reg of r.registrations.filter((x) => x.custom && !x.type.startsWith("pulumi:providers:"))) {
-                    if (reg.type.startsWith("postgresql:")) assert.equal(providerOf(reg), "platform-postgres-admin", reg.name);
+                    if (reg.type.startsWith("postgresql:"))
+                        assert.equal(providerOf(reg), "platform-postgres-admin", reg.name);
                     else if (reg.type.startsWith("docker:") || reg.type.startsWith("kubernetes:")) {
                         const provider = providerOf(reg);
-                        assert.match(provider ?? "", /^platform-runtime-[a-z0-9-]+-provider$/, `${reg.name} has an explicit runtime provider`);
+                        assert.match(
+                            provider ?? "",
+                            /^platform-runtime-[a-z0-9-]+-provider$/,
+                            `${reg.name} has an explicit runtime provider`,
+                        );
                     } else
                         assert.ok(
                             ["random:", "pulumi-nodejs:dynamic"].some((p) => reg.type.startsWith(p)),
@@ -130,12 +160,16 @@ describe("program under mocks", function () {
                 role.urn,
                 "urn:pulumi:dev::nocobase-platform::nocobase-platform:index:NocoBasePlatform$nocobase-platform:index:TenantApp$nocobase-platform:index:TenantDatabase$postgresql:index/role:Role::platform-app-crm-db-role",
             );
-            assert.equal(byName(stacks.dev, "platform").urn, "urn:pulumi:dev::nocobase-platform::nocobase-platform:index:NocoBasePlatform::platform");
+            assert.equal(
+                byName(stacks.dev, "platform").urn,
+                "urn:pulumi:dev::nocobase-platform::nocobase-platform:index:NocoBasePlatform::platform",
+            );
         });
 
         it("prod: each environment's workload runs on its own cluster's provider", () => {
             const r = stacks.prod;
-            const providerOf = (name: string) => r.registrations.find((p) => byName(r, name).provider.startsWith(`${p.urn}::`))?.name;
+            const providerOf = (name: string) =>
+                r.registrations.find((p) => byName(r, name).provider.startsWith(`${p.urn}::`))?.name;
             assert.equal(providerOf("platform-env-us_1-workload-deployment"), "platform-runtime-us-provider");
             assert.equal(providerOf("platform-env-eu_1-workload-deployment"), "platform-runtime-eu-provider");
             assert.equal(providerOf("platform-entry-workload-deployment"), "platform-runtime-eu-provider");
@@ -147,7 +181,10 @@ describe("program under mocks", function () {
         it("dev: the single shared-memory instance gets the core variables and the open-source multi-app plugin", () => {
             const r = stacks.dev;
             const entry = byName(r, "platform-entry-workload-container");
-            assert.ok(entry.inputs.envs instanceof SecretValue, "the env list carries secrets, so it is secret as a whole");
+            assert.ok(
+                entry.inputs.envs instanceof SecretValue,
+                "the env list carries secrets, so it is secret as a whole",
+            );
             const env = envMap(entry.inputs.envs);
             assert.deepEqual(Object.keys(env).sort(), [...CORE_VARS].sort());
             assert.equal(env.DB_HOST, "nocobase-dev-postgres");
@@ -193,7 +230,10 @@ describe("program under mocks", function () {
         it("docker: healthcheck durations are in the form Docker reads them back in, so a refresh finds no change", () => {
             // Go's time.Duration text: the largest units first, seconds always present (2m0s, 1h0m0s).
             const goDuration = (text: string) => {
-                const seconds = [...text.matchAll(/(\d+)([hms])/g)].reduce((n, [, v, u]) => n + Number(v) * { h: 3600, m: 60, s: 1 }[u as "h" | "m" | "s"], 0);
+                const seconds = [...text.matchAll(/(\d+)([hms])/g)].reduce(
+                    (n, [, v, u]) => n + Number(v) * { h: 3600, m: 60, s: 1 }[u as "h" | "m" | "s"],
+                    0,
+                );
                 const [h, m, s] = [Math.floor(seconds / 3600), Math.floor((seconds % 3600) / 60), seconds % 60];
                 return h > 0 ? `${h}h${m}m${s}s` : m > 0 ? `${m}m${s}s` : `${s}s`;
             };
@@ -239,7 +279,11 @@ describe("program under mocks", function () {
                 assert.equal(worker.ENVIRONMENT_URL, `http://${host}`);
                 assert.equal(worker.ENVIRONMENT_PROXY_URL, `http://${host}`);
                 assert.equal(worker.DB_DATABASE, `nocobase_env_${env}`);
-                assert.equal(worker.APP_SUPERVISOR_AES_SECRET_KEY, supervisor.APP_SUPERVISOR_AES_SECRET_KEY, "one AES key across nodes");
+                assert.equal(
+                    worker.APP_SUPERVISOR_AES_SECRET_KEY,
+                    supervisor.APP_SUPERVISOR_AES_SECRET_KEY,
+                    "one AES key across nodes",
+                );
                 assert.equal(worker.APP_KEY, supervisor.APP_KEY);
             }
         });
@@ -249,7 +293,8 @@ describe("program under mocks", function () {
             for (const deployment of ofType(r, T.deployment)) {
                 const container = (reveal(deployment.inputs.spec) as any).template.spec.containers[0];
                 const plain = envMap(container.env);
-                for (const key of SECRET_VARS) assert.ok(!(key in plain), `${deployment.name}: ${key} is not a plain variable`);
+                for (const key of SECRET_VARS)
+                    assert.ok(!(key in plain), `${deployment.name}: ${key} is not a plain variable`);
                 const secret = byName(r, deployment.name.replace(/-deployment$/, "-env"));
                 assert.ok(secret.inputs.stringData instanceof SecretValue, `${secret.name}.stringData is secret`);
                 assert.deepEqual(container.envFrom, [{ secretRef: { name: (secret.inputs.metadata as any).name } }]);
@@ -257,10 +302,20 @@ describe("program under mocks", function () {
                 assert.ok(container.resources.requests.memory && container.resources.limits.memory);
             }
             const worker = (name: string) =>
-                envMap((reveal(byName(r, `platform-env-${name}-workload-deployment`).inputs.spec) as any).template.spec.containers[0].env);
+                envMap(
+                    (reveal(byName(r, `platform-env-${name}-workload-deployment`).inputs.spec) as any).template.spec
+                        .containers[0].env,
+                );
             assert.equal(worker("us_1").ENVIRONMENT_URL, "https://us-1.env.example.com");
-            assert.equal(worker("us_1").ENVIRONMENT_PROXY_URL, "https://us-1.env.example.com", "across clusters the supervisor proxies to the public URL");
-            assert.equal(worker("eu_1").ENVIRONMENT_PROXY_URL, "http://nocobase-prod-env-eu-1.nocobase.svc.cluster.local");
+            assert.equal(
+                worker("us_1").ENVIRONMENT_PROXY_URL,
+                "https://us-1.env.example.com",
+                "across clusters the supervisor proxies to the public URL",
+            );
+            assert.equal(
+                worker("eu_1").ENVIRONMENT_PROXY_URL,
+                "http://nocobase-prod-env-eu-1.nocobase.svc.cluster.local",
+            );
             assert.equal(worker("eu_1").DB_DIALECT_OPTIONS_SSL_MODE, "verify-full");
         });
 
@@ -272,7 +327,10 @@ describe("program under mocks", function () {
                 ["platform-entry-workload-ingress"],
             );
             const ingress = reveal(ingresses[0].inputs) as any;
-            const domains = ["apps.example.com", ...r.config.apps.filter((a: any) => a.domain).map((a: any) => a.domain)];
+            const domains = [
+                "apps.example.com",
+                ...r.config.apps.filter((a: any) => a.domain).map((a: any) => a.domain),
+            ];
             assert.deepEqual(ingress.spec.tls[0].hosts, domains);
             assert.deepEqual(
                 ingress.spec.rules.map((x: any) => x.host),
@@ -290,23 +348,33 @@ describe("program under mocks", function () {
                     const mode = app.database.mode;
                     const prefix = `platform-app-${app.id}-db`;
                     if (mode === "connection") {
-                        assert.ok(!r.registrations.some((x) => x.name.startsWith(prefix)), `${app.id}: nothing is created for an external connection`);
+                        assert.ok(
+                            !r.registrations.some((x) => x.name.startsWith(prefix)),
+                            `${app.id}: nothing is created for an external connection`,
+                        );
                         continue;
                     }
                     const role = reveal(byName(r, `${prefix}-role`).inputs) as any;
                     assert.equal(role.name, app.id);
                     assert.equal(role.login, true);
-                    for (const flag of ["superuser", "createDatabase", "createRole"]) assert.equal(role[flag], false, `${app.id}: ${flag}`);
+                    for (const flag of ["superuser", "createDatabase", "createRole"])
+                        assert.equal(role[flag], false, `${app.id}: ${flag}`);
                     assert.ok(byName(r, `${prefix}-role`).inputs.password instanceof SecretValue);
                     if (mode === "database") {
                         const db = reveal(byName(r, `${prefix}-database`).inputs) as any;
                         assert.deepEqual([db.name, db.owner], [app.id, app.id]);
                         const grant = reveal(byName(r, `${prefix}-connect`).inputs) as any;
-                        assert.deepEqual([grant.database, grant.role, grant.objectType, grant.privileges], [app.id, "public", "database", []]);
+                        assert.deepEqual(
+                            [grant.database, grant.role, grant.objectType, grant.privileges],
+                            [app.id, "public", "database", []],
+                        );
                         assert.deepEqual(role.roles, []);
                     } else {
                         const schema = reveal(byName(r, `${prefix}-schema`).inputs) as any;
-                        assert.deepEqual([schema.name, schema.owner, schema.database], [app.id, app.id, "nocobase_tenants"]);
+                        assert.deepEqual(
+                            [schema.name, schema.owner, schema.database],
+                            [app.id, app.id, "nocobase_tenants"],
+                        );
                         assert.deepEqual(role.roles, ["nocobase_tenants_members"]);
                     }
                 }
@@ -329,7 +397,14 @@ describe("program under mocks", function () {
                     .map((d) => reveal(d.inputs.name))
                     .sort();
             assert.deepEqual(names(stacks.dev), ["crm", "nocobase_main", "nocobase_tenants"]);
-            assert.deepEqual(names(stacks.staging), ["crm", "helpdesk", "nocobase_env_env_a", "nocobase_env_env_b", "nocobase_main", "nocobase_tenants"]);
+            assert.deepEqual(names(stacks.staging), [
+                "crm",
+                "helpdesk",
+                "nocobase_env_env_a",
+                "nocobase_env_env_b",
+                "nocobase_main",
+                "nocobase_tenants",
+            ]);
         });
     });
 
@@ -353,9 +428,11 @@ describe("program under mocks", function () {
 
         it("prod: every app registration receives credentials, JWT secret and database as secrets", () => {
             for (const reg of ofType(stacks.prod, T.registration)) {
-                for (const key of ["credentials", "database"]) assert.ok(reg.inputs[key] instanceof SecretValue, `${reg.name}.${key}`);
+                for (const key of ["credentials", "database"])
+                    assert.ok(reg.inputs[key] instanceof SecretValue, `${reg.name}.${key}`);
                 const app = stacks.prod.config.apps.find((a: any) => reg.name === `platform-app-${a.id}-registration`);
-                if ((app.jwtSecret ?? "independent") === "independent") assert.ok(reg.inputs.jwtSecret instanceof SecretValue, `${reg.name}.jwtSecret`);
+                if ((app.jwtSecret ?? "independent") === "independent")
+                    assert.ok(reg.inputs.jwtSecret instanceof SecretValue, `${reg.name}.jwtSecret`);
                 else assert.equal(reg.inputs.jwtSecret, undefined, `${reg.name} shares the entry app's sessions`);
             }
         });
@@ -384,8 +461,14 @@ describe("program under mocks", function () {
                     assert.equal(s.url, `${status.entry.url}/apps/${app.id}/admin/`);
                     assert.equal(s.domain, app.domain ?? null);
                     assert.equal(s.database.mode, app.database.mode);
-                    assert.equal(s.database.name, app.database.mode === "schema" ? "nocobase_tenants" : (app.database.database ?? app.id));
-                    assert.deepEqual(s.desired, { state: app.state ?? "running", startMode: app.startMode ?? "first-visit" });
+                    assert.equal(
+                        s.database.name,
+                        app.database.mode === "schema" ? "nocobase_tenants" : (app.database.database ?? app.id),
+                    );
+                    assert.deepEqual(s.desired, {
+                        state: app.state ?? "running",
+                        startMode: app.startMode ?? "first-visit",
+                    });
                     assert.equal(s.observed, app.state ?? "running", "observed comes from the registration's output");
                 }
                 for (const [env, e] of Object.entries(status.environments)) {
@@ -396,7 +479,10 @@ describe("program under mocks", function () {
                 assert.equal(status.totals.apps, apps.length);
                 assert.equal(status.totals.wantedStopped, apps.filter((a) => a.state === "stopped").length);
                 for (const mode of ["database", "schema", "connection"] as const) {
-                    assert.equal(status.totals.byDatabaseMode[mode], apps.filter((a) => a.database.mode === mode).length);
+                    assert.equal(
+                        status.totals.byDatabaseMode[mode],
+                        apps.filter((a) => a.database.mode === mode).length,
+                    );
                 }
                 assert.equal(status.totals.observed.running + status.totals.observed.stopped, apps.length);
             });
@@ -404,7 +490,10 @@ describe("program under mocks", function () {
 
         it("prod: the entry URL is the public domain", () => {
             assert.equal(stacks.prod.outputs.entryUrl.value, "https://apps.example.com");
-            assert.equal((stacks.prod.outputs.status.value as PlatformStatus).apps.acme.url, "https://apps.example.com/apps/acme/admin/");
+            assert.equal(
+                (stacks.prod.outputs.status.value as PlatformStatus).apps.acme.url,
+                "https://apps.example.com/apps/acme/admin/",
+            );
         });
     });
 
@@ -416,12 +505,20 @@ describe("program under mocks", function () {
             const d = compare(stacks.prod, next);
             assert.deepEqual(d.removed, []);
             assert.deepEqual(d.changed, []);
-            assert.ok(d.added.length > 0 && d.added.every((u) => /::platform-app-newco(-|$)/.test(u)), d.added.join("\n"));
+            assert.ok(
+                d.added.length > 0 && d.added.every((u) => /::platform-app-newco(-|$)/.test(u)),
+                d.added.join("\n"),
+            );
         });
 
         it("adding an app with a domain also routes the domain, and changes nothing else", async () => {
             const next = await renderStack("prod", (c) =>
-                c.apps.push({ id: "newco", displayName: "NewCo", database: { mode: "schema" }, domain: "newco.example.com" }),
+                c.apps.push({
+                    id: "newco",
+                    displayName: "NewCo",
+                    database: { mode: "schema" },
+                    domain: "newco.example.com",
+                }),
             );
             const d = compare(stacks.prod, next);
             assert.deepEqual(d.removed, []);
@@ -445,11 +542,17 @@ describe("program under mocks", function () {
             const d = compare(stacks.prod, next);
             assert.deepEqual(d.added, []);
             assert.deepEqual(d.removed, []);
-            assert.deepEqual(d.changed.map((u) => u.split("::").pop()).sort(), ["platform-app-acme-registration", "platform-entry-workload-ingress"]);
+            assert.deepEqual(d.changed.map((u) => u.split("::").pop()).sort(), [
+                "platform-app-acme-registration",
+                "platform-entry-workload-ingress",
+            ]);
         });
 
         it("removing an app removes only its resources (and the engine refuses: they are protected)", async () => {
-            const next = await renderStack("prod", (c) => (c.apps = c.apps.filter((a: any) => a.id !== "hooli" && a.id !== "umbrella")));
+            const next = await renderStack(
+                "prod",
+                (c) => (c.apps = c.apps.filter((a: any) => a.id !== "hooli" && a.id !== "umbrella")),
+            );
             const d = compare(stacks.prod, next);
             assert.deepEqual(d.added, []);
             assert.ok(d.removed.every((u) => /::platform-app-(hooli|umbrella)(-|$)/.test(u)));
@@ -458,7 +561,9 @@ describe("program under mocks", function () {
                 ["platform-entry-workload-ingress"],
                 "hooli's domain leaves the Ingress",
             );
-            const protectedRemoved = stacks.prod.registrations.filter((x) => d.removed.includes(x.urn) && x.protect).map((x) => x.type);
+            const protectedRemoved = stacks.prod.registrations
+                .filter((x) => d.removed.includes(x.urn) && x.protect)
+                .map((x) => x.type);
             assert.deepEqual(protectedRemoved.sort(), [T.database, T.role, T.role, T.schema].sort());
         });
 
@@ -471,7 +576,10 @@ describe("program under mocks", function () {
                 (e: Error) => {
                     assert.match(e.message, /^stack configuration has 2 problems:\n/);
                     assert.match(e.message, /platform\.nocobaseVersion: must be a pinned version/);
-                    assert.match(e.message, /apps\[0\]\.database\.mode: expected one of database, schema, connection, got "db"/);
+                    assert.match(
+                        e.message,
+                        /apps\[0\]\.database\.mode: expected one of database, schema, connection, got "db"/,
+                    );
                     assert.doesNotMatch(e.message, /\s+at /, "no stack trace");
                     return true;
                 },

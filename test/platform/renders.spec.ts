@@ -21,7 +21,8 @@ const STACKS = ["dev", "staging", "prod"];
 function plain(value: unknown): unknown {
     if (value instanceof SecretValue) return { "<secret>": plain(value.value) };
     if (Array.isArray(value)) return value.map(plain);
-    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+    if (value && typeof value === "object")
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
     return value;
 }
 
@@ -29,17 +30,43 @@ async function renders(stack: string): Promise<Array<{ urn: string }>> {
     const rendered = await renderStack(stack);
     return rendered.registrations.map((r) => {
         const { __provider, ...inputs } = r.inputs;
-        const { urn, parent, provider, protect, retainOnDelete, deleteBeforeReplace, ignoreChanges, additionalSecretOutputs, aliases } = r;
-        return { urn, parent, provider, protect, retainOnDelete, deleteBeforeReplace, ignoreChanges, additionalSecretOutputs, aliases, inputs: plain(inputs) };
+        const {
+            urn,
+            parent,
+            provider,
+            protect,
+            retainOnDelete,
+            deleteBeforeReplace,
+            ignoreChanges,
+            additionalSecretOutputs,
+            aliases,
+        } = r;
+        return {
+            urn,
+            parent,
+            provider,
+            protect,
+            retainOnDelete,
+            deleteBeforeReplace,
+            ignoreChanges,
+            additionalSecretOutputs,
+            aliases,
+            inputs: plain(inputs),
+        };
     });
 }
 
 describe("sample stacks render to the recorded resources", () => {
     // One resource per line in the record, so that its diff reads resource by resource.
-    const record: Record<string, unknown[]> = process.env.UPDATE_RENDERS ? {} : JSON.parse(readFileSync(RECORD, "utf8"));
+    const record: Record<string, unknown[]> = process.env.UPDATE_RENDERS
+        ? {}
+        : JSON.parse(readFileSync(RECORD, "utf8"));
     after(() => {
         if (process.env.UPDATE_RENDERS)
-            writeFileSync(RECORD, `{\n${STACKS.map((s) => `"${s}": [\n${record[s].map((r) => JSON.stringify(r)).join(",\n")}\n]`).join(",\n")}\n}\n`);
+            writeFileSync(
+                RECORD,
+                `{\n${STACKS.map((s) => `"${s}": [\n${record[s].map((r) => JSON.stringify(r)).join(",\n")}\n]`).join(",\n")}\n}\n`,
+            );
     });
     for (const stack of STACKS) {
         it(`${stack}: the same URNs, options and inputs`, async () => {

@@ -99,7 +99,8 @@ function assertPresentAsSecrets(rendered: Rendered, mustAppear: string[]): void 
     };
     for (const r of rendered.registrations) collect(r.inputs, false);
     const within = [...inSecrets].join("\n");
-    for (const value of mustAppear) assert.ok(within.includes(value), `${value.slice(0, 16)}... reaches some resource as a secret`);
+    for (const value of mustAppear)
+        assert.ok(within.includes(value), `${value.slice(0, 16)}... reaches some resource as a secret`);
 }
 
 function secretValue(label: string): string {
@@ -115,7 +116,12 @@ function largeStack(apps = 200) {
             eu: { type: "kubernetes", context: "prod-eu", namespace: "nocobase", clusterIssuer: "letsencrypt" },
             edge: { type: "docker", host: "ssh://deploy@edge.example.com" },
         },
-        postgres: { host: "pg.example.com", adminUser: "nocobase_admin", adminPassword: secretValue("pg-admin"), sslMode: "verify-full" },
+        postgres: {
+            host: "pg.example.com",
+            adminUser: "nocobase_admin",
+            adminPassword: secretValue("pg-admin"),
+            sslMode: "verify-full",
+        },
         redis: { url: `rediss://:${redisPassword}@redis.example.com:6380` },
         entry: { runtime: "eu", domain: "apps.example.com" },
         environments: [
@@ -151,7 +157,9 @@ function largeStack(apps = 200) {
         config.postgres.adminPassword,
         config.redis.url,
         redisPassword,
-        ...config.apps.flatMap((a: { database: { password?: string } }) => (a.database.password ? [a.database.password] : [])),
+        ...config.apps.flatMap((a: { database: { password?: string } }) =>
+            a.database.password ? [a.database.password] : [],
+        ),
     ];
     const values = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, JSON.stringify(v)]));
     return { config, values, secretKeys: ["postgres", "redis", "apps"].map((k) => `${PROJECT}:${k}`), configSecrets };
@@ -174,8 +182,12 @@ describe("secrets audit", function () {
             const secrets = knownSecrets(audited.rendered, config, []);
             assert.deepEqual(plainTextLeaks(audited, secrets), []);
             assert.equal(audited.rendered.outputs.databases.secret, true, "the databases output is secret");
-            const tenants = (reveal(audited.rendered.outputs.databases.value) as any).tenants as Record<string, { password: string }>;
-            for (const [id, t] of Object.entries(tenants)) assert.ok(secrets.has(t.password), `${id}: its password is one of the audited secrets`);
+            const tenants = (reveal(audited.rendered.outputs.databases.value) as any).tenants as Record<
+                string,
+                { password: string }
+            >;
+            for (const [id, t] of Object.entries(tenants))
+                assert.ok(secrets.has(t.password), `${id}: its password is one of the audited secrets`);
         });
     }
 
@@ -222,7 +234,9 @@ describe("secrets audit", function () {
             displayName: { secure: "v1:abc" },
             database: { mode: "connection", host: `${id}.example.com`, user: id, password, database: id },
         });
-        const text = editedStackText("dev", (c) => c.apps.push(connection("bi", { secure: "v1:def" }), connection("ops", "plain-password")));
+        const text = editedStackText("dev", (c) =>
+            c.apps.push(connection("bi", { secure: "v1:def" }), connection("ops", "plain-password")),
+        );
         const render = (values: Record<string, string>, secretKeys: string[]) =>
             renderProgram({ stack, values, secretKeys }).then(
                 () => "",

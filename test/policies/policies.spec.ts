@@ -10,7 +10,8 @@ import { SECRET_MARKS_POLICY, checkSecretMarks } from "../../cli/plan/secretMark
 import { policies } from "../../policies/policies";
 import { appOf, renderStack, withRegistration } from "../support/planStacks";
 
-const run = (registrations: Registration[], options?: Parameters<typeof runPolicies>[2]) => runPolicies(policies, registrations, options);
+const run = (registrations: Registration[], options?: Parameters<typeof runPolicies>[2]) =>
+    runPolicies(policies, registrations, options);
 const named = (findings: PolicyFinding[], policy: string) => findings.filter((f) => f.policy === policy);
 const resourceOf = (f: PolicyFinding) => f.urn?.split("::").pop();
 
@@ -35,27 +36,44 @@ describe("policy pack on rendered stacks", function () {
     });
 
     it("leaves the three sample stacks without findings", async () => {
-        for (const stack of ["dev", "staging", "prod"]) assert.deepEqual(await run(samples[stack].registrations), [], stack);
+        for (const stack of ["dev", "staging", "prod"])
+            assert.deepEqual(await run(samples[stack].registrations), [], stack);
     });
 
     describe("nocobase-names-valid-unique", () => {
         const policy = "nocobase-names-valid-unique";
         it("reports an app id used twice, at the second app", async () => {
-            const regs = withRegistration(samples.staging.registrations, "platform-app-wiki-registration", (r) => (r.inputs.appId = "crm"));
+            const regs = withRegistration(
+                samples.staging.registrations,
+                "platform-app-wiki-registration",
+                (r) => (r.inputs.appId = "crm"),
+            );
             const found = named(await run(regs), policy);
             assert.deepEqual(found.map(resourceOf), ["platform-app-wiki-registration"]);
             assert.match(found[0].message, /app id "crm" is already used/);
         });
         it("reports the reserved id main and an invalid domain", async () => {
-            let regs = withRegistration(samples.prod.registrations, "platform-app-acme-registration", (r) => (r.inputs.appId = "main"));
-            regs = withRegistration(regs, "platform-app-globex-registration", (r) => (r.inputs.cname = "Globex.Example.com"));
+            let regs = withRegistration(
+                samples.prod.registrations,
+                "platform-app-acme-registration",
+                (r) => (r.inputs.appId = "main"),
+            );
+            regs = withRegistration(
+                regs,
+                "platform-app-globex-registration",
+                (r) => (r.inputs.cname = "Globex.Example.com"),
+            );
             const messages = named(await run(regs), policy).map((f) => f.message);
             assert.equal(messages.length, 2);
             assert.match(messages[0], /"main" is reserved/);
             assert.match(messages[1], /not a lower-case host name/);
         });
         it("reports a duplicate domain and an app on an environment the stack does not deploy", async () => {
-            let regs = withRegistration(samples.prod.registrations, "platform-app-hooli-registration", (r) => (r.inputs.cname = "acme.apps.example.com"));
+            let regs = withRegistration(
+                samples.prod.registrations,
+                "platform-app-hooli-registration",
+                (r) => (r.inputs.cname = "acme.apps.example.com"),
+            );
             regs = withRegistration(regs, "platform-app-stark-registration", (r) => (r.inputs.environment = "us_2"));
             const messages = named(await run(regs), policy).map((f) => f.message);
             assert.deepEqual(messages.length, 2);
@@ -63,7 +81,11 @@ describe("policy pack on rendered stacks", function () {
             assert.ok(messages.some((m) => /environment "us_2", which the stack does not deploy/.test(m)));
         });
         it("reports a database name claimed twice on one server", async () => {
-            const regs = withRegistration(samples.dev.registrations, "platform-app-crm-db-database", (r) => (r.inputs.name = "nocobase_tenants"));
+            const regs = withRegistration(
+                samples.dev.registrations,
+                "platform-app-crm-db-database",
+                (r) => (r.inputs.name = "nocobase_tenants"),
+            );
             assert.deepEqual(named(await run(regs), policy).map(resourceOf), ["platform-app-crm-db-database"]);
         });
     });
@@ -71,9 +93,16 @@ describe("policy pack on rendered stacks", function () {
     describe("tenant-data-protected", () => {
         const policy = "tenant-data-protected";
         it("reports a tenant database and schema that are not protected", async () => {
-            let regs = withRegistration(samples.dev.registrations, "platform-app-crm-db-database", (r) => (r.protect = false));
+            let regs = withRegistration(
+                samples.dev.registrations,
+                "platform-app-crm-db-database",
+                (r) => (r.protect = false),
+            );
             regs = withRegistration(regs, "platform-app-helpdesk-db-schema", (r) => (r.protect = false));
-            assert.deepEqual(named(await run(regs), policy).map(resourceOf), ["platform-app-crm-db-database", "platform-app-helpdesk-db-schema"]);
+            assert.deepEqual(named(await run(regs), policy).map(resourceOf), [
+                "platform-app-crm-db-database",
+                "platform-app-helpdesk-db-schema",
+            ]);
         });
         it("accepts the unprotected storage of an app being decommissioned (its data is dumped first)", async () => {
             const rendered = await renderStack("dev", (c) => {
@@ -94,7 +123,11 @@ describe("policy pack on rendered stacks", function () {
                 regs.reduce(
                     (edited, r) =>
                         JSON.stringify(r.inputs).includes('"nocobase/nocobase:2.2.15"')
-                            ? withRegistration(edited, r.name, (clone) => (clone.inputs = retagged(clone.inputs) as Record<string, unknown>))
+                            ? withRegistration(
+                                  edited,
+                                  r.name,
+                                  (clone) => (clone.inputs = retagged(clone.inputs) as Record<string, unknown>),
+                              )
                             : edited,
                     regs,
                 );
@@ -117,7 +150,11 @@ describe("policy pack on rendered stacks", function () {
             assert.match(prod[0].message, /tag 2.3.0-beta.2 is not a pinned release/);
         });
         it("reports a NocoBase image without a tag, and leaves other images alone", async () => {
-            let regs = withRegistration(samples.dev.registrations, "platform-entry-workload-image", (r) => (r.inputs.name = "nocobase/nocobase"));
+            let regs = withRegistration(
+                samples.dev.registrations,
+                "platform-entry-workload-image",
+                (r) => (r.inputs.name = "nocobase/nocobase"),
+            );
             regs = withRegistration(regs, "platform-postgres-image", (r) => (r.inputs.name = "postgres:latest"));
             const found = named(await run(regs), "nocobase-image-pinned");
             assert.deepEqual(found.map(resourceOf), ["platform-entry-workload-image"]);
@@ -131,7 +168,10 @@ describe("policy pack on rendered stacks", function () {
             );
             const found = named(await run(regs), "nocobase-same-version");
             assert.deepEqual(found.map(resourceOf), ["platform-env-env_b-workload-container"]);
-            assert.match(found[0].message, /runs nocobase\/nocobase:2.2.14, but the other NocoBase processes run nocobase\/nocobase:2.2.15/);
+            assert.match(
+                found[0].message,
+                /runs nocobase\/nocobase:2.2.14, but the other NocoBase processes run nocobase\/nocobase:2.2.15/,
+            );
         });
     });
 
@@ -139,7 +179,9 @@ describe("policy pack on rendered stacks", function () {
         const policy = "no-shared-jwt-secret-in-production";
         it("flags prod's demo when it stops acknowledging shared sessions, unless the pack's config lists it", async () => {
             const unacknowledged = await renderStack("prod", (c) => delete appOf(c, "demo").acknowledgeSharedSessions);
-            assert.deepEqual(named(await run(unacknowledged.registrations), policy).map(resourceOf), ["platform-app-demo-registration"]);
+            assert.deepEqual(named(await run(unacknowledged.registrations), policy).map(resourceOf), [
+                "platform-app-demo-registration",
+            ]);
             const config = { [policy]: { allowSharedJwtSecret: ["demo"] } };
             assert.deepEqual(named(await run(unacknowledged.registrations, { config }), policy), []);
         });
@@ -159,7 +201,10 @@ describe("policy pack on rendered stacks", function () {
     describe("no-plaintext-secrets (pack) and secret-values-marked (plan)", () => {
         it("reports a Kubernetes container that sets a password or a Redis URL with credentials as a plain value", async () => {
             const regs = withRegistration(samples.prod.registrations, "platform-env-eu_1-workload-deployment", (r) => {
-                container(r).env.push({ name: "DB_PASSWORD", value: "hunter2" }, { name: "APP_COMMAND_REDIS_URL", value: "redis://:pw@redis:6379" });
+                container(r).env.push(
+                    { name: "DB_PASSWORD", value: "hunter2" },
+                    { name: "APP_COMMAND_REDIS_URL", value: "redis://:pw@redis:6379" },
+                );
             });
             const messages = named(await run(regs), "no-plaintext-secrets").map((f) => f.message);
             assert.equal(messages.length, 2);
@@ -173,7 +218,8 @@ describe("policy pack on rendered stacks", function () {
             assert.deepEqual(named(await run(regs), "no-plaintext-secrets"), []);
         });
         it("finds no unmarked secret in the samples' inputs and outputs", () => {
-            for (const stack of ["dev", "staging", "prod"]) assert.deepEqual(checkSecretMarks(samples[stack]), [], stack);
+            for (const stack of ["dev", "staging", "prod"])
+                assert.deepEqual(checkSecretMarks(samples[stack]), [], stack);
         });
         it("reports a Docker env list and a role password that lost their secret mark, which the pack cannot see", async () => {
             let regs = withRegistration(
@@ -181,7 +227,11 @@ describe("policy pack on rendered stacks", function () {
                 "platform-entry-workload-container",
                 (r) => (r.inputs.envs = (r.inputs.envs as SecretValue).value),
             );
-            regs = withRegistration(regs, "platform-app-crm-db-role", (r) => (r.inputs.password = (r.inputs.password as SecretValue).value));
+            regs = withRegistration(
+                regs,
+                "platform-app-crm-db-role",
+                (r) => (r.inputs.password = (r.inputs.password as SecretValue).value),
+            );
             const found = checkSecretMarks({ ...samples.dev, registrations: regs });
             assert.ok(found.every((f) => f.policy === SECRET_MARKS_POLICY && f.enforcementLevel === "mandatory"));
             const where = found.map((f) => f.message.split(" holds")[0]);
@@ -191,11 +241,18 @@ describe("policy pack on rendered stacks", function () {
                     name,
                 );
             assert.ok(where.includes("platform-app-crm-db-role: input password"));
-            assert.deepEqual(named(await run(regs), "no-plaintext-secrets"), [], "props reach policies unwrapped either way");
+            assert.deepEqual(
+                named(await run(regs), "no-plaintext-secrets"),
+                [],
+                "props reach policies unwrapped either way",
+            );
         });
         it("reports a stack output that is not secret but carries a password", () => {
             const databases = samples.dev.outputs.databases;
-            const found = checkSecretMarks({ ...samples.dev, outputs: { ...samples.dev.outputs, databases: { ...databases, secret: false } } });
+            const found = checkSecretMarks({
+                ...samples.dev,
+                outputs: { ...samples.dev.outputs, databases: { ...databases, secret: false } },
+            });
             assert.ok(found.length > 0);
             assert.ok(found.every((f) => f.message.startsWith("stack output databases.tenants.")));
         });
@@ -216,7 +273,11 @@ describe("policy pack on rendered stacks", function () {
             ]);
         });
         it("reports a NocoBase container without a liveness probe", async () => {
-            const regs = withRegistration(samples.prod.registrations, "platform-env-us_1-workload-deployment", (r) => delete container(r).livenessProbe);
+            const regs = withRegistration(
+                samples.prod.registrations,
+                "platform-env-us_1-workload-deployment",
+                (r) => delete container(r).livenessProbe,
+            );
             assert.deepEqual(
                 named(await run(regs), policy).map((f) => f.message),
                 ["container nocobase: livenessProbe must GET /api/__health_check"],
@@ -240,7 +301,9 @@ describe("policy pack on rendered stacks", function () {
             );
             assert.deepEqual(
                 named(await run(regs), policy).map((f) => f.message),
-                ["worker platform-env-env_a-workload-container has no APP_COMMAND_REDIS_URL: the supervisor and its workers talk through Redis"],
+                [
+                    "worker platform-env-env_a-workload-container has no APP_COMMAND_REDIS_URL: the supervisor and its workers talk through Redis",
+                ],
             );
         });
         it("reads Kubernetes workloads' Redis variables from their Secret", async () => {
@@ -260,13 +323,19 @@ describe("policy pack on rendered stacks", function () {
                 editEnvs((envs) => envs.map((e) => (e.startsWith("DB_DIALECT=") ? "DB_DIALECT=mysql" : e))),
             );
             const found = named(await run(regs), "schema-mode-on-postgresql");
-            assert.deepEqual(found.map(resourceOf), ["platform-app-wiki-registration"], "helpdesk, also on env_b, has its own database");
+            assert.deepEqual(
+                found.map(resourceOf),
+                ["platform-app-wiki-registration"],
+                "helpdesk, also on env_b, has its own database",
+            );
         });
     });
 
     describe("apps-per-environment", () => {
         it("is advisory, and reports each environment over the configured cap", async () => {
-            const found = await run(samples.staging.registrations, { config: { "apps-per-environment": { maxAppsPerEnvironment: 1 } } });
+            const found = await run(samples.staging.registrations, {
+                config: { "apps-per-environment": { maxAppsPerEnvironment: 1 } },
+            });
             assert.deepEqual(
                 found.map((f) => [f.enforcementLevel, f.message]),
                 [

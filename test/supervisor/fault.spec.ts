@@ -46,7 +46,12 @@ describe("supervisor client under faults (applications adapter)", () => {
     beforeEach(async () => {
         server = new FaultServer();
         const baseUrl = await server.start();
-        client = createSupervisorClient({ adapter: "applications", baseUrl, auth: { apiKey: API_KEY }, timeouts: FAST });
+        client = createSupervisorClient({
+            adapter: "applications",
+            baseUrl,
+            auth: { apiKey: API_KEY },
+            timeouts: FAST,
+        });
     });
     afterEach(() => server.close());
 
@@ -76,7 +81,11 @@ describe("supervisor client under faults (applications adapter)", () => {
     });
 
     it("does not retry a 503 that is not a busy code", async () => {
-        server.inject("applications:list", { kind: "status", status: 503, body: { error: { message: "application main is in error", code: "APP_ERROR" } } });
+        server.inject("applications:list", {
+            kind: "status",
+            status: 503,
+            body: { error: { message: "application main is in error", code: "APP_ERROR" } },
+        });
         const [err] = await elapsed(() => client.list());
         assert.ok(err instanceof ValidationError, String(err));
         assert.match(err.message, /application main is in error/);
@@ -121,7 +130,12 @@ describe("supervisor client under faults (applications adapter)", () => {
     }
 
     it("reports a wrong API key as INVALID_TOKEN from the server itself", async () => {
-        const bad = createSupervisorClient({ adapter: "applications", baseUrl: server.url, auth: { apiKey: "nope" }, timeouts: FAST });
+        const bad = createSupervisorClient({
+            adapter: "applications",
+            baseUrl: server.url,
+            auth: { apiKey: "nope" },
+            timeouts: FAST,
+        });
         const [err] = await elapsed(() => bad.get("a"));
         assert.ok(err instanceof AuthError && err.code === "INVALID_TOKEN", String(err));
         assert.equal(server.count(), 1);
@@ -139,12 +153,20 @@ describe("supervisor client under faults (applications adapter)", () => {
     it("quotes NocoBase's validation message", async () => {
         const [err] = await elapsed(() => client.create(spec("bad.name!")));
         assert.ok(err instanceof ValidationError, String(err));
-        assert.match(err.message, /"applications\.name can only include A-Z, a-z, 0-9, _-\*\$, 'bad\.name!' is invalid"/);
+        assert.match(
+            err.message,
+            /"applications\.name can only include A-Z, a-z, 0-9, _-\*\$, 'bad\.name!' is invalid"/,
+        );
         assert.equal(server.count("applications:create"), 1);
     });
 
     it("fails at once on 404 (resource missing on this server)", async () => {
-        const other = createSupervisorClient({ adapter: "app-supervisor", baseUrl: server.url, auth: { apiKey: API_KEY }, timeouts: FAST });
+        const other = createSupervisorClient({
+            adapter: "app-supervisor",
+            baseUrl: server.url,
+            auth: { apiKey: API_KEY },
+            timeouts: FAST,
+        });
         server.inject("apps:list", { kind: "raw", status: 404, text: "Not Found" });
         const [err] = await elapsed(() => other.list());
         assert.ok(err instanceof NotFoundError, String(err));
@@ -198,18 +220,32 @@ describe("supervisor client under faults (applications adapter)", () => {
     });
 
     it("signs in once per client with account and password", async () => {
-        const byPassword = createSupervisorClient({ adapter: "applications", baseUrl: server.url, auth: ADMIN, timeouts: FAST });
+        const byPassword = createSupervisorClient({
+            adapter: "applications",
+            baseUrl: server.url,
+            auth: ADMIN,
+            timeouts: FAST,
+        });
         await byPassword.list();
         await byPassword.get("x");
         await byPassword.list();
         assert.equal(server.count("auth:signIn"), 1);
         const signIn = server.requests.find((r) => r.action === "auth:signIn")!;
         assert.deepEqual(signIn.body, ADMIN);
-        assert.ok(server.requests.filter((r) => r.action !== "auth:signIn").every((r) => r.authorization === "Bearer signed-in-1"));
+        assert.ok(
+            server.requests
+                .filter((r) => r.action !== "auth:signIn")
+                .every((r) => r.authorization === "Bearer signed-in-1"),
+        );
     });
 
     it("fails at once on a wrong password, quoting NocoBase", async () => {
-        const wrong = createSupervisorClient({ adapter: "applications", baseUrl: server.url, auth: { ...ADMIN, password: "x" }, timeouts: FAST });
+        const wrong = createSupervisorClient({
+            adapter: "applications",
+            baseUrl: server.url,
+            auth: { ...ADMIN, password: "x" },
+            timeouts: FAST,
+        });
         const [err] = await elapsed(() => wrong.list());
         assert.ok(err instanceof AuthError, String(err));
         assert.match(err.message, /password is incorrect/);
@@ -239,7 +275,9 @@ for (const adapter of ["applications", "app-supervisor"] as const) {
         afterEach(() => server.close());
 
         it("creates, reads, updates, starts, stops and destroys an app", async () => {
-            const created = await client.create(spec("c1", { cname: "c1.example.test", jwtSecret: "s".repeat(44), environment: "local" }));
+            const created = await client.create(
+                spec("c1", { cname: "c1.example.test", jwtSecret: "s".repeat(44), environment: "local" }),
+            );
             assert.equal(created.status, "initialized");
             assert.equal(created.displayName, "Tenant c1");
             assert.equal(created.cname, "c1.example.test");
@@ -367,7 +405,11 @@ describe("NocoBaseApp provider on the fake entry app", () => {
         assert.equal(same.changes, false);
         const renamed = await provider.diff(id, outs as AppOutputs, await checked({ displayName: "New" }));
         assert.deepEqual([renamed.changes, renamed.replaces], [true, []]);
-        const moved = await provider.diff(id, outs as AppOutputs, await checked({ entryUrl: "http://elsewhere:1", adapter: "app-supervisor" }));
+        const moved = await provider.diff(
+            id,
+            outs as AppOutputs,
+            await checked({ entryUrl: "http://elsewhere:1", adapter: "app-supervisor" }),
+        );
         assert.deepEqual([moved.changes, moved.replaces], [true, []]);
         const rotated = await provider.diff(id, outs as AppOutputs, await checked({ jwtSecret: "k".repeat(44) }));
         assert.equal(rotated.changes, true);
@@ -383,14 +425,24 @@ describe("NocoBaseApp provider on the fake entry app", () => {
     });
 
     it("adopts an existing app on create, updates and stops it, sees drift, deletes", async () => {
-        server.apps.push({ name: "prov1", displayName: "Made by hand", cname: null, options: { autoStart: false }, status: "stopped" });
+        server.apps.push({
+            name: "prov1",
+            displayName: "Made by hand",
+            cname: null,
+            options: { autoStart: false },
+            status: "stopped",
+        });
         const { outs } = await provider.create(await checked({ state: "stopped" }));
         assert.equal(server.appsNamed("prov1").length, 1);
         assert.equal(server.appsNamed("prov1")[0].displayName, "Provider One");
         assert.equal(outs!.observedStatus, "stopped");
         assert.equal(server.count("applications:create"), 0);
 
-        const up = await provider.update("prov1", outs as AppOutputs, await checked({ state: "running", startMode: "with-main", cname: "P1.Example.test" }));
+        const up = await provider.update(
+            "prov1",
+            outs as AppOutputs,
+            await checked({ state: "running", startMode: "with-main", cname: "P1.Example.test" }),
+        );
         assert.equal(up.outs!.observedStatus, "running");
         assert.equal(server.appsNamed("prov1")[0].options.autoStart, true);
         assert.equal(server.appsNamed("prov1")[0].cname, "p1.example.test");
@@ -418,7 +470,11 @@ describe("NocoBaseApp provider on the fake entry app", () => {
         process.env.NOCOBASE_API_KEY = API_KEY;
         await provider.create(await checked({ state: "stopped" }));
         assert.equal(server.count("auth:signIn"), 0);
-        assert.ok(server.requests.filter((r) => r.action !== "__health_check").every((r) => r.authorization === `Bearer ${API_KEY}`));
+        assert.ok(
+            server.requests
+                .filter((r) => r.action !== "__health_check")
+                .every((r) => r.authorization === `Bearer ${API_KEY}`),
+        );
     });
 
     it("makes a known number of NocoBase calls per method (no-change up: none)", async () => {
@@ -432,7 +488,9 @@ describe("NocoBaseApp provider on the fake entry app", () => {
         const [created, onCreate] = await calls(() => provider.create(ins));
         assert.deepEqual(onCreate, ["__health_check", "applications:list", "applications:create", "applications:list"]);
         const outs = created.outs as AppOutputs;
-        const [, onCheckDiff] = await calls(async () => provider.diff("prov1", outs, (await provider.check(outs as never, ins)).inputs!));
+        const [, onCheckDiff] = await calls(async () =>
+            provider.diff("prov1", outs, (await provider.check(outs as never, ins)).inputs!),
+        );
         assert.deepEqual(onCheckDiff, []);
         // The entry app's health check gated the first call of this process to it; later calls skip it,
         // so a refresh reads one list row per app.

@@ -102,12 +102,19 @@ export class FaultServer {
         const appHealth = /^\/api\/__app\/([^/]+)\/__health_check$/.exec(url.pathname);
         if (appHealth) {
             // Like the gateway: answers 200 only for a running app, and a request starts one that is not.
-            this.requests.push({ method: req.method ?? "", action: `__app/${appHealth[1]}/__health_check`, query: {}, body: undefined });
+            this.requests.push({
+                method: req.method ?? "",
+                action: `__app/${appHealth[1]}/__health_check`,
+                query: {},
+                body: undefined,
+            });
             const app = this.apps.find((a) => a.name === appHealth[1]);
             if (!app) return void res.writeHead(404).end();
             if (app.status === "running") return void res.writeHead(200).end("ok");
             this.startApp(app);
-            return void res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "APP_COMMANDING" } }));
+            return void res
+                .writeHead(503, { "content-type": "application/json" })
+                .end(JSON.stringify({ error: { code: "APP_COMMANDING" } }));
         }
         const action = url.pathname.replace(/^\/api\//, "");
         const text = Buffer.concat(chunks).toString("utf8");
@@ -116,7 +123,8 @@ export class FaultServer {
         this.requests.push({ method: req.method ?? "", action, query, body, authorization: req.headers.authorization });
 
         const fault = this.takeFault(action);
-        const send = (status: number, payload: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(payload));
+        const send = (status: number, payload: unknown) =>
+            res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(payload));
         switch (fault?.kind) {
             case "status":
                 return void send(fault.status, fault.body);
@@ -134,7 +142,12 @@ export class FaultServer {
         if (!res.destroyed) send(status, payload);
     }
 
-    private dispatch(action: string, q: Record<string, string>, body: any, headers: http.IncomingHttpHeaders): [number, unknown] {
+    private dispatch(
+        action: string,
+        q: Record<string, string>,
+        body: any,
+        headers: http.IncomingHttpHeaders,
+    ): [number, unknown] {
         if (action === "auth:signIn") {
             if (body?.account === ADMIN.account && body?.password === ADMIN.password) {
                 const token = `signed-in-${this.issuedTokens.size}`;
@@ -144,9 +157,16 @@ export class FaultServer {
             return [401, { errors: [{ message: "The username/email or password is incorrect, please re-enter" }] }];
         }
         const auth = headers.authorization;
-        if (!auth) return [401, { errors: [{ message: "Unauthenticated. Please sign in to continue.", code: "EMPTY_TOKEN" }] }];
+        if (!auth)
+            return [
+                401,
+                { errors: [{ message: "Unauthenticated. Please sign in to continue.", code: "EMPTY_TOKEN" }] },
+            ];
         if (!this.issuedTokens.has(auth.replace(/^Bearer /, ""))) {
-            return [401, { errors: [{ message: "Your session has expired. Please sign in again.", code: "INVALID_TOKEN" }] }];
+            return [
+                401,
+                { errors: [{ message: "Your session has expired. Please sign in again.", code: "INVALID_TOKEN" }] },
+            ];
         }
         const [resource, verb] = action.split(":");
         if (resource === "appEnvironments" && verb === "list") return [200, this.page(this.environments, q)];
@@ -167,7 +187,16 @@ export class FaultServer {
             }
             case "create": {
                 if (!/^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(body?.name ?? "")) {
-                    return [500, { errors: [{ message: `${resource}.name can only include A-Z, a-z, 0-9, _-*$, '${body?.name}' is invalid` }] }];
+                    return [
+                        500,
+                        {
+                            errors: [
+                                {
+                                    message: `${resource}.name can only include A-Z, a-z, 0-9, _-*$, '${body?.name}' is invalid`,
+                                },
+                            ],
+                        },
+                    ];
                 }
                 if (this.uniqueNames && this.apps.some((a) => a.name === body.name)) {
                     return [400, { errors: [{ message: "name already exists" }] }];

@@ -120,7 +120,8 @@ function contractKeys(): string[] {
         if (Array.isArray(schema)) return schema.forEach(walk);
         if (typeof schema !== "object" || schema === null) return;
         for (const [key, value] of Object.entries(schema)) {
-            if (key === "properties" && typeof value === "object" && value !== null) Object.keys(value).forEach((k) => keys.add(k));
+            if (key === "properties" && typeof value === "object" && value !== null)
+                Object.keys(value).forEach((k) => keys.add(k));
             walk(value);
         }
     };
@@ -129,13 +130,26 @@ function contractKeys(): string[] {
 }
 
 /** Names that an object used as a map answers for without holding them. */
-const PROTOTYPE_NAMES = ["__proto__", "constructor", "prototype", "toString", "valueOf", "hasOwnProperty", "isPrototypeOf"];
+const PROTOTYPE_NAMES = [
+    "__proto__",
+    "constructor",
+    "prototype",
+    "toString",
+    "valueOf",
+    "hasOwnProperty",
+    "isPrototypeOf",
+];
 
 const nasty = fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...NASTY_STRINGS) },
     { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 80 }) },
     { weight: 1, arbitrary: fc.string({ unit: "grapheme", maxLength: 40 }) },
-    { weight: 2, arbitrary: fc.tuple(fc.stringMatching(/^[a-z][a-z0-9_]{0,20}$/), fc.constantFrom(...NASTY_STRINGS)).map(([a, b]) => a + b) },
+    {
+        weight: 2,
+        arbitrary: fc
+            .tuple(fc.stringMatching(/^[a-z][a-z0-9_]{0,20}$/), fc.constantFrom(...NASTY_STRINGS))
+            .map(([a, b]) => a + b),
+    },
     { weight: 2, arbitrary: fc.constantFrom(...PG_RESERVED) },
     { weight: 2, arbitrary: fc.constantFrom(...PROTOTYPE_NAMES) },
 );
@@ -174,7 +188,17 @@ const generatedApp = fc.record({
 });
 
 /** Names no stack may create: PostgreSQL's reserved ones and what every server has (pg_catalog's own list). */
-export const PG_SYSTEM_NAMES = ["public", "none", "postgres", "template0", "template1", "information_schema", "pg_catalog", "pg_toast", "pg_signal_backend"];
+export const PG_SYSTEM_NAMES = [
+    "public",
+    "none",
+    "postgres",
+    "template0",
+    "template1",
+    "information_schema",
+    "pg_catalog",
+    "pg_toast",
+    "pg_signal_backend",
+];
 
 /** Stack names Pulumi accepts that Kubernetes object names do not, as they are. */
 const STACK_NAMES = ["fuzz", "Prod.EU_1", "staging_", "UPPER", "a.b.c", "x".repeat(40), "x".repeat(60)];
@@ -214,7 +238,10 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     fc.record({ op: fc.constant("string" as const), at: fc.nat(), value: nasty }),
     fc.record({ op: fc.constant("duplicate" as const), at: fc.nat() }),
     fc.record({ op: fc.constant("hugeList" as const), at: fc.nat(), size: fc.constantFrom(101, 1000, 5001) }),
-    fc.record({ op: fc.constant("addApp" as const), app: generatedApp.map((a) => JSON.parse(JSON.stringify(a)) as Record<string, unknown>) }),
+    fc.record({
+        op: fc.constant("addApp" as const),
+        app: generatedApp.map((a) => JSON.parse(JSON.stringify(a)) as Record<string, unknown>),
+    }),
     fc.record({ op: fc.constant("name" as const), at: fc.nat(), pick: fc.nat() }),
     fc.record({ op: fc.constant("stack" as const), stack: fc.constantFrom(...STACK_NAMES) }),
     fc.record({
@@ -226,7 +253,11 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     fc.record({ op: fc.constant("samePort" as const) }),
     fc.record({ op: fc.constant("decrypt" as const), at: fc.nat() }),
     fc.record({ op: fc.constant("encrypt" as const), at: fc.nat() }),
-    fc.record({ op: fc.constant("credentials" as const), at: fc.nat(), scheme: fc.constantFrom("https" as const, "redis" as const, "ssh" as const) }),
+    fc.record({
+        op: fc.constant("credentials" as const),
+        at: fc.nat(),
+        scheme: fc.constantFrom("https" as const, "redis" as const, "ssh" as const),
+    }),
     fc.record({ op: fc.constant("engine" as const) }),
 );
 
@@ -242,7 +273,8 @@ type Path = Array<string | number>;
 function paths(value: unknown, at: Path = [], out: Path[] = []): Path[] {
     out.push(at);
     if (Array.isArray(value)) value.forEach((v, i) => paths(v, [...at, i], out));
-    else if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) paths(v, [...at, k], out);
+    else if (typeof value === "object" && value !== null)
+        for (const [k, v] of Object.entries(value)) paths(v, [...at, k], out);
     return out;
 }
 
@@ -263,7 +295,12 @@ function parentOf(root: Record<string, unknown>, at: Path): { parent: any; key: 
  * itself would make a cycle, which no stack file (JSON) can hold.
  */
 function define(target: any, key: string | number, value: unknown): void {
-    Object.defineProperty(target, key, { value: structuredClone(value), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(target, key, {
+        value: structuredClone(value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+    });
 }
 
 /**
@@ -277,11 +314,15 @@ export interface FuzzInput {
     fileRead: boolean;
 }
 
-const isSecure = (v: unknown): v is { secure: string } => isPlainObject(v) && Object.keys(v).length === 1 && typeof v.secure === "string";
+const isSecure = (v: unknown): v is { secure: string } =>
+    isPlainObject(v) && Object.keys(v).length === 1 && typeof v.secure === "string";
 
 /** The key path validation uses for a place in the tree. */
 export function keyPath(place: Path): string {
-    return place.reduce<string>((acc, step, i) => (typeof step === "number" ? itemPath(acc, step) : i === 0 ? step : join(acc, step)), "");
+    return place.reduce<string>(
+        (acc, step, i) => (typeof step === "number" ? itemPath(acc, step) : i === 0 ? step : join(acc, step)),
+        "",
+    );
 }
 
 /** What the program is given: decrypted values, the secret top-level keys, and the encrypted key paths when the file was read. */
@@ -310,7 +351,12 @@ function namePlaces(values: Record<string, any>): { places: Path[]; names: strin
     const names = [...PG_SYSTEM_NAMES, "pg_tenant", ENTRY_DATABASE, TENANTS_GROUP_ROLE, DEFAULTS.tenantsDatabase];
     if (Array.isArray(values.apps)) {
         values.apps.forEach((app: any, i: number) => {
-            places.push(["apps", i, "id"], ["apps", i, "database", "user"], ["apps", i, "database", "database"], ["apps", i, "database", "schema"]);
+            places.push(
+                ["apps", i, "id"],
+                ["apps", i, "database", "user"],
+                ["apps", i, "database", "database"],
+                ["apps", i, "database", "schema"],
+            );
             if (typeof app?.id === "string") names.push(app.id);
         });
     }
@@ -359,29 +405,36 @@ export function applyMutations(base: FuzzInput, mutations: Mutation[]): FuzzInpu
                 continue;
             case "environmentName": {
                 const envs = values.environments;
-                if (Array.isArray(envs) && envs.length > 0) setAt(values, ["environments", m.at % envs.length, "name"], m.name);
+                if (Array.isArray(envs) && envs.length > 0)
+                    setAt(values, ["environments", m.at % envs.length, "name"], m.name);
                 continue;
             }
             case "kubernetes": {
                 const names = isPlainObject(values.runtimes) ? Object.keys(values.runtimes) : [];
-                if (names.length > 0) setAt(values, ["runtimes", names[m.at % names.length]], { type: "kubernetes", namespace: "nb" });
+                if (names.length > 0)
+                    setAt(values, ["runtimes", names[m.at % names.length]], { type: "kubernetes", namespace: "nb" });
                 continue;
             }
             case "samePort":
-                if (isPlainObject(values.entry) && isPlainObject(values.postgres)) values.entry.port = values.postgres.port ?? 5432;
+                if (isPlainObject(values.entry) && isPlainObject(values.postgres))
+                    values.entry.port = values.postgres.port ?? 5432;
                 continue;
             case "engine":
                 fileRead = false;
                 continue;
             case "decrypt": {
                 const secure = paths(values).filter((p) => isSecure(valueAt(values, p)));
-                if (secure.length > 0) setAt(values, secure[m.at % secure.length], `${CANARY.password}${m.at.toString(36)}`);
+                if (secure.length > 0)
+                    setAt(values, secure[m.at % secure.length], `${CANARY.password}${m.at.toString(36)}`);
                 continue;
             }
             case "encrypt":
             case "credentials": {
                 const strings = paths(values).filter(
-                    (p) => p.length > 0 && typeof valueAt(values, p) === "string" && !isSecure(valueAt(values, p.slice(0, -1))),
+                    (p) =>
+                        p.length > 0 &&
+                        typeof valueAt(values, p) === "string" &&
+                        !isSecure(valueAt(values, p.slice(0, -1))),
                 );
                 if (strings.length === 0) continue;
                 const token = m.at.toString(36);
@@ -410,7 +463,8 @@ export function applyMutations(base: FuzzInput, mutations: Mutation[]): FuzzInpu
                 else if (place) delete place.parent[place.key];
                 break;
             case "addKey":
-                if (typeof current === "object" && current !== null && !Array.isArray(current)) define(current, m.key, m.value);
+                if (typeof current === "object" && current !== null && !Array.isArray(current))
+                    define(current, m.key, m.value);
                 break;
             case "string":
                 if (place && typeof current === "string") define(place.parent, place.key, m.value);
@@ -423,7 +477,9 @@ export function applyMutations(base: FuzzInput, mutations: Mutation[]): FuzzInpu
                     define(
                         place.parent,
                         place.key,
-                        Array.from({ length: m.size }, (_, i) => (i === 0 ? current[0] : structuredClone(current[i % current.length]))),
+                        Array.from({ length: m.size }, (_, i) =>
+                            i === 0 ? current[0] : structuredClone(current[i % current.length]),
+                        ),
                     );
                 }
                 break;
@@ -444,7 +500,10 @@ function sqlIdentifierProblem(name: string): string | undefined {
 
 /** A name this stack creates: also none that PostgreSQL reserves or every server has. */
 function createdNameProblem(name: string): string | undefined {
-    return sqlIdentifierProblem(name) ?? (name.startsWith("pg_") || PG_SYSTEM_NAMES.includes(name) ? "is PostgreSQL's own" : undefined);
+    return (
+        sqlIdentifierProblem(name) ??
+        (name.startsWith("pg_") || PG_SYSTEM_NAMES.includes(name) ? "is PostgreSQL's own" : undefined)
+    );
 }
 
 /** A Kubernetes Service's name: a DNS-1035 label of at most 63 characters. */
@@ -454,7 +513,8 @@ function kubernetesNameProblem(name: string): string | undefined {
 
 function hostnameProblem(host: string): string | undefined {
     if (host.length > 253) return "is longer than 253 characters";
-    if (!host.split(".").every((label) => label.length <= 63 && DNS_LABEL.test(label))) return "is not a lower-case DNS name";
+    if (!host.split(".").every((label) => label.length <= 63 && DNS_LABEL.test(label)))
+        return "is not a lower-case DNS name";
     return undefined;
 }
 
@@ -480,7 +540,10 @@ export function unsafeIdentifiers(config: PlatformConfig, stack: string): string
     const check = (what: string, value: string | undefined, rule: (v: string) => string | undefined) => {
         if (value === undefined) return;
         const problem = rule(value);
-        if (problem) problems.push(`${what} ${JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value)} ${problem}`);
+        if (problem)
+            problems.push(
+                `${what} ${JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value)} ${problem}`,
+            );
     };
     const sql = (what: string, value: string | undefined) => check(what, value, sqlIdentifierProblem);
     for (const [name, runtime] of Object.entries(config.runtimes)) {
@@ -492,7 +555,9 @@ export function unsafeIdentifiers(config: PlatformConfig, stack: string): string
                 clusterIssuer: runtime.clusterIssuer,
                 storageClass: runtime.storageClass,
             })) {
-                check(`runtime ${name} ${key}`, value, (v) => (DNS_LABEL.test(v) && v.length <= 63 ? undefined : "is not a DNS label"));
+                check(`runtime ${name} ${key}`, value, (v) =>
+                    DNS_LABEL.test(v) && v.length <= 63 ? undefined : "is not a DNS label",
+                );
             }
         } else if (runtime.host && !/^(unix|npipe):\/\//.test(runtime.host)) {
             check(`runtime ${name} docker host`, runtime.host, (v) => {
@@ -507,9 +572,13 @@ export function unsafeIdentifiers(config: PlatformConfig, stack: string): string
     sql("tenants database", config.postgres.tenantsDatabase);
     if (config.postgres.kind === "external") {
         check("postgres host", config.postgres.host, hostnameProblem);
-        check("postgres adminUser", config.postgres.adminUser, (v) => (/^[A-Za-z0-9_@.-]+$/.test(v) ? undefined : "has characters outside a role name"));
+        check("postgres adminUser", config.postgres.adminUser, (v) =>
+            /^[A-Za-z0-9_@.-]+$/.test(v) ? undefined : "has characters outside a role name",
+        );
     }
-    check("adminEmail", config.adminEmail, (v) => (/^[^\s\p{Cc}"'<>]+@[^\s\p{Cc}"'<>]+$/u.test(v) ? undefined : "has control or quoting characters"));
+    check("adminEmail", config.adminEmail, (v) =>
+        /^[^\s\p{Cc}"'<>]+@[^\s\p{Cc}"'<>]+$/u.test(v) ? undefined : "has control or quoting characters",
+    );
     check("entry domain", config.entry.domain, hostnameProblem);
     check("entry url", config.entry.url, urlProblem);
     check("entry apiUrl", config.entry.apiUrl, urlProblem);
@@ -531,7 +600,8 @@ export function unsafeIdentifiers(config: PlatformConfig, stack: string): string
     create("role", TENANTS_GROUP_ROLE, "the tenants group");
     // The admin role exists already: any name, but not one the platform creates as well.
     if (config.postgres.kind === "external") create("role", config.postgres.adminUser, "the admin", true);
-    if (config.apps.some((a) => a.database.mode === "schema")) create("database", config.postgres.tenantsDatabase, "the tenants database");
+    if (config.apps.some((a) => a.database.mode === "schema"))
+        create("database", config.postgres.tenantsDatabase, "the tenants database");
     const runtimeOf = (name: string) => config.runtimes[name];
     if (runtimeOf(config.entry.runtime).type === "kubernetes")
         check("entry object name", entryHostName("kubernetes", namePrefix(stack)), kubernetesNameProblem);
@@ -540,7 +610,11 @@ export function unsafeIdentifiers(config: PlatformConfig, stack: string): string
         create("role", environmentDatabase(env.name), `environment ${env.name}`);
         create("database", environmentDatabase(env.name), `environment ${env.name}`);
         if (runtimeOf(env.runtime).type === "kubernetes")
-            check(`environment ${env.name} object name`, workerHostName("kubernetes", namePrefix(stack), env.name), kubernetesNameProblem);
+            check(
+                `environment ${env.name} object name`,
+                workerHostName("kubernetes", namePrefix(stack), env.name),
+                kubernetesNameProblem,
+            );
     }
     // Ports published on one Docker engine.
     const published = new Set<string>();
@@ -554,7 +628,9 @@ export function unsafeIdentifiers(config: PlatformConfig, stack: string): string
     publish(config.entry.runtime, config.entry.port);
     if (config.postgres.kind === "container") publish(config.postgres.runtime, config.postgres.port);
     for (const app of config.apps) {
-        check(`app ${app.id} displayName`, app.displayName, (v) => (/[\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(v) ? "holds a control character" : undefined));
+        check(`app ${app.id} displayName`, app.displayName, (v) =>
+            /[\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(v) ? "holds a control character" : undefined,
+        );
         if (app.database.mode === "database") {
             create("role", app.database.role, `app ${app.id}`);
             create("database", app.database.database, `app ${app.id}`);
@@ -584,7 +660,11 @@ export function unsafeIdentifiers(config: PlatformConfig, stack: string): string
 /** Strings of an accepted configuration that may appear in a resource's logical name. */
 export function nameTokens(config: PlatformConfig): Set<string> {
     const tokens = new Set<string>();
-    for (const name of [...Object.keys(config.runtimes), ...config.environments.map((e) => e.name), ...config.apps.map((a) => a.id)]) {
+    for (const name of [
+        ...Object.keys(config.runtimes),
+        ...config.environments.map((e) => e.name),
+        ...config.apps.map((a) => a.id),
+    ]) {
         for (const token of name.split("-")) tokens.add(token);
     }
     return tokens;
@@ -637,7 +717,12 @@ export function stackFileBytes(input: FuzzInput, mutations: TextMutation[] = [])
             const value = config[key];
             if (m.op !== "twice") delete config[key];
             if (m.op === "namespace") define(config, key.replace(PROJECT, MISSPELLED), value);
-            else define(m.op === "outside" ? top : config, m.op === "outside" ? key : key.slice(PROJECT.length + 1), value);
+            else
+                define(
+                    m.op === "outside" ? top : config,
+                    m.op === "outside" ? key : key.slice(PROJECT.length + 1),
+                    value,
+                );
         }
     }
     const doc = new Document(top);
@@ -654,7 +739,9 @@ export function stackFileBytes(input: FuzzInput, mutations: TextMutation[] = [])
             if (lists.length === 0) continue;
             const list = lists[m.at % lists.length];
             const i = m.at % (list.items.length - 1);
-            (list.items[i + 1] as YAMLMap).items.unshift(doc.createPair("<<", doc.createAlias(list.items[i] as YAMLMap)));
+            (list.items[i + 1] as YAMLMap).items.unshift(
+                doc.createPair("<<", doc.createAlias(list.items[i] as YAMLMap)),
+            );
         } else if (m.op === "complexKey") {
             (doc.get("config", true) as YAMLMap).items.push(doc.createPair(doc.createNode(["a", "b"]), "c"));
         }
@@ -689,13 +776,26 @@ export const INJECTORS: Record<string, Injector> = {
         ((i.values.platform as any).nocobaseVersion = "latest"),
         { path: "platform.nocobaseVersion", changes: ["platform.nocobaseVersion"] }
     ),
-    unknownDatabaseMode: (i) => ((apps(i)[0].database.mode = "db"), { path: "apps[0].database.mode", changes: ["apps[0].database"] }),
-    duplicateId: (i) => ((apps(i)[2].id = apps(i)[0].id), { path: "apps[2].id", changes: ["apps[2]"], needs: ["apps[0].id"] }),
+    unknownDatabaseMode: (i) => (
+        (apps(i)[0].database.mode = "db"),
+        { path: "apps[0].database.mode", changes: ["apps[0].database"] }
+    ),
+    duplicateId: (i) => (
+        (apps(i)[2].id = apps(i)[0].id),
+        { path: "apps[2].id", changes: ["apps[2]"], needs: ["apps[0].id"] }
+    ),
     duplicateDomain: (i) => {
         apps(i)[0].domain = apps(i)[1].domain = "dup.example.com";
-        return { path: "apps[1].domain", changes: ["apps[0].domain", "apps[1].domain"], needs: ["apps[0].id", "apps[1].id"] };
+        return {
+            path: "apps[1].domain",
+            changes: ["apps[0].domain", "apps[1].domain"],
+            needs: ["apps[0].id", "apps[1].id"],
+        };
     },
-    unknownRuntime: (i) => (((i.values.entry as any).runtime = "nowhere"), { path: "entry.runtime", changes: ["entry.runtime"] }),
+    unknownRuntime: (i) => (
+        ((i.values.entry as any).runtime = "nowhere"),
+        { path: "entry.runtime", changes: ["entry.runtime"] }
+    ),
     unknownRuntimeType: (i) => {
         const name = Object.keys(i.values.runtimes as object)[0];
         (i.values.runtimes as any)[name].type = "podman";
@@ -723,29 +823,58 @@ export const INJECTORS: Record<string, Injector> = {
         pg.adminUser = ENTRY_DATABASE;
         return { path: "postgres.adminUser", changes: ["postgres.adminUser"] };
     },
-    controlCharacter: (i) => ((apps(i)[1].displayName = "Bad\u0007name"), { path: "apps[1].displayName", changes: ["apps[1].displayName"] }),
-    longDomainLabel: (i) => ((apps(i)[0].domain = `${"a".repeat(64)}.example.com`), { path: "apps[0].domain", changes: ["apps[0].domain"] }),
-    misspelledKey: (i) => ((apps(i)[1].dispayName = "HR"), { path: "apps[1].dispayName", changes: ["apps[1].dispayName"] }),
+    controlCharacter: (i) => (
+        (apps(i)[1].displayName = "Bad\u0007name"),
+        { path: "apps[1].displayName", changes: ["apps[1].displayName"] }
+    ),
+    longDomainLabel: (i) => (
+        (apps(i)[0].domain = `${"a".repeat(64)}.example.com`),
+        { path: "apps[0].domain", changes: ["apps[0].domain"] }
+    ),
+    misspelledKey: (i) => (
+        (apps(i)[1].dispayName = "HR"),
+        { path: "apps[1].dispayName", changes: ["apps[1].dispayName"] }
+    ),
     unknownEnvironment: (i) => {
         if ((i.values.platform as any).mode !== "multi-environment") return undefined;
         apps(i)[2].environment = "nowhere";
-        return { path: "apps[2].environment", changes: ["apps[2].environment"], needs: ["environments", "platform.mode"] };
+        return {
+            path: "apps[2].environment",
+            changes: ["apps[2].environment"],
+            needs: ["environments", "platform.mode"],
+        };
     },
     publishedPortClash: (i) => {
         const pg = i.values.postgres as any;
         const entry = i.values.entry as any;
         const runtimes = i.values.runtimes as any;
-        if (!("runtime" in pg) || runtimes[entry.runtime]?.type !== "docker" || runtimes[pg.runtime]?.host !== runtimes[entry.runtime]?.host) return undefined;
+        if (
+            !("runtime" in pg) ||
+            runtimes[entry.runtime]?.type !== "docker" ||
+            runtimes[pg.runtime]?.host !== runtimes[entry.runtime]?.host
+        )
+            return undefined;
         entry.port = pg.port ?? 5432;
-        return { path: pg.port === undefined ? "entry.port" : "postgres.port", changes: ["entry.port"], needs: ["runtimes", "entry.runtime", "postgres"] };
+        return {
+            path: pg.port === undefined ? "entry.port" : "postgres.port",
+            changes: ["entry.port"],
+            needs: ["runtimes", "entry.runtime", "postgres"],
+        };
     },
-    infiniteReplicas: (i) => (((i.values.entry as any).replicas = Infinity), { path: "entry.replicas", changes: ["entry.replicas"] }),
+    infiniteReplicas: (i) => (
+        ((i.values.entry as any).replicas = Infinity),
+        { path: "entry.replicas", changes: ["entry.replicas"] }
+    ),
     misspelledNamespace: () => ({
         path: `${MISSPELLED}:postgres`,
         changes: ["@postgres"],
         text: { op: "namespace", at: 0, key: `${PROJECT}:postgres` },
     }),
-    keyGivenTwice: () => ({ path: "entry", changes: ["@entry"], text: { op: "twice", at: 0, key: `${PROJECT}:entry` } }),
+    keyGivenTwice: () => ({
+        path: "entry",
+        changes: ["@entry"],
+        text: { op: "twice", at: 0, key: `${PROJECT}:entry` },
+    }),
     kubernetesEnvironmentName: (i) => {
         const envs = i.values.environments as any[] | undefined;
         if (!envs || (i.values.runtimes as any)[envs[0].runtime]?.type !== "kubernetes") return undefined;
@@ -769,10 +898,12 @@ export const INJECTORS: Record<string, Injector> = {
     },
 };
 
-const overlaps = (a: string, b: string) => a === b || b.startsWith(`${a}.`) || b.startsWith(`${a}[`) || a.startsWith(`${b}.`) || a.startsWith(`${b}[`);
+const overlaps = (a: string, b: string) =>
+    a === b || b.startsWith(`${a}.`) || b.startsWith(`${a}[`) || a.startsWith(`${b}.`) || a.startsWith(`${b}[`);
 
 /** Two problems are independent when neither changes what the other changes or depends on. */
 export function independent(a: Injected, b: Injected): boolean {
-    const clash = (x: Injected, y: Injected) => x.changes.some((c) => [...y.changes, ...(y.needs ?? [])].some((d) => overlaps(c, d)));
+    const clash = (x: Injected, y: Injected) =>
+        x.changes.some((c) => [...y.changes, ...(y.needs ?? [])].some((d) => overlaps(c, d)));
     return !clash(a, b) && !clash(b, a);
 }

@@ -31,7 +31,13 @@ export interface IsolationFixture {
 
 export async function createIsolationFixture(server: AdminConnection = localAdmin()): Promise<IsolationFixture> {
     const run = `iso${randomBytes(3).toString("hex")}`;
-    const apps = { databaseA: `${run}_da`, databaseB: `${run}_db`, schemaA: `${run}_sa`, schemaB: `${run}_sb`, named: `${run}_nm` };
+    const apps = {
+        databaseA: `${run}_da`,
+        databaseB: `${run}_db`,
+        schemaA: `${run}_sa`,
+        schemaB: `${run}_sb`,
+        named: `${run}_nm`,
+    };
     const config = {
         platform: { mode: "multi-environment", nocobaseVersion: "2.2.15" },
         runtimes: { local: { type: "docker" } },
@@ -45,10 +51,16 @@ export async function createIsolationFixture(server: AdminConnection = localAdmi
             { id: apps.schemaA, displayName: "Schema A", database: { mode: "schema" } },
             { id: apps.schemaB, displayName: "Schema B", database: { mode: "schema" } },
             // Database and role named apart from the id, as a stack file may.
-            { id: apps.named, displayName: "Named", database: { mode: "database", database: `${run}_nm_data`, user: `${run}_nm_owner` } },
+            {
+                id: apps.named,
+                displayName: "Named",
+                database: { mode: "database", database: `${run}_nm_data`, user: `${run}_nm_owner` },
+            },
         ],
     };
-    const values = Object.fromEntries(Object.entries(config).map(([key, value]) => [`${PROJECT}:${key}`, JSON.stringify(value)]));
+    const values = Object.fromEntries(
+        Object.entries(config).map(([key, value]) => [`${PROJECT}:${key}`, JSON.stringify(value)]),
+    );
     const rendered = await renderProgram({ stack: run, values, secretKeys: [] });
 
     const renames = new Map([
@@ -58,7 +70,8 @@ export async function createIsolationFixture(server: AdminConnection = localAdmi
     const rename = (value: unknown): unknown => {
         if (typeof value === "string") return renames.get(value) ?? value;
         if (Array.isArray(value)) return value.map(rename);
-        if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rename(v)]));
+        if (typeof value === "object" && value !== null)
+            return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rename(v)]));
         return value;
     };
     const outputs = {
@@ -79,8 +92,10 @@ export async function createIsolationFixture(server: AdminConnection = localAdmi
     const createdRoles: string[] = [];
     const createdDatabases: string[] = [];
     const cleanup = async () => {
-        for (const database of createdDatabases.reverse()) await admin("postgres", `DROP DATABASE IF EXISTS ${escapeIdentifier(database)} WITH (FORCE)`);
-        for (const role of createdRoles.reverse()) await admin("postgres", `DROP ROLE IF EXISTS ${escapeIdentifier(role)}`);
+        for (const database of createdDatabases.reverse())
+            await admin("postgres", `DROP DATABASE IF EXISTS ${escapeIdentifier(database)} WITH (FORCE)`);
+        for (const role of createdRoles.reverse())
+            await admin("postgres", `DROP ROLE IF EXISTS ${escapeIdentifier(role)}`);
     };
     try {
         for (const step of replayPlan(
@@ -120,7 +135,10 @@ function replayPlan(registrations: Registration[]): Step[] {
         const i = r.inputs;
         const expect = (known: string[]) => {
             const unknown = Object.keys(i).filter((k) => !known.includes(k));
-            if (unknown.length > 0) throw new Error(`the isolation fixture cannot replay ${r.type} ${r.name}: unknown inputs ${unknown.join(", ")}`);
+            if (unknown.length > 0)
+                throw new Error(
+                    `the isolation fixture cannot replay ${r.type} ${r.name}: unknown inputs ${unknown.join(", ")}`,
+                );
         };
         switch (r.type) {
             case "postgresql:index/role:Role": {
@@ -135,7 +153,11 @@ function replayPlan(registrations: Registration[]): Step[] {
                     i.password !== undefined ? `PASSWORD ${escapeLiteral(String(i.password))}` : "",
                 ].join(" ");
                 const grantsOf = memberOf.map((group) => `; GRANT ${ident(group)} TO ${ident(i.name)}`).join("");
-                (memberOf.length > 0 ? members : groups).push({ in: "postgres", sql: sql + grantsOf, role: String(i.name) });
+                (memberOf.length > 0 ? members : groups).push({
+                    in: "postgres",
+                    sql: sql + grantsOf,
+                    role: String(i.name),
+                });
                 break;
             }
             case "postgresql:index/database:Database":
@@ -148,11 +170,15 @@ function replayPlan(registrations: Registration[]): Step[] {
                 break;
             case "postgresql:index/grant:Grant": {
                 expect(["database", "role", "objectType", "privileges"]);
-                if (i.objectType !== "database") throw new Error(`the isolation fixture cannot replay ${r.name}: grants on ${String(i.objectType)}`);
+                if (i.objectType !== "database")
+                    throw new Error(`the isolation fixture cannot replay ${r.name}: grants on ${String(i.objectType)}`);
                 const privileges = i.privileges as string[];
                 // The provider first revokes everything the role holds, then grants the list (empty: a pure revoke).
                 const revoke = `REVOKE ALL PRIVILEGES ON DATABASE ${ident(i.database)} FROM ${grantee(i.role)}`;
-                const grant = privileges.length > 0 ? `; GRANT ${privileges.join(", ")} ON DATABASE ${ident(i.database)} TO ${grantee(i.role)}` : "";
+                const grant =
+                    privileges.length > 0
+                        ? `; GRANT ${privileges.join(", ")} ON DATABASE ${ident(i.database)} TO ${grantee(i.role)}`
+                        : "";
                 grants.push({ in: "postgres", sql: revoke + grant });
                 break;
             }

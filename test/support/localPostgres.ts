@@ -8,7 +8,11 @@ export interface AdminConnection {
 }
 
 export function localAdmin(): AdminConnection {
-    return { host: process.env.PGHOST ?? "127.0.0.1", port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? "postgres" };
+    return {
+        host: process.env.PGHOST ?? "127.0.0.1",
+        port: Number(process.env.PGPORT ?? 5432),
+        user: process.env.PGUSER ?? "postgres",
+    };
 }
 
 /** Runs one statement as the admin in `database`; returns its rows as psql prints them unaligned, trimmed. */
@@ -16,7 +20,23 @@ export function adminSql(database: string, statement: string): string {
     const server = localAdmin();
     return execFileSync(
         "psql",
-        ["-h", server.host, "-p", String(server.port), "-U", server.user, "-d", database, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-c", statement],
+        [
+            "-h",
+            server.host,
+            "-p",
+            String(server.port),
+            "-U",
+            server.user,
+            "-d",
+            database,
+            "-X",
+            "-q",
+            "-At",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            statement,
+        ],
         // NOTICEs such as "does not exist, skipping" are not the test's output.
         { encoding: "utf8", env: { ...process.env, PGOPTIONS: "-c client_min_messages=warning" } },
     ).trim();

@@ -31,7 +31,11 @@ export function appOf(config: Record<string, any>, id: string): Record<string, a
 }
 
 /** A copy of the registrations where `edit` changed the one named `name` (deep copy, originals untouched). */
-export function withRegistration(registrations: Registration[], name: string, edit: (r: Registration) => void): Registration[] {
+export function withRegistration(
+    registrations: Registration[],
+    name: string,
+    edit: (r: Registration) => void,
+): Registration[] {
     let found = false;
     const copy = registrations.map((r) => {
         if (r.name !== name) return r;
@@ -48,6 +52,7 @@ export function withRegistration(registrations: Registration[], name: string, ed
 function cloneKeepingSecrets(value: unknown): unknown {
     if (value instanceof SecretValue) return new SecretValue(cloneKeepingSecrets(value.value));
     if (Array.isArray(value)) return value.map(cloneKeepingSecrets);
-    if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneKeepingSecrets(v)]));
+    if (typeof value === "object" && value !== null)
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneKeepingSecrets(v)]));
     return value;
 }

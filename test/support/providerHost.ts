@@ -80,7 +80,9 @@ export class ProviderHost {
     /** One unary call; the overload that takes a callback right after the request. */
     private call<Req, Resp>(method: Unary<Req, Resp>, request: Req): Promise<Resp> {
         return new Promise((resolve, reject) =>
-            method.call(this.client, request, (err, resp) => (err ? reject(new HostError(err.details || err.message)) : resolve(resp))),
+            method.call(this.client, request, (err, resp) =>
+                err ? reject(new HostError(err.details || err.message)) : resolve(resp),
+            ),
         );
     }
 
@@ -88,7 +90,11 @@ export class ProviderHost {
         return { ...props, __provider: this.provider };
     }
 
-    async check(name: string, olds: Props, news: Props): Promise<{ inputs: Props; failures: Array<{ property: string; reason: string }> }> {
+    async check(
+        name: string,
+        olds: Props,
+        news: Props,
+    ): Promise<{ inputs: Props; failures: Array<{ property: string; reason: string }> }> {
         const req = new provpb.CheckRequest();
         req.setUrn(this.urn(name));
         req.setOlds(struct(olds));

@@ -35,7 +35,11 @@ export function editedStackText(stack: string, edit?: ConfigEdit): string {
  * @param options.offline render as the plan does (no stack traces):
  *   for suites that render many variants.
  */
-export async function renderStack(stack: string, edit?: ConfigEdit, options: { offline?: boolean } = {}): Promise<Rendered & { config: EditableConfig }> {
+export async function renderStack(
+    stack: string,
+    edit?: ConfigEdit,
+    options: { offline?: boolean } = {},
+): Promise<Rendered & { config: EditableConfig }> {
     const file = parseStackFile(editedStackText(stack, edit), stack);
     const restore = options.offline ? useOfflineRuntime() : undefined;
     try {
@@ -48,7 +52,8 @@ export async function renderStack(stack: string, edit?: ConfigEdit, options: { o
 
 export function byName(rendered: Rendered, name: string): Registration {
     const found = rendered.registrations.find((r) => r.name === name);
-    if (!found) throw new Error(`no resource named ${name}; have: ${rendered.registrations.map((r) => r.name).join(", ")}`);
+    if (!found)
+        throw new Error(`no resource named ${name}; have: ${rendered.registrations.map((r) => r.name).join(", ")}`);
     return found;
 }
 
@@ -73,7 +78,8 @@ export function plainStrings(value: unknown, at = ""): Array<[string, string]> {
     if (value instanceof SecretValue) return [];
     if (typeof value === "string") return [[at, value]];
     if (Array.isArray(value)) return value.flatMap((v, i) => plainStrings(v, `${at}[${i}]`));
-    if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([k, v]) => plainStrings(v, at ? `${at}.${k}` : k));
+    if (typeof value === "object" && value !== null)
+        return Object.entries(value).flatMap(([k, v]) => plainStrings(v, at ? `${at}.${k}` : k));
     return [];
 }
 
@@ -93,16 +99,24 @@ export function envMap(env: unknown): Record<string, string> {
 }
 
 /** Every secret value a render can hold, given the config secrets that went in. */
-export function knownSecrets(rendered: Rendered, config: Record<string, any>, configSecrets: string[] = []): Set<string> {
+export function knownSecrets(
+    rendered: Rendered,
+    config: Record<string, any>,
+    configSecrets: string[] = [],
+): Set<string> {
     const secrets = new Set<string>([Secret.PLACEHOLDER, ...configSecrets]);
     let derivationKey: string | undefined;
     for (const r of rendered.registrations.filter((x) => x.type.startsWith("random:"))) {
         const outputs = mockOutputs(r.type, r.name, r.inputs);
-        for (const key of ["result", ...r.additionalSecretOutputs]) if (typeof outputs[key] === "string") secrets.add(outputs[key] as string);
+        for (const key of ["result", ...r.additionalSecretOutputs])
+            if (typeof outputs[key] === "string") secrets.add(outputs[key] as string);
         if (r.name.endsWith("-derivation-key")) derivationKey = mockSecret(r.name);
     }
     assert.ok(derivationKey, "the program makes a derivation key");
-    const purposes = [`db:${ENTRY_DATABASE}`, ...(config.environments ?? []).map((e: { name: string }) => `db:${environmentDatabase(e.name)}`)];
+    const purposes = [
+        `db:${ENTRY_DATABASE}`,
+        ...(config.environments ?? []).map((e: { name: string }) => `db:${environmentDatabase(e.name)}`),
+    ];
     for (const app of config.apps as Array<{ id: string }>) purposes.push(`db:${app.id}`, `jwt:${app.id}`);
     for (const purpose of purposes) secrets.add(deriveSecret(derivationKey, purpose));
     return secrets;

@@ -19,9 +19,17 @@ export class DockerWorkload extends pulumi.ComponentResource implements Workload
     constructor(name: string, args: DockerWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.dockerWorkload, name, {}, opts);
         const provider = args.runtime.provider;
-        const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this, provider });
+        const image = new docker.RemoteImage(
+            `${name}-image`,
+            { name: args.image, keepLocally: true },
+            { parent: this, provider },
+        );
         // Uploads, plugins and per-app keys live here; a replaced container must find them again.
-        const storage = new docker.Volume(`${name}-storage`, { name: `${args.hostName}-storage` }, { parent: this, provider, retainOnDelete: true });
+        const storage = new docker.Volume(
+            `${name}-storage`,
+            { name: `${args.hostName}-storage` },
+            { parent: this, provider, retainOnDelete: true },
+        );
         this.container = new docker.Container(
             `${name}-container`,
             {

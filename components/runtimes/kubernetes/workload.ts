@@ -29,7 +29,11 @@ export class KubernetesWorkload extends pulumi.ComponentResource implements Work
         const { provider, namespace, config } = args.runtime;
         const ns = namespace.metadata.name;
         const childOpts = { parent: this, provider };
-        const labels = { "app.kubernetes.io/name": "nocobase", "app.kubernetes.io/instance": args.hostName, "app.kubernetes.io/part-of": "nocobase-platform" };
+        const labels = {
+            "app.kubernetes.io/name": "nocobase",
+            "app.kubernetes.io/instance": args.hostName,
+            "app.kubernetes.io/part-of": "nocobase-platform",
+        };
         const metadata = { name: args.hostName, namespace: ns, labels };
 
         const secret = new k8s.core.v1.Secret(
@@ -94,7 +98,10 @@ export class KubernetesWorkload extends pulumi.ComponentResource implements Work
             `${name}-service`,
             {
                 metadata,
-                spec: { selector: { "app.kubernetes.io/instance": args.hostName }, ports: [{ name: "http", port: args.httpPort, targetPort: "http" }] },
+                spec: {
+                    selector: { "app.kubernetes.io/instance": args.hostName },
+                    ports: [{ name: "http", port: args.httpPort, targetPort: "http" }],
+                },
             },
             childOpts,
         );
@@ -115,7 +122,15 @@ export class KubernetesWorkload extends pulumi.ComponentResource implements Work
                         tls: [{ hosts: args.domains, secretName: `${args.hostName}-tls` }],
                         rules: args.domains.map((host) => ({
                             host,
-                            http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: service.metadata.name, port: { name: "http" } } } }] },
+                            http: {
+                                paths: [
+                                    {
+                                        path: "/",
+                                        pathType: "Prefix",
+                                        backend: { service: { name: service.metadata.name, port: { name: "http" } } },
+                                    },
+                                ],
+                            },
                         })),
                     },
                 },

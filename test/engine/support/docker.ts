@@ -9,7 +9,10 @@ export function dockerHost(): string {
 }
 
 export function docker(host: string, args: string[]): string {
-    return execFileSync("docker", ["-H", host, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    return execFileSync("docker", ["-H", host, ...args], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
 }
 
 function lines(text: string): string[] {
@@ -17,7 +20,10 @@ function lines(text: string): string[] {
 }
 
 /** Names of containers, volumes and networks that start with the prefix (a stack's namePrefix). */
-export function leftovers(host: string, prefix: string): { containers: string[]; volumes: string[]; networks: string[] } {
+export function leftovers(
+    host: string,
+    prefix: string,
+): { containers: string[]; volumes: string[]; networks: string[] } {
     const starts = (names: string[]) => names.filter((n) => n.startsWith(prefix));
     return {
         containers: starts(lines(docker(host, ["ps", "-a", "--format", "{{.Names}}"]))),

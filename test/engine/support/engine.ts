@@ -73,12 +73,21 @@ export class EngineStack {
     }
 
     /** Runs the CLI in the project directory; every run's output is appended to engine.log. */
-    run(args: string[], options: { allowFailure?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {
+    run(
+        args: string[],
+        options: { allowFailure?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+    ): Promise<CommandResult> {
         return new Promise((resolve, reject) => {
             execFile(
                 "pulumi",
                 args,
-                { cwd: ROOT, env: { ...this.env, ...options.env }, timeout: options.timeoutMs ?? 20 * 60_000, maxBuffer: 256 * 1024 * 1024, encoding: "utf8" },
+                {
+                    cwd: ROOT,
+                    env: { ...this.env, ...options.env },
+                    timeout: options.timeoutMs ?? 20 * 60_000,
+                    maxBuffer: 256 * 1024 * 1024,
+                    encoding: "utf8",
+                },
                 (error, stdout, stderr) => {
                     const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
                     const result = { code, stdout, stderr };
@@ -118,12 +127,18 @@ export class EngineStack {
     /** Writes the stack file from plain values (keys without the project prefix). */
     writeConfig(config: Record<string, unknown>): void {
         const values = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, v]));
-        writeFileSync(this.configFile, stringify({ ...(this.encryptionSalt ? { encryptionsalt: this.encryptionSalt } : {}), config: values }));
+        writeFileSync(
+            this.configFile,
+            stringify({ ...(this.encryptionSalt ? { encryptionsalt: this.encryptionSalt } : {}), config: values }),
+        );
     }
 
     /** `pulumi up --yes`; `preview: true` keeps the preview that a plain `pulumi up` runs first. */
     up(extra: string[] = [], options: { allowFailure?: boolean; preview?: boolean } = {}): Promise<CommandResult> {
-        return this.run(["up", "--yes", ...(options.preview ? [] : ["--skip-preview"]), ...this.stackArgs(), ...extra], options);
+        return this.run(
+            ["up", "--yes", ...(options.preview ? [] : ["--skip-preview"]), ...this.stackArgs(), ...extra],
+            options,
+        );
     }
 
     preview(extra: string[] = [], options: { allowFailure?: boolean } = {}): Promise<CommandResult> {
@@ -135,16 +150,28 @@ export class EngineStack {
     }
 
     destroy(extra: string[] = [], options: { allowFailure?: boolean; preview?: boolean } = {}): Promise<CommandResult> {
-        return this.run(["destroy", "--yes", ...(options.preview ? [] : ["--skip-preview"]), ...this.stackArgs(), ...extra], options);
+        return this.run(
+            ["destroy", "--yes", ...(options.preview ? [] : ["--skip-preview"]), ...this.stackArgs(), ...extra],
+            options,
+        );
     }
 
     async output<T = unknown>(name: string, showSecrets = false): Promise<T> {
-        const r = await this.run(["stack", "output", name, "--json", "--stack", this.stack, ...(showSecrets ? ["--show-secrets"] : [])]);
+        const r = await this.run([
+            "stack",
+            "output",
+            name,
+            "--json",
+            "--stack",
+            this.stack,
+            ...(showSecrets ? ["--show-secrets"] : []),
+        ]);
         return JSON.parse(r.stdout) as T;
     }
 
     async export(showSecrets = false): Promise<string> {
-        return (await this.run(["stack", "export", "--stack", this.stack, ...(showSecrets ? ["--show-secrets"] : [])])).stdout;
+        return (await this.run(["stack", "export", "--stack", this.stack, ...(showSecrets ? ["--show-secrets"] : [])]))
+            .stdout;
     }
 
     remove(): void {
@@ -171,7 +198,9 @@ export function previewSteps(json: string): Array<{ urn: string; op: string }> {
 /** URNs that `pulumi preview --json` refused to delete because they are protected. */
 export function protectedDeletes(json: string): string[] {
     const doc = JSON.parse(json) as { diagnostics?: Array<{ urn?: string; message: string }> };
-    return (doc.diagnostics ?? []).filter((d) => d.urn && /cannot be deleted\s+because it is protected/.test(d.message)).map((d) => d.urn as string);
+    return (doc.diagnostics ?? [])
+        .filter((d) => d.urn && /cannot be deleted\s+because it is protected/.test(d.message))
+        .map((d) => d.urn as string);
 }
 
 /** The signature key Pulumi marks a secret with in a state export. */
@@ -179,6 +208,7 @@ export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 /** A value of `pulumi stack export --show-secrets`, with its secret wrapper taken off. */
 export function revealed<T = unknown>(value: unknown): T {
-    if (value && typeof value === "object" && SECRET_SIG in value) return JSON.parse((value as unknown as { plaintext: string }).plaintext) as T;
+    if (value && typeof value === "object" && SECRET_SIG in value)
+        return JSON.parse((value as unknown as { plaintext: string }).plaintext) as T;
     return value as T;
 }

@@ -8,8 +8,14 @@ import { ROOT } from "./engine";
 
 function names(): Record<string, string> {
     const text = execFileSync(path.join(ROOT, ".ci/images.sh"), ["names"], { encoding: "utf8" });
-    return Object.fromEntries(text.split("\n").flatMap((line) => (/^\w+=\S+$/.test(line) ? [line.split("=") as [string, string]] : [])));
+    return Object.fromEntries(
+        text.split("\n").flatMap((line) => (/^\w+=\S+$/.test(line) ? [line.split("=") as [string, string]] : [])),
+    );
 }
 
 const built = names();
-export const LOCAL_IMAGES = { nocobase: built.nocobase.replace(/:[^:/]+$/, ""), postgres: built.postgres, redis: built.redis };
+export const LOCAL_IMAGES = {
+    nocobase: built.nocobase.replace(/:[^:/]+$/, ""),
+    postgres: built.postgres,
+    redis: built.redis,
+};
