@@ -54,7 +54,7 @@ async function renderAudited(stack: string, values: Record<string, string>, secr
     // Proves the capture sees the program's log calls: under mocks they go to the console.
     const canary = `log-canary-${randomBytes(6).toString("hex")}`;
     const { result, output } = await capturingOutput(async () => {
-        pulumi.log.info(canary);
+        await pulumi.log.info(canary);
         return renderProgram({ stack, values, secretKeys });
     });
     assert.ok(output.includes(canary), "pulumi.log output is captured");
