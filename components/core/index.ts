@@ -11,3 +11,4 @@ export * from "./nocobase";
 export * from "./project";
 export * from "./secret";
 export * from "./typeTokens";
+export * from "./poll";

@@ -14,6 +14,7 @@ import {
 } from "./client";
 import { Session } from "./auth";
 import { probe } from "./http";
+import { PollOptions, poll } from "../core/poll";
 
 /** `options` as NocoBase stores them for an app (core `AppModelOptions`, the keys this client uses). */
 export interface AppOptions {
@@ -93,25 +94,28 @@ export class AdapterClient implements SupervisorClient {
 
     async waitForStatus(id: string, wanted: AppStatus | AppStatus[], deadlineMs: number): Promise<AppRecord> {
         const want = Array.isArray(wanted) ? wanted : [wanted];
-        const deadline = Date.now() + deadlineMs;
         let last: AppStatus = "not_found";
-        for (;;) {
-            const record = await this.get(id);
-            last = record?.status ?? "not_found";
-            if (record && want.includes(last)) return record;
-            if (last === "error" && !want.includes("error")) {
-                throw new SupervisorError(
-                    `app "${id}" is in status "error" (NocoBase's log on the entry app says why)`,
-                );
-            }
-            if (Date.now() + this.session.http.timeouts.pollMs > deadline) {
-                throw new TimeoutError(
-                    `app "${id}" did not reach ${want.join(" or ")} within ${deadlineMs} ms; last status: ${last}`,
-                    last,
-                );
-            }
-            await sleep(this.session.http.timeouts.pollMs);
-        }
+        return poll(
+            async () => {
+                const record = await this.get(id);
+                last = record?.status ?? "not_found";
+                if (record && want.includes(last)) return record;
+                if (last === "error" && !want.includes("error")) {
+                    throw new SupervisorError(
+                        `app "${id}" is in status "error" (NocoBase's log on the entry app says why)`,
+                    );
+                }
+                return undefined;
+            },
+            this.pollFor(
+                deadlineMs,
+                () =>
+                    new TimeoutError(
+                        `app "${id}" did not reach ${want.join(" or ")} within ${deadlineMs} ms; last status: ${last}`,
+                        last,
+                    ),
+            ),
+        );
     }
 
     async health(): Promise<boolean> {
@@ -119,16 +123,17 @@ export class AdapterClient implements SupervisorClient {
     }
 
     async waitForHealthy(deadlineMs: number): Promise<void> {
-        const deadline = Date.now() + deadlineMs;
-        while (!(await this.health())) {
-            if (Date.now() + this.session.http.timeouts.pollMs > deadline) {
-                throw new TimeoutError(
-                    `entry app at ${this.session.http.baseUrl} not healthy within ${deadlineMs} ms (/api/__health_check)`,
-                    "unhealthy",
-                );
-            }
-            await sleep(this.session.http.timeouts.pollMs);
-        }
+        await poll(
+            async () => ((await this.health()) ? true : undefined),
+            this.pollFor(
+                deadlineMs,
+                () =>
+                    new TimeoutError(
+                        `entry app at ${this.session.http.baseUrl} not healthy within ${deadlineMs} ms (/api/__health_check)`,
+                        "unhealthy",
+                    ),
+            ),
+        );
     }
 
     async appHealthy(id: string): Promise<boolean> {
@@ -136,20 +141,29 @@ export class AdapterClient implements SupervisorClient {
     }
 
     async waitForAppHealthy(id: string, deadlineMs: number): Promise<void> {
-        const deadline = Date.now() + deadlineMs;
-        while (!(await this.appHealthy(id))) {
-            const status = (await this.get(id))?.status ?? "not_found";
-            if (status === "error" || status === "not_found") {
-                throw new SupervisorError(`app "${id}" is in status "${status}" while waiting for it to run`);
-            }
-            if (Date.now() + this.session.http.timeouts.pollMs > deadline) {
-                throw new TimeoutError(
-                    `app "${id}" did not answer its health check within ${deadlineMs} ms; last status: ${status}`,
-                    status,
-                );
-            }
-            await sleep(this.session.http.timeouts.pollMs);
-        }
+        let status: AppStatus = "not_found";
+        await poll(
+            async () => {
+                if (await this.appHealthy(id)) return true;
+                status = (await this.get(id))?.status ?? "not_found";
+                if (status === "error" || status === "not_found") {
+                    throw new SupervisorError(`app "${id}" is in status "${status}" while waiting for it to run`);
+                }
+                return undefined;
+            },
+            this.pollFor(
+                deadlineMs,
+                () =>
+                    new TimeoutError(
+                        `app "${id}" did not answer its health check within ${deadlineMs} ms; last status: ${status}`,
+                        status,
+                    ),
+            ),
+        );
+    }
+
+    private pollFor(timeoutMs: number, onTimeout: () => Error): PollOptions {
+        return { timeoutMs, intervalMs: this.session.http.timeouts.pollMs, onTimeout };
     }
 
     private async mustGet(id: string): Promise<AppRecord> {
@@ -240,5 +254,3 @@ export async function findByName<T extends { name: string }>(
     });
     return rowsOf(res, `GET /api/${resource}:list`).find((r) => r.name === name);
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,6 +7,7 @@ import {
     TransientError,
     ValidationError,
 } from "./client";
+import { sleep } from "../core/poll";
 
 export interface HttpRequest {
     method: "GET" | "POST";
@@ -133,8 +134,6 @@ async function attempt(ctx: HttpContext, req: HttpRequest, timeoutMs: number): P
     }
     return { kind: "ok", body };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * One JSON call, bounded by timeouts.callMs overall and timeouts.requestMs per exchange, retried

@@ -17,6 +17,7 @@ import { SupervisorClient, createSupervisorClient } from "../../components/super
 import { docker, dockerHost, leftovers, removeLeftovers } from "./support/docker";
 import { EngineStack, ROOT, SECRET_SIG, previewSteps, protectedDeletes, revealed } from "./support/engine";
 import { LOCAL_IMAGES } from "./support/images";
+import { poll } from "../../components/core/poll";
 
 const STACK = "enginetest";
 /** The program's namePrefix for this stack: every container, volume and network it names. */
@@ -499,25 +500,28 @@ describe("dev stack under the real engine", function () {
                 "POSTGRES_PASSWORD=unused",
                 LOCAL_IMAGES.postgres,
             ]);
-            let rows = "";
-            for (let i = 0; i < 60 && rows === ""; i++) {
-                try {
-                    rows = docker(host, [
-                        "exec",
-                        probe,
-                        "psql",
-                        "-U",
-                        "postgres",
-                        "-d",
-                        "crm",
-                        "-At",
-                        "-c",
-                        "SELECT v FROM engine_probe",
-                    ]);
-                } catch {
-                    await new Promise((r) => setTimeout(r, 1000));
-                }
-            }
+            const rows = await poll(
+                async () => {
+                    try {
+                        const out = docker(host, [
+                            "exec",
+                            probe,
+                            "psql",
+                            "-U",
+                            "postgres",
+                            "-d",
+                            "crm",
+                            "-At",
+                            "-c",
+                            "SELECT v FROM engine_probe",
+                        ]);
+                        return out || undefined;
+                    } catch {
+                        return undefined; // still starting
+                    }
+                },
+                { timeoutMs: 60_000, intervalMs: 1_000, onTimeout: () => new Error("the probe server never answered") },
+            );
             assert.equal(rows, "still here");
         });
     });

@@ -3,6 +3,7 @@
 // injects faults on demand. Records every request so tests can count calls.
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { sleep } from "../../components/core/poll";
 
 export type FaultKind =
     | { kind: "status"; status: number; body: unknown } // answer before processing
@@ -133,12 +134,12 @@ export class FaultServer {
             case "reset":
                 return void req.socket.destroy();
             case "slow":
-                await new Promise((r) => setTimeout(r, fault.ms));
+                await sleep(fault.ms);
                 break;
         }
         const [status, payload] = this.dispatch(action, query, body, req.headers);
         if (fault?.kind === "resetAfter") return void req.socket.destroy();
-        if (fault?.kind === "slowAfter") await new Promise((r) => setTimeout(r, fault.ms));
+        if (fault?.kind === "slowAfter") await sleep(fault.ms);
         if (!res.destroyed) send(status, payload);
     }
 
