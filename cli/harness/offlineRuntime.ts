@@ -1,5 +1,5 @@
 /**
- * What makes rendering under mocks cheap for the offline plan (README, Offline plan: Timing): the
+ * What makes rendering under mocks cheap for the offline plan (docs/offline-plan.md, Timing): the
  * SDK captures `new Error().stack` for every promise it creates (runtime/debuggable.js), and with
  * tsx's source maps each capture is mapped back to TypeScript. Stack traces are switched off.
  *

@@ -4,7 +4,7 @@
  * internal `__` keys dropped, options as `PolicyResourceOptions`, parents and dependencies resolved
  * for stack policies, config defaults from each policy's schema (the CLI's job) under overrides.
  *
- * Two differences from the engine, both documented in the README (Offline plan): resource policies run on every
+ * Two differences from the engine, both documented in docs/offline-plan.md: resource policies run on every
  * custom resource at once rather than as each registers, and stack policies see inputs where the
  * engine would pass outputs (mocks return inputs as outputs, so for the fields the rules read the
  * two agree).

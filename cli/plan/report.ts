@@ -1,7 +1,7 @@
 /**
  * The plan as one document (what `--json` prints and what the text view formats): the platform as
  * the program's own `status` output describes it, resource counts, policy findings, and with a base
- * the tenant diff and resource steps. Its shape is documented in the README (Offline plan).
+ * the tenant diff and resource steps. Its shape is documented in docs/offline-plan.md.
  */
 import type { PlatformConfig } from "../../components/config/types";
 import type { PlatformStatus } from "../../components/platform/status";

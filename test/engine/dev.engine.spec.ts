@@ -346,7 +346,7 @@ describe("dev stack under the real engine", function () {
             stack.writeConfig(edited((c) => c.apps.splice(0, 1)));
             try {
                 // A plain `pulumi up` previews first, and the preview refuses. (With --skip-preview the
-                // engine deletes what depends on the storage first: see README, Data safety.)
+                // engine deletes what depends on the storage first: see docs/data-safety.md.)
                 const r = await stack.up([], { allowFailure: true, preview: true });
                 assert.notEqual(r.code, 0);
                 assert.match(r.stdout + r.stderr, /protect/i);
