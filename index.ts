@@ -2,7 +2,7 @@
  * The nocobase-platform program: validate the stack configuration once, build the platform, export
  * what operators and CI read (`pulumi stack output status`).
  */
-import { NocoBasePlatform } from "./components/platform/platform";
+import { NocoBasePlatform } from "./components/platform";
 import { loadPlatformConfig } from "./components/config/load";
 
 const platform = new NocoBasePlatform("platform", { config: loadPlatformConfig() });

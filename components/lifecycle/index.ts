@@ -1,0 +1,11 @@
+/**
+ * The dynamic resources that carry each app's lifecycle, and their providers. The providers are
+ * bundled on their own (`providerBundle.ts`), each with its `handler` for the provider host.
+ */
+export * from "./appDecommission";
+export { NocoBaseAppProvider, PROVIDER_VERSION } from "./appProvider";
+export type { AppDatabase, AppInputs, AppOutputs, DesiredState } from "./appProvider";
+export * from "./appRegistration";
+export { AppDecommissionProvider, DECOMMISSION_PROVIDER_VERSION } from "./decommissionProvider";
+export type { DecommissionInputs, DecommissionOutputs, PgLogin } from "./decommissionProvider";
+export * from "./providerBundle";
