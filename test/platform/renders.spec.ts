@@ -30,29 +30,9 @@ async function renders(stack: string): Promise<Array<{ urn: string }>> {
     const rendered = await renderStack(stack);
     return rendered.registrations.map((r) => {
         const { __provider, ...inputs } = r.inputs;
-        const {
-            urn,
-            parent,
-            provider,
-            protect,
-            retainOnDelete,
-            deleteBeforeReplace,
-            ignoreChanges,
-            additionalSecretOutputs,
-            aliases,
-        } = r;
-        return {
-            urn,
-            parent,
-            provider,
-            protect,
-            retainOnDelete,
-            deleteBeforeReplace,
-            ignoreChanges,
-            additionalSecretOutputs,
-            aliases,
-            inputs: plain(inputs),
-        };
+        // Everything of a registration but its name and type (both in the URN) and its dependencies.
+        const { name: _name, type: _type, custom: _custom, dependencies: _deps, inputs: _inputs, ...options } = r;
+        return { ...options, inputs: plain(inputs) };
     });
 }
 
