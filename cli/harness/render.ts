@@ -97,6 +97,11 @@ export interface RenderOptions {
      * through this same harness, so that only the program differs between them.
      */
     program?: string;
+    /**
+     * What NocoBase reports for each app, as a test decides it. Without it, each app reports its
+     * desired state, as after a successful update.
+     */
+    observedStatus?: (appId: string) => string;
 }
 
 /** The error `pulumi up` would print for this program (a configuration error is the common one). */
@@ -132,7 +137,12 @@ export function mockSecret(name: string): string {
     return `mock-secret-${createHash("sha256").update(name).digest("hex").slice(0, 24)}`;
 }
 
-export function mockOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+export function mockOutputs(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    observedStatus?: RenderOptions["observedStatus"],
+): Record<string, unknown> {
     const digest = createHash("sha256").update(`${type}/${name}`).digest("hex");
     switch (type) {
         case TYPES.randomPassword:
@@ -142,8 +152,10 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, u
         case TYPES.dockerImage:
             return { imageId: `sha256:${digest}`, repoDigest: `${inputs.name}@sha256:${digest}` };
         case TYPES.app:
-            // What NocoBase reports after a successful update: the desired state.
-            return { observedStatus: inputs.state, observedAt: "2026-01-01T00:00:00.000Z" };
+            return {
+                observedStatus: observedStatus ? observedStatus(String(inputs.appId)) : inputs.state,
+                observedAt: "2026-01-01T00:00:00.000Z",
+            };
         case TYPES.decommission:
             // What the provider reports after its dump.
             return {
@@ -214,7 +226,7 @@ export async function renderProgram(options: RenderOptions): Promise<Rendered> {
         await pulumi.runtime.setMocks(
             {
                 newResource(args) {
-                    const outputs = mockOutputs(args.type, args.name, args.inputs);
+                    const outputs = mockOutputs(args.type, args.name, args.inputs, options.observedStatus);
                     const state: Record<string, unknown> = { ...args.inputs, ...outputs };
                     for (const key of secretOutputsOf.get(`${args.type}::${args.name}`) ?? []) {
                         if (key in state) state[key] = { [rpc.specialSigKey]: rpc.specialSecretSig, value: state[key] };

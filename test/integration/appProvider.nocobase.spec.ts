@@ -185,7 +185,7 @@ describe("NocoBaseApp provider against NocoBase 2.2.15", () => {
         dbOuts = running as AppOutputs;
     });
 
-    it("updates display name, start mode and domain in place, and restarts for a new JWT secret", async () => {
+    it("updates display name, start mode, domain and JWT secret in place, and the app runs again", async () => {
         const news = await checked({
             displayName: "IT renamed",
             startMode: "with-main",

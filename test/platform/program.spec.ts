@@ -488,6 +488,25 @@ describe("program under mocks", function () {
             });
         }
 
+        it("inSync and the observed totals follow what NocoBase reports, not what is wanted", async () => {
+            // dev wants crm and helpdesk running and sandbox stopped; NocoBase says otherwise for two.
+            const reported: Record<string, string> = { crm: "error", helpdesk: "running", sandbox: "commanding" };
+            const r = await renderStack("dev", undefined, { observedStatus: (id) => reported[id] });
+            const status = r.outputs.status.value as PlatformStatus;
+            assert.deepEqual(
+                Object.fromEntries(Object.entries(status.apps).map(([id, a]) => [id, [a.observed, a.inSync]])),
+                { crm: ["error", false], helpdesk: ["running", true], sandbox: ["commanding", false] },
+            );
+            assert.deepEqual(status.totals.observed, {
+                running: 1,
+                stopped: 0,
+                error: 1,
+                transitioning: 1,
+                unknown: 0,
+            });
+            assert.equal(status.environments.local.appsObservedRunning, 1);
+        });
+
         it("prod: the entry URL is the public domain", () => {
             assert.equal(stacks.prod.outputs.entryUrl.value, "https://apps.example.com");
             assert.equal(

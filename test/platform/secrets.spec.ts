@@ -15,8 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Rendered, SecretValue, mockSecret, renderProgram, reveal } from "../../cli/harness/render";
 import { parseStackFile, readStackFile, stackFilePath } from "../../cli/harness/stackFile";
 import { PROJECT } from "../../components/core/project";
-import { deriveSecret } from "../../components/platform/secrets";
-import { editedStackText, knownSecrets, plainStrings, stackConfig } from "../support/stacks";
+import { derived, editedStackText, knownSecrets, plainStrings, stackConfig } from "../support/stacks";
 import { PROJECT_ROOT } from "../../components/core/project";
 
 const SAMPLE_STACKS = readdirSync(path.join(PROJECT_ROOT, "stacks"))
@@ -205,9 +204,9 @@ describe("secrets audit", function () {
         const adminPassword = audited.rendered.registrations.find((r) => r.name.endsWith("-admin-password"))!;
         assertPresentAsSecrets(audited.rendered, [
             ...configSecrets,
-            deriveSecret(mockSecret("platform-secrets-derivation-key"), "aes"),
+            derived(mockSecret("platform-secrets-derivation-key"), "aes"),
             mockSecret(adminPassword.name),
-            deriveSecret(mockSecret("platform-secrets-derivation-key"), "jwt:t1"),
+            derived(mockSecret("platform-secrets-derivation-key"), "jwt:t1"),
         ]);
     });
 

@@ -505,4 +505,77 @@ describe("NocoBaseApp provider on the fake entry app", () => {
         const [, onDelete] = await calls(() => provider.delete("prov1", updated.outs as AppOutputs));
         assert.deepEqual(onDelete, ["applications:destroy"]);
     });
+
+    describe("diff: one row per field a stack edit can change", () => {
+        // [what changes, the edit, whether it replaces]. A field missing from the provider's update
+        // list would never reach NocoBase: a re-domained app would keep its old domain.
+        const ROWS: Array<[string, (i: AppInputs) => AppInputs, boolean]> = [
+            ["entryUrl", (i) => ({ ...i, entryUrl: "http://elsewhere.example:13000" }), false],
+            ["adapter", (i) => ({ ...i, adapter: "app-supervisor" }), false],
+            ["credentials", (i) => ({ ...i, credentials: { account: ADMIN.account, password: "new-pw" } }), false],
+            ["displayName", (i) => ({ ...i, displayName: "Renamed" }), false],
+            ["cname", (i) => ({ ...i, cname: "crm.example.com" }), false],
+            ["environment", (i) => ({ ...i, environment: "env_b" }), false],
+            ["startMode", (i) => ({ ...i, startMode: "with-main" }), false],
+            ["state", (i) => ({ ...i, state: "stopped" }), false],
+            ["upgrade", (i) => ({ ...i, upgrade: !i.upgrade }), false],
+            ["database.host", (i) => ({ ...i, database: { ...i.database, host: "10.0.0.9" } }), false],
+            ["database.port", (i) => ({ ...i, database: { ...i.database, port: 5433 } }), false],
+            ["database.username", (i) => ({ ...i, database: { ...i.database, username: "other" } }), false],
+            ["database.database", (i) => ({ ...i, database: { ...i.database, database: "other" } }), false],
+            ["database.schema", (i) => ({ ...i, database: { ...i.database, schema: "s1" } }), false],
+            ["database.password", (i) => ({ ...i, database: { ...i.database, password: "rotated" } }), false],
+            ["jwtSecret", (i) => ({ ...i, jwtSecret: "k".repeat(44) }), false],
+            ["providerVersion", (i) => ({ ...i, providerVersion: "2" }), false],
+            ["appId", (i) => ({ ...i, appId: "prov2" }), true],
+        ];
+        let olds: AppOutputs;
+        let news: AppInputs;
+        beforeEach(async () => {
+            process.env.NOCOBASE_API_KEY = API_KEY;
+            news = await checked({ state: "running" });
+            olds = (await provider.create(news)).outs as AppOutputs;
+        });
+
+        it("no edit, no change", async () => {
+            assert.deepEqual(await provider.diff("prov1", olds, news), {
+                changes: false,
+                replaces: [],
+                deleteBeforeReplace: false,
+            });
+        });
+        for (const [field, edit, replaces] of ROWS) {
+            it(`${field}: ${replaces ? "replaces" : "updates in place"}`, async () => {
+                const diff = await provider.diff(
+                    "prov1",
+                    olds,
+                    (await provider.check(olds as never, edit(news))).inputs!,
+                );
+                assert.equal(diff.changes, true);
+                assert.deepEqual(diff.replaces, replaces ? [field] : []);
+            });
+        }
+    });
+
+    it("restarts a running app for a new JWT secret (it keeps the options it booted with), not for a new name", async () => {
+        process.env.NOCOBASE_API_KEY = API_KEY;
+        const lifecycle = async (fn: () => Promise<unknown>) => {
+            const before = server.requests.length;
+            await fn();
+            return server.requests
+                .slice(before)
+                .map((r) => r.action)
+                .filter((a) => a === "applications:stop" || a === "applications:start");
+        };
+        const ins = await checked({ appId: "jwt1", state: "running", jwtSecret: "a".repeat(44) });
+        const created = (await provider.create(ins)).outs as AppOutputs;
+        const renamed = { ...ins, displayName: "Renamed" };
+        assert.deepEqual(await lifecycle(() => provider.update("jwt1", created, renamed)), []);
+        const rotated = { ...renamed, jwtSecret: "b".repeat(44) };
+        assert.deepEqual(await lifecycle(() => provider.update("jwt1", created, rotated)), [
+            "applications:stop",
+            "applications:start",
+        ]);
+        await provider.delete("jwt1", created);
+    });
 });

@@ -1,4 +1,5 @@
 /** Renders sample stacks, as they are or edited, through the real program under mocks. */
+import { createHmac } from "node:crypto";
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
@@ -8,7 +9,6 @@ import { StackFile, parseStackFile, stackFilePath } from "../../cli/harness/stac
 import { PROJECT } from "../../components/core/project";
 import { environmentDatabase } from "../../components/platform/naming";
 import { ENTRY_DATABASE } from "../../components/core/identifiers";
-import { deriveSecret } from "../../components/platform/secrets";
 import { Secret } from "../../components/core/secret";
 
 /** The stack's config as plain objects, keyed without the project prefix, for a test to edit. */
@@ -38,12 +38,17 @@ export function editedStackText(stack: string, edit?: ConfigEdit): string {
 export async function renderStack(
     stack: string,
     edit?: ConfigEdit,
-    options: { offline?: boolean } = {},
+    options: { offline?: boolean; observedStatus?: (appId: string) => string } = {},
 ): Promise<Rendered & { config: EditableConfig }> {
     const file = parseStackFile(editedStackText(stack, edit), stack);
     const restore = options.offline ? useOfflineRuntime() : undefined;
     try {
-        const rendered = await renderProgram({ stack, values: file.values, secretKeys: file.secretKeys });
+        const rendered = await renderProgram({
+            stack,
+            values: file.values,
+            secretKeys: file.secretKeys,
+            observedStatus: options.observedStatus,
+        });
         return { ...rendered, config: stackConfig(file) };
     } finally {
         restore?.();
@@ -99,17 +104,25 @@ export function envMap(env: unknown): Record<string, string> {
 }
 
 /** Every secret value a render can hold, given the config secrets that went in. */
+/** A derived secret as docs/design.md states it (HMAC-SHA256 of the key and the purpose), computed here. */
+export function derived(key: string, purpose: string): string {
+    return createHmac("sha256", key).update(purpose).digest("hex");
+}
+
 export function knownSecrets(
     rendered: Rendered,
     config: Record<string, any>,
     configSecrets: string[] = [],
 ): Set<string> {
     const secrets = new Set<string>([Secret.PLACEHOLDER, ...configSecrets]);
+    // The test's own rule, not the program's additionalSecretOutputs: every value a random resource
+    // makes is a secret, whatever the program marks.
     let derivationKey: string | undefined;
-    for (const r of rendered.registrations.filter((x) => x.type.startsWith("random:"))) {
-        const outputs = mockOutputs(r.type, r.name, r.inputs);
-        for (const key of ["result", ...r.additionalSecretOutputs])
-            if (typeof outputs[key] === "string") secrets.add(outputs[key] as string);
+    const randoms = rendered.registrations.filter((x) => x.type.startsWith("random:"));
+    assert.ok(randoms.length > 0, "the program makes random secrets");
+    for (const r of randoms) {
+        for (const value of Object.values(mockOutputs(r.type, r.name, r.inputs)))
+            if (typeof value === "string") secrets.add(value);
         if (r.name.endsWith("-derivation-key")) derivationKey = mockSecret(r.name);
     }
     assert.ok(derivationKey, "the program makes a derivation key");
@@ -118,6 +131,6 @@ export function knownSecrets(
         ...(config.environments ?? []).map((e: { name: string }) => `db:${environmentDatabase(e.name)}`),
     ];
     for (const app of config.apps as Array<{ id: string }>) purposes.push(`db:${app.id}`, `jwt:${app.id}`);
-    for (const purpose of purposes) secrets.add(deriveSecret(derivationKey, purpose));
+    for (const purpose of purposes) secrets.add(derived(derivationKey, purpose));
     return secrets;
 }
