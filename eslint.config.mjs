@@ -6,7 +6,7 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", ".ci/toolchain/**", "**/*.js", "**/*.mjs"] },
+    { ignores: ["node_modules/**", ".ci/toolchain/**", "reports/**", "**/*.js", "**/*.mjs"] },
     {
         files: ["**/*.ts"],
         languageOptions: {

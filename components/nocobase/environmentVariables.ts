@@ -33,7 +33,7 @@ export interface SharedSecrets {
 
 export type NocobaseRole = { kind: "entry" } | { kind: "worker"; environment: string; url: string; proxyUrl: string };
 
-export interface NocobaseEnvArgs {
+export interface NocoBaseVariablesArgs {
     config: PlatformConfig;
     role: NocobaseRole;
     database: DatabaseConnection;
@@ -42,7 +42,7 @@ export interface NocobaseEnvArgs {
     redisUrl?: pulumi.Input<string>;
 }
 
-export function nocobaseEnv(args: NocobaseEnvArgs): EnvVars {
+export function nocobaseVariables(args: NocoBaseVariablesArgs): EnvVars {
     const { config, role, database: db, secrets } = args;
     const plain: Record<string, string> = {
         APP_ENV: "production",

@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/types";
 import { imageRef } from "../platform/naming";
 import { HEALTH_CHECK_PATH, NOCOBASE_HTTP_PORT, STORAGE_PATH } from "../core/nocobase";
-import { NocobaseRole, SharedSecrets, nocobaseEnv } from "./environmentVariables";
+import { NocobaseRole, SharedSecrets, nocobaseVariables } from "./environmentVariables";
 import type { PostgresServer } from "../data/postgresServer";
 import type { RuntimeTarget } from "../runtimes/runtime";
 import { TenantDatabase } from "../data/tenantDatabase";
@@ -61,7 +61,7 @@ export function createNocoBaseInstance(
             runtime: args.runtime,
             hostName: spec.hostName,
             image: imageRef(config.image, config.nocobaseVersion),
-            env: nocobaseEnv({
+            env: nocobaseVariables({
                 config,
                 role: spec.role,
                 database: {
