@@ -9,11 +9,10 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Document, isNode, isScalar, parse, parseDocument, visit } from "yaml";
 import { STACK_CONFIG_KEYS } from "../../components/config/stackSchema";
-import { Issue } from "../../components/config/schemaLanguage";
 import { Secret } from "../../components/core/secret";
 import { at, isPlainObject, join } from "../../components/core/keyPath";
 import { didYouMean } from "../../components/config/messages";
-import { type StackConfigInput, readsAsProject, stackConfigInput } from "../../components/config/validate";
+import { type Issue, type StackConfigInput, readsAsProject, stackConfigInput } from "../../components/config/validate";
 import { PROJECT_ROOT as ROOT } from "../../components/core/project";
 import { PROJECT } from "../../components/core/project";
 

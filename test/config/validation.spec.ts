@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import Ajv2020 from "ajv/dist/2020";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { stackFileJsonSchema } from "../../components/config/stackSchema";
 import { entryHostName, namePrefix, workerHostName } from "../../components/platform/naming";
 import { Issue, formatIssues, validateStackConfig } from "../../components/config/validate";
@@ -18,6 +18,7 @@ import { PROJECT } from "../../components/core/project";
 import { imagePinProblem } from "../../policies/images";
 import { editedStackText } from "../support/stacks";
 import { PROJECT_ROOT } from "../../components/core/project";
+import { DEFAULTS } from "../../components/core/defaults";
 
 const STACKS = ["dev", "staging", "prod"];
 
@@ -903,6 +904,47 @@ describe("stack file JSON Schema", () => {
             assert.ok(check(doc), ajv.errorsText(check.errors));
         });
     }
+
+    // What `pulumi up` refuses and editors accepted before the database became a union tagged by mode.
+    const apps = (doc: any) => doc.config["nocobase-platform:apps"];
+    const strictCases: Array<[string, string, (doc: any) => void]> = [
+        ["host in database mode", "apps[0].database.host", (doc) => (apps(doc)[0].database.host = "db.example.com")],
+        [
+            "a connection without a password",
+            "apps[0].database.password",
+            (doc) =>
+                (apps(doc)[0].database = { mode: "connection", host: "db.example.com", user: "bi", database: "bi" }),
+        ],
+        ["dropData on an app that is not decommissioned", "apps[0].dropData", (doc) => (apps(doc)[0].dropData = true)],
+    ];
+    for (const [title, keyPath, edit] of strictCases) {
+        it(`refuses ${title}, as validation does at ${keyPath}`, () => {
+            const doc = parse(readFileSync(stackFilePath("dev"), "utf8"));
+            edit(doc);
+            assert.equal(check(doc), false, `the editor schema accepts ${title}`);
+            const result = validateStackConfig(stackFileInput(parseStackFile(stringify(doc), "dev")));
+            assert.deepEqual(result.ok ? [] : result.issues.map((i) => i.path), [keyPath]);
+        });
+    }
+
+    it("accepts dropData on a decommissioned app", () => {
+        const doc = parse(readFileSync(stackFilePath("dev"), "utf8"));
+        Object.assign(apps(doc)[0], { state: "decommissioned", dropData: true });
+        assert.ok(check(doc), ajv.errorsText(check.errors));
+    });
+
+    it("holds the PostgreSQL reserved words once, in $defs", () => {
+        const text = JSON.stringify(stackFileJsonSchema(PROJECT));
+        assert.equal(text.split('"tablesample"').length - 1, 1);
+        assert.ok(text.includes('"$ref":"#/$defs/pgReservedWord"'));
+    });
+
+    it("shows every default of the defaults table where the key is", () => {
+        const app = (stackFileJsonSchema(PROJECT) as any).properties.config.properties["nocobase-platform:apps"].items;
+        assert.equal(app.properties.startMode.default, DEFAULTS.startMode);
+        assert.equal(app.properties.upgrade.default, DEFAULTS.upgrade);
+        assert.equal(app.properties.dropData.default, DEFAULTS.dropData);
+    });
 
     it("flags what an editor should flag as people type", () => {
         const doc = parse(readFileSync(stackFilePath("dev"), "utf8"));

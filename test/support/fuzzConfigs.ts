@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { Document, YAMLMap, YAMLSeq, isMap, isSeq } from "yaml";
 import { PROJECT } from "../../components/core/project";
 import type { PlatformConfig } from "../../components/config/types";
-import { STACK_CONFIG_KEYS, stackConfigSchema } from "../../components/config/stackSchema";
+import { STACK_CONFIG_KEYS, stackFileJsonSchema } from "../../components/config/stackSchema";
 import { DEFAULTS } from "../../components/core/defaults";
 import { entryHostName, environmentDatabase, namePrefix, workerHostName } from "../../components/platform/naming";
 import { ENTRY_DATABASE, TENANTS_GROUP_ROLE } from "../../components/core/identifiers";
@@ -125,7 +125,11 @@ function contractKeys(): string[] {
             walk(value);
         }
     };
-    for (const key of STACK_CONFIG_KEYS) walk(stackConfigSchema[key].schema.jsonSchema());
+    const { properties, $defs } = stackFileJsonSchema(PROJECT) as {
+        properties: { config: { properties: Record<string, unknown> } };
+        $defs: unknown;
+    };
+    walk([Object.values(properties.config.properties), $defs]);
     return [...keys];
 }
 
