@@ -3,7 +3,7 @@
  * what operators and CI read (`pulumi stack output status`).
  */
 import { NocoBasePlatform } from "./components/platform";
-import { loadPlatformConfig } from "./components/config/load";
+import { loadPlatformConfig } from "./components/config";
 
 const platform = new NocoBasePlatform("platform", { config: loadPlatformConfig() });
 
