@@ -292,7 +292,7 @@ export const entrySchema = s.closed(
 );
 
 const environmentName = (extra: { description?: string; maxLength?: number } = {}) =>
-    s.text({ ...extra, pattern: ENVIRONMENT_NAME, hint: "must match ^[a-z][a-z0-9_]*$" });
+    s.text({ ...extra, pattern: ENVIRONMENT_NAME, hint: `must match ${ENVIRONMENT_NAME.source}` });
 
 export const environmentSchema = s.closed({
     name: environmentName({
@@ -379,7 +379,7 @@ export const appSchema = s
             description:
                 "NocoBase app name: URL path /apps/<id>/, database and role name. Never change it: it identifies the tenant.",
             pattern: APP_ID,
-            hint: "must match ^[a-z][a-z0-9_]{0,62}$",
+            hint: `must match ${APP_ID.source}`,
             reject: {
                 words: {
                     main: "is reserved for the entry app",

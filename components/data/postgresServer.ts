@@ -12,6 +12,7 @@ import type { PgLogin } from "../lifecycle/decommissionProvider";
 import { dockerHostAddress } from "../platform/naming";
 import type { DockerTarget } from "../runtimes/runtime";
 import { TYPES } from "../core/typeTokens";
+import { POSTGRES_PORT } from "../core/defaults";
 
 export interface PostgresServerArgs {
     config: PostgresConfig;
@@ -88,7 +89,7 @@ export class PostgresServer extends pulumi.ComponentResource {
                     image: image.imageId,
                     envs: [pulumi.interpolate`POSTGRES_PASSWORD=${password}`],
                     networksAdvanced: [{ name: network.name, aliases: [hostName] }],
-                    ports: [{ internal: 5432, external: config.port }],
+                    ports: [{ internal: POSTGRES_PORT, external: config.port }],
                     volumes: [{ volumeName: data.name, containerPath: "/var/lib/postgresql/data" }],
                     restart: "unless-stopped",
                     healthcheck: {
@@ -104,7 +105,7 @@ export class PostgresServer extends pulumi.ComponentResource {
                 { parent: this, provider: dockerProvider },
             );
             this.host = hostName;
-            this.port = 5432;
+            this.port = POSTGRES_PORT;
             this.sslMode = "disable";
             const adminHost = dockerHostAddress(args.runtime.config.host);
             this.adminLogin = pulumi.secret(

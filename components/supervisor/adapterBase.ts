@@ -15,6 +15,7 @@ import {
 import { Session } from "./auth";
 import { probe } from "./http";
 import { PollOptions, poll } from "../core/poll";
+import { POSTGRES_PORT } from "../core/defaults";
 
 /** `options` as NocoBase stores them for an app (core `AppModelOptions`, the keys this client uses). */
 export interface AppOptions {
@@ -198,7 +199,7 @@ export function fromOptions(
             ? {
                   dialect: "postgres",
                   host: db.host!,
-                  port: Number(db.port ?? 5432),
+                  port: Number(db.port ?? POSTGRES_PORT),
                   username: db.username!,
                   password: db.password ?? "",
                   database: db.database!,
