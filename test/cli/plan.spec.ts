@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { PlanResult, plan } from "../../cli/plan";
 import type { PlanReport } from "../../cli/plan/report";
+import { dataFate, formatPlan } from "../../cli/plan/text";
 import { stackFilePath } from "../../cli/harness/stackFile";
 import { ConfigEdit, appOf, writeStackFile } from "../support/planStacks";
 import { PROJECT_ROOT as ROOT } from "../../components/core/project";
@@ -70,6 +71,40 @@ describe("plan: tenant diff and resource steps", function () {
                 ["platform-app-helpdesk-db-database", true, true],
             ],
         );
+    });
+
+    it("says DATA AT RISK for a removal, with each resource's fate, and never for an added app", async () => {
+        const textOf = async (edit: ConfigEdit) => {
+            const result = await plan({
+                file: writeStackFile("staging", edit),
+                stack: "staging",
+                base: stackFilePath("staging"),
+                json: true,
+            });
+            assert.ok(result.ok);
+            return formatPlan(result.report);
+        };
+        const removed = await textOf((c) => (c.apps = c.apps.filter((a: { id: string }) => a.id !== "helpdesk")));
+        assert.match(removed, /^!!! DATA AT RISK: 2 data-holding resources would be deleted or replaced !!!$/m);
+        assert.match(
+            removed,
+            /^ {2}!!! DELETE postgresql:index\/database:Database platform-app-helpdesk-db-database: protected: the engine refuses this step/m,
+        );
+        const added = await textOf((c) =>
+            c.apps.push({ id: "hr", displayName: "HR", environment: "env_b", database: { mode: "database" } }),
+        );
+        assert.doesNotMatch(added, /DATA AT RISK/);
+    });
+
+    it("names the fate of the data for every combination of protect and retainOnDelete", () => {
+        const step = (op: "delete" | "replace", protect: boolean, retainOnDelete: boolean) =>
+            dataFate({ op, protect, retainOnDelete } as Parameters<typeof dataFate>[0]);
+        assert.match(step("delete", true, true), /^protected: the engine refuses/);
+        assert.match(step("replace", true, false), /^protected: the engine refuses/);
+        assert.match(step("delete", false, true), /^retained: the data stays on the server/);
+        assert.match(step("replace", false, true), /^retained: .*the new one starts EMPTY$/);
+        assert.equal(step("delete", false, false), "the data is DESTROYED");
+        assert.equal(step("replace", false, false), "the data is DESTROYED and the new one starts EMPTY");
     });
 
     it("renames an app's display name: one update of its registration", async () => {

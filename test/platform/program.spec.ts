@@ -288,6 +288,13 @@ describe("program under mocks", function () {
             }
         });
 
+        it("prod: every Deployment stops the old pods before it starts new ones (two versions never migrate one database)", () => {
+            const deployments = ofType(stacks.prod, T.deployment);
+            assert.ok(deployments.length > 0, "prod has Deployments");
+            for (const d of deployments)
+                assert.deepEqual((reveal(d.inputs.spec) as any).strategy, { type: "Recreate" }, d.name);
+        });
+
         it("prod: Deployments hold plain variables only; secret ones come from a Kubernetes Secret", () => {
             const r = stacks.prod;
             for (const deployment of ofType(r, T.deployment)) {

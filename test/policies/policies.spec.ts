@@ -344,6 +344,30 @@ describe("policy pack on rendered stacks", function () {
                 ],
             );
         });
+        it("lets an environment hold exactly the cap, and reports the first app over it", async () => {
+            // staging puts two apps on each environment.
+            assert.deepEqual(
+                await run(samples.staging.registrations, {
+                    config: { "apps-per-environment": { maxAppsPerEnvironment: 2 } },
+                }),
+                [],
+            );
+            const over = await run(samples.staging.registrations, {
+                config: { "apps-per-environment": { maxAppsPerEnvironment: 1 } },
+            });
+            const byEnvironment = new Map<string, string[]>();
+            for (const r of samples.staging.registrations.filter(
+                (x) => x.type === "pulumi-nodejs:dynamic/nocobase:App",
+            )) {
+                const env = r.inputs.environment as string;
+                byEnvironment.set(env, [...(byEnvironment.get(env) ?? []), r.name]);
+            }
+            assert.ok(byEnvironment.size === 2, "staging has two environments with apps");
+            assert.deepEqual(
+                over.map(resourceOf),
+                [...byEnvironment.values()].map((names) => names[1]),
+            );
+        });
         it("can be made mandatory by the pack's config", async () => {
             const found = await run(samples.staging.registrations, {
                 config: { "apps-per-environment": { maxAppsPerEnvironment: 1, enforcementLevel: "mandatory" } },

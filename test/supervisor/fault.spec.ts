@@ -80,6 +80,14 @@ describe("supervisor client under faults (applications adapter)", () => {
         assert.ok(server.count() <= FAST.retries + 1);
     });
 
+    for (const status of [502, 504]) {
+        it(`retries a proxy's ${status} (NocoBase restarting behind its nginx)`, async () => {
+            server.inject("applications:list", { kind: "status", status, body: "<html>Bad Gateway</html>" }, 2);
+            assert.deepEqual(await client.list(), []);
+            assert.equal(server.count("applications:list"), 3);
+        });
+    }
+
     it("does not retry a 503 that is not a busy code", async () => {
         server.inject("applications:list", {
             kind: "status",
