@@ -475,7 +475,7 @@ async function probeForeignSchema(client: Client, schema: string): Promise<strin
 }
 
 /** node-postgres has no sslmode: the same four levels as the stack's `postgres.sslMode`. */
-function sslOption(mode: string): ClientConfig["ssl"] {
+export function sslOption(mode: string): ClientConfig["ssl"] {
     switch (mode) {
         case "disable":
             return false;

@@ -7,10 +7,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { main } from "../../cli/verify";
-import { PlatformOutputs, VerifyReport, formatReport, verifyPlatform } from "../../cli/verify/checks";
+import { Client } from "pg";
+import { PlatformOutputs, VerifyReport, formatReport, sslOption, verifyPlatform } from "../../cli/verify/checks";
 import { HEALTH_CHECK_PATH } from "../../components/core/nocobase";
 import { IsolationFixture, createIsolationFixture } from "../support/isolationFixture";
-import { localAdmin } from "../support/localPostgres";
+import { adminSql, localAdmin } from "../support/localPostgres";
 import { PROJECT_ROOT as ROOT } from "../../components/core/project";
 
 /** Runs `cli/verify.ts` in its own process, as `npm run verify` does, for the real exit code. */
@@ -356,5 +357,33 @@ describe("verify: command line and outputs of the wrong shape", function () {
             assert.match(text, message);
             assert.ok(!/\n\s+at /.test(text) && !text.includes("hunter2") && !text.includes("12345"), text);
         }
+    });
+});
+
+describe("verify: TLS as the stack's sslMode says", () => {
+    it("maps each sslMode to node-postgres's TLS options: encrypted from require, verified from verify-ca", () => {
+        assert.equal(sslOption("disable"), false);
+        assert.deepEqual(sslOption("require"), { rejectUnauthorized: false });
+        const ca = sslOption("verify-ca") as { rejectUnauthorized: boolean; checkServerIdentity: () => unknown };
+        assert.equal(ca.rejectUnauthorized, true);
+        assert.equal(ca.checkServerIdentity(), undefined, "verify-ca checks the chain, not the host name");
+        assert.deepEqual(sslOption("verify-full"), { rejectUnauthorized: true });
+    });
+
+    it("connects with TLS where sslMode is require, as the local server reports it", async function () {
+        const admin = localAdmin();
+        const encrypted = async (mode: string) => {
+            const client = new Client({ ...admin, database: "postgres", ssl: sslOption(mode) });
+            await client.connect();
+            try {
+                const { rows } = await client.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+                return rows[0].ssl as boolean;
+            } finally {
+                await client.end();
+            }
+        };
+        if (adminSql("postgres", "SHOW ssl") !== "on") this.skip(); // a server without TLS can't show the difference
+        assert.equal(await encrypted("require"), true);
+        assert.equal(await encrypted("disable"), false);
     });
 });
