@@ -12,6 +12,7 @@ import {
     compare,
     envMap,
     knownSecrets,
+    nonEmpty,
     ofType,
     plainStrings,
     renderStack,
@@ -97,7 +98,10 @@ describe("program under mocks", function () {
                     roots.map((x) => `${x.type}::${x.name}`),
                     ["nocobase-platform:index:NocoBasePlatform::platform"],
                 );
-                for (const reg of r.registrations.filter((x) => x.parent !== "")) {
+                for (const reg of nonEmpty(
+                    r.registrations.filter((x) => x.parent !== ""),
+                    "children",
+                )) {
                     assert.ok(urns.has(reg.parent), `${reg.name}: parent ${reg.parent} is registered`);
                     assert.ok(
                         reg.name.startsWith(`${parentName(r, reg)}-`),
@@ -134,7 +138,10 @@ describe("program under mocks", function () {
                 const r = stacks[stack];
                 const providerOf = (reg: Registration) =>
                     r.registrations.find((p) => reg.provider.startsWith(`${p.urn}::`))?.name;
-                for (const reg of r.registrations.filter((x) => x.custom && !x.type.startsWith("pulumi:providers:"))) {
+                for (const reg of nonEmpty(
+                    r.registrations.filter((x) => x.custom && !x.type.startsWith("pulumi:providers:")),
+                    "custom resources",
+                )) {
                     if (reg.type.startsWith("postgresql:"))
                         assert.equal(providerOf(reg), "platform-postgres-admin", reg.name);
                     else if (reg.type.startsWith("docker:") || reg.type.startsWith("kubernetes:")) {
@@ -297,7 +304,7 @@ describe("program under mocks", function () {
 
         it("prod: Deployments hold plain variables only; secret ones come from a Kubernetes Secret", () => {
             const r = stacks.prod;
-            for (const deployment of ofType(r, T.deployment)) {
+            for (const deployment of nonEmpty(ofType(r, T.deployment), "Deployments")) {
                 const container = (reveal(deployment.inputs.spec) as any).template.spec.containers[0];
                 const plain = envMap(container.env);
                 for (const key of SECRET_VARS)
@@ -420,7 +427,7 @@ describe("program under mocks", function () {
             it(`${stack}: no secret value reaches any resource input or the status output in plain text`, () => {
                 const r = stacks[stack];
                 const secrets = [...knownSecrets(r, r.config)];
-                for (const reg of r.registrations) {
+                for (const reg of nonEmpty(r.registrations, "registrations")) {
                     for (const [at, text] of plainStrings(reg.inputs)) {
                         const leaked = secrets.find((s) => text.includes(s));
                         assert.equal(leaked, undefined, `${reg.name}.${at} holds a secret in plain text`);
@@ -434,7 +441,7 @@ describe("program under mocks", function () {
         }
 
         it("prod: every app registration receives credentials, JWT secret and database as secrets", () => {
-            for (const reg of ofType(stacks.prod, T.registration)) {
+            for (const reg of nonEmpty(ofType(stacks.prod, T.registration), "registrations")) {
                 for (const key of ["credentials", "database"])
                     assert.ok(reg.inputs[key] instanceof SecretValue, `${reg.name}.${key}`);
                 const app = stacks.prod.config.apps.find((a: any) => reg.name === `platform-app-${a.id}-registration`);

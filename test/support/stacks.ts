@@ -55,6 +55,12 @@ export async function renderStack(
     }
 }
 
+/** What a loop of assertions runs over, asserted not empty: a loop over nothing asserts nothing. */
+export function nonEmpty<T>(items: T[], what: string): T[] {
+    assert.ok(items.length > 0, `no ${what} to check`);
+    return items;
+}
+
 export function byName(rendered: Rendered, name: string): Registration {
     const found = rendered.registrations.find((r) => r.name === name);
     if (!found)
