@@ -9,3 +9,12 @@ export * from "./appRegistration";
 export { AppDecommissionProvider, DECOMMISSION_PROVIDER_VERSION } from "./decommissionProvider";
 export type { DecommissionInputs, DecommissionOutputs, PgLogin } from "./decommissionProvider";
 export * from "./providerBundle";
+export * from "./upgradeBackup";
+export {
+    UPGRADE_BACKUP_PROVIDER_VERSION,
+    UpgradeBackupProvider,
+    downgradeProblem,
+    missingLocationProblem,
+    versionChangeProblem,
+} from "./upgradeBackupProvider";
+export type { BackupTarget, UpgradeBackupInputs, UpgradeBackupOutputs, UpgradeRecord } from "./upgradeBackupProvider";
