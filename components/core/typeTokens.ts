@@ -22,6 +22,7 @@ export const TYPES = {
     app: "pulumi-nodejs:dynamic/nocobase:App",
     decommission: "pulumi-nodejs:dynamic/nocobase:Decommission",
     upgradeBackup: "pulumi-nodejs:dynamic/nocobase:UpgradeBackup",
+    restore: "pulumi-nodejs:dynamic/nocobase:Restore",
     // The providers' resources.
     pgDatabase: "postgresql:index/database:Database",
     pgSchema: "postgresql:index/schema:Schema",

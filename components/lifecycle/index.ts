@@ -18,3 +18,6 @@ export {
     versionChangeProblem,
 } from "./upgradeBackupProvider";
 export type { BackupTarget, UpgradeBackupInputs, UpgradeBackupOutputs, UpgradeRecord } from "./upgradeBackupProvider";
+export * from "./tenantRestore";
+export { RESTORE_PROVIDER_VERSION, TenantRestoreProvider } from "./restoreProvider";
+export type { RestoreInputs, RestoreOutputs } from "./restoreProvider";
