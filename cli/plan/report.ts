@@ -9,6 +9,7 @@ import type { PolicyFinding } from "../harness/policyRun";
 import type { Rendered } from "../harness/render";
 import { ResourceStep, StepOp, resourceSteps } from "./resourceSteps";
 import { TenantDiff, tenantDiff } from "./tenantDiff";
+import { UpgradePlan, upgradePlan } from "./upgrade";
 
 export interface StackRef {
     stack: string;
@@ -40,6 +41,8 @@ export interface PlanReport {
         counts: Record<StepOp, number>;
         /** The steps that delete or replace a data-holding resource. */
         dataAtRisk: ResourceStep[];
+        /** A change of NocoBase version: the backup it takes first, or why it is refused. */
+        upgrade?: UpgradePlan;
     };
 }
 
@@ -95,6 +98,8 @@ export function buildPlanReport(input: PlanInput): PlanReport {
             counts,
             dataAtRisk: steps.filter((s) => s.dataAtRisk),
         };
+        const upgrade = upgradePlan(input.stack, input.base.config, input.config, input.rendered.registrations, steps);
+        if (upgrade) report.diff.upgrade = upgrade;
     }
     return report;
 }

@@ -99,6 +99,14 @@ export const DATA_HOLDING_TYPES: readonly string[] = [
 /** The provider's code: it changes with the code, not the config; PROVIDER_VERSION tracks behaviour. */
 const IGNORED_INPUTS = new Set(["__provider"]);
 
+/**
+ * Inputs whose change a provider's diff does not count as a change, per type. The upgrade backup's
+ * list of databases grows with every tenant; only a version change (or where backups go) updates it.
+ */
+const IGNORED_BY_DIFF: Record<string, ReadonlySet<string>> = {
+    [TYPES.upgradeBackup]: new Set(["databases", "admin", "notUpgraded"]),
+};
+
 export function resourceSteps(base: Registration[], next: Registration[]): ResourceStep[] {
     const before = new Map(base.map((r) => [r.urn, r]));
     const after = new Map(next.map((r) => [r.urn, r]));
@@ -191,7 +199,9 @@ function changedPaths(a: Record<string, unknown>, b: Record<string, unknown>, ty
         }
         paths.push(path);
     };
-    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) if (!IGNORED_INPUTS.has(k)) walk(a[k], b[k], k, 1);
+    const ignored = IGNORED_BY_DIFF[type];
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)]))
+        if (!IGNORED_INPUTS.has(k) && !ignored?.has(k)) walk(a[k], b[k], k, 1);
     return paths;
 }
 

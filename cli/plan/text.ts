@@ -76,6 +76,7 @@ function diffText(diff: NonNullable<PlanReport["diff"]>): string[] {
         out.push(
             `  ${SYMBOL[s.op].padEnd(2)} ${s.op.padEnd(7)} ${s.type} ${s.name}${s.changed.length > 0 ? ` [${s.changed.join(", ")}]` : ""}`,
         );
+    if (diff.upgrade) out.push("", ...upgradeText(diff.upgrade));
     if (diff.dataAtRisk.length > 0) {
         out.push(
             "",
@@ -83,6 +84,18 @@ function diffText(diff: NonNullable<PlanReport["diff"]>): string[] {
         );
         for (const s of diff.dataAtRisk) out.push(`  !!! ${s.op.toUpperCase()} ${s.type} ${s.name}: ${dataFate(s)}`);
     }
+    return out;
+}
+
+function upgradeText(u: NonNullable<NonNullable<PlanReport["diff"]>["upgrade"]>): string[] {
+    const out = [`Upgrade NocoBase ${u.from} -> ${u.to}`];
+    if (u.refused) return [...out, `  REFUSED before anything changes: ${u.refused}`];
+    out.push(`  first, dumps ${u.backups.length} database${u.backups.length === 1 ? "" : "s"} to ${u.directory}`);
+    for (const b of u.backups) out.push(`    ${b}.dump`);
+    out.push("  then, once every dump reads back:");
+    for (const w of u.workloads) out.push(`    ${w.op} ${w.name}`);
+    if (u.notUpgraded.length > 0)
+        out.push(`  upgrade: false (NocoBase leaves their data at ${u.from}): ${u.notUpgraded.join(", ")}`);
     return out;
 }
 

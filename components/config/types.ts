@@ -52,7 +52,20 @@ export type PostgresConfig = PostgresContainer | PostgresExternal;
 
 export type RedisConfig = { kind: "container"; runtime: string; image: string } | { kind: "external"; url: Secret };
 
+/** A NocoBase that already runs elsewhere, adopted as the entry app. */
+export interface ExternalEntry {
+    /** Its base URL, as `pulumi up` reaches its API and as people reach it. */
+    url: string;
+    /** An API key of a root user (NocoBase's API keys plugin). */
+    apiKey: Secret;
+}
+
 export interface EntryConfig {
+    /**
+     * Adopted instead of run: no workload, database or secrets are made for the entry app; `url` and
+     * `apiUrl` are `external.url`, and `runtime`, `domain`, `replicas` and `port` mean nothing.
+     */
+    external?: ExternalEntry;
     runtime: string;
     domain?: string;
     replicas: number;
@@ -116,6 +129,11 @@ export interface AppConfig {
     upgrade: boolean;
     /** Decommissioned apps only: drop the database or schema and role once the dump exists. */
     dropData: boolean;
+    /**
+     * A `pg_dump -Fc` file (an absolute path) that the app's storage is restored from when it is
+     * created, before the app is registered. Stack-created storage only (database or schema mode).
+     */
+    restoreFrom?: string;
 }
 
 export interface BackupsConfig {

@@ -139,6 +139,16 @@ export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
  * (beta, alpha, rc) move; the policy pack holds images to this same rule.
  */
 export const NOCOBASE_RELEASE = /^\d+\.\d+\.\d+$/;
+/**
+ * How two releases (NOCOBASE_RELEASE) order: negative when `a` is older than `b`. NocoBase migrates
+ * data forwards only, so this order decides whether a version change is an upgrade or a downgrade.
+ */
+export function compareReleases(a: string, b: string): number {
+    const pa = a.split(".").map(Number);
+    const pb = b.split(".").map(Number);
+    for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
+    return 0;
+}
 const IMAGE_REPOSITORY = "[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\\/[a-z0-9]+([._-][a-z0-9]+)*)*";
 export const IMAGE = new RegExp(`^${IMAGE_REPOSITORY}$`);
 /** A repository with its tag; `latest` is refused, as it changes under a running server. */

@@ -12,3 +12,4 @@ export * from "./project";
 export * from "./secret";
 export * from "./typeTokens";
 export * from "./poll";
+export * from "./backups";

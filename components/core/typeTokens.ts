@@ -21,6 +21,8 @@ export const TYPES = {
     // The dynamic resources: the tokens `pulumi.dynamic.Resource` gave them (`pulumi-nodejs:dynamic/<module>:<type>`).
     app: "pulumi-nodejs:dynamic/nocobase:App",
     decommission: "pulumi-nodejs:dynamic/nocobase:Decommission",
+    upgradeBackup: "pulumi-nodejs:dynamic/nocobase:UpgradeBackup",
+    restore: "pulumi-nodejs:dynamic/nocobase:Restore",
     // The providers' resources.
     pgDatabase: "postgresql:index/database:Database",
     pgSchema: "postgresql:index/schema:Schema",

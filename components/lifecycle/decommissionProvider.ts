@@ -13,22 +13,14 @@
  * This is the provider; components/lifecycle/appDecommission.ts declares the resource. Pulumi's provider host
  * runs a bundle of this module (components/lifecycle/providerBundle.ts): it imports @pulumi/pulumi for types only.
  */
-import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
+import { IDENTIFIER, PgLogin, dumpTo, psql, sha256 } from "./pgTools";
+
+export type { PgLogin } from "./pgTools";
 
 export const DECOMMISSION_PROVIDER_VERSION = "1";
-
-/** A PostgreSQL login as the machine running `pulumi up` reaches the server. */
-export interface PgLogin {
-    host: string;
-    port: number;
-    user: string;
-    password: string;
-    sslMode: string;
-}
 
 export interface DecommissionInputs {
     appId: string;
@@ -53,11 +45,6 @@ export interface DecommissionOutputs extends DecommissionInputs {
     dropped: boolean;
 }
 
-/** Identifiers reach SQL and file names: the same strict rule as the configuration's. */
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-const DUMP_TIMEOUT_MS = 30 * 60_000;
-const SQL_TIMEOUT_MS = 5 * 60_000;
-
 function checkIdentifiers(i: DecommissionInputs): string[] {
     const names: Array<[string, string | undefined]> = [
         ["appId", i.appId],
@@ -70,34 +57,6 @@ function checkIdentifiers(i: DecommissionInputs): string[] {
         .map(([k, v]) => `${k}: ${JSON.stringify(v)} is not a plain PostgreSQL identifier`);
 }
 
-function pgEnv(login: PgLogin): NodeJS.ProcessEnv {
-    return { ...process.env, PGPASSWORD: login.password, PGSSLMODE: login.sslMode, PGCONNECT_TIMEOUT: "30" };
-}
-
-async function execTool(command: string, args: string[], env: NodeJS.ProcessEnv, timeout: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-        execFile(command, args, { env, timeout, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-            if (err)
-                reject(
-                    new Error(
-                        `${command} failed: ${String(stderr || err.message)
-                            .trim()
-                            .split("\n")
-                            .slice(-3)
-                            .join(" | ")}`,
-                    ),
-                );
-            else resolve(stdout);
-        });
-    });
-}
-
-async function sha256(file: string): Promise<string> {
-    const hash = createHash("sha256");
-    for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-    return hash.digest("hex");
-}
-
 /** Dumps the tenant's data in pg_dump's custom format, then proves the archive reads back. */
 async function dump(
     i: DecommissionInputs,
@@ -105,42 +64,13 @@ async function dump(
     const at = new Date();
     const dir = path.resolve(i.location, i.stack);
     fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `${i.appId}-${at.toISOString().replace(/[:.]/g, "-")}.dump`);
-    const t = i.tenant;
-    const args = ["-h", t.host, "-p", String(t.port), "-U", t.user, "-d", t.database, "-Fc", "--no-owner", "-f", file];
-    if (t.schema) args.push("-n", t.schema);
-    await execTool("pg_dump", args, pgEnv(t), DUMP_TIMEOUT_MS);
-    await execTool("pg_restore", ["--list", file], process.env, SQL_TIMEOUT_MS);
+    const written = await dumpTo(i.tenant, path.join(dir, `${i.appId}-${at.toISOString().replace(/[:.]/g, "-")}.dump`));
     return {
-        backupFile: file,
-        backupBytes: fs.statSync(file).size,
-        backupSha256: await sha256(file),
+        backupFile: written.file,
+        backupBytes: written.bytes,
+        backupSha256: written.sha256,
         backupAt: at.toISOString(),
     };
-}
-
-async function psql(login: PgLogin, database: string, sql: string): Promise<void> {
-    await execTool(
-        "psql",
-        [
-            "-h",
-            login.host,
-            "-p",
-            String(login.port),
-            "-U",
-            login.user,
-            "-d",
-            database,
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-X",
-            "-q",
-            "-c",
-            sql,
-        ],
-        pgEnv(login),
-        SQL_TIMEOUT_MS,
-    );
 }
 
 /** Drops the tenant's data and role, after checking that its dump is still what was written. */

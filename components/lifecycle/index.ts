@@ -9,3 +9,15 @@ export * from "./appRegistration";
 export { AppDecommissionProvider, DECOMMISSION_PROVIDER_VERSION } from "./decommissionProvider";
 export type { DecommissionInputs, DecommissionOutputs, PgLogin } from "./decommissionProvider";
 export * from "./providerBundle";
+export * from "./upgradeBackup";
+export {
+    UPGRADE_BACKUP_PROVIDER_VERSION,
+    UpgradeBackupProvider,
+    downgradeProblem,
+    missingLocationProblem,
+    versionChangeProblem,
+} from "./upgradeBackupProvider";
+export type { BackupTarget, UpgradeBackupInputs, UpgradeBackupOutputs, UpgradeRecord } from "./upgradeBackupProvider";
+export * from "./tenantRestore";
+export { RESTORE_PROVIDER_VERSION, TenantRestoreProvider } from "./restoreProvider";
+export type { RestoreInputs, RestoreOutputs } from "./restoreProvider";

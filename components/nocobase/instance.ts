@@ -23,6 +23,8 @@ export interface NocoBaseInstanceArgs {
     /** Multi-environment mode only. */
     redisUrl?: pulumi.Input<string>;
     namePrefix: string;
+    /** The backup every version change takes before a workload changes (UpgradeBackup). */
+    upgradeBackup?: pulumi.Resource;
 }
 
 export interface NocoBaseInstanceSpec {
@@ -81,6 +83,7 @@ export function createNocoBaseInstance(
             httpPort: NOCOBASE_HTTP_PORT,
             healthPath: HEALTH_CHECK_PATH,
             storagePath: STORAGE_PATH,
+            after: [database.storage, ...(args.upgradeBackup ? [args.upgradeBackup] : [])],
         },
         { parent, dependsOn: [database.storage] },
     );

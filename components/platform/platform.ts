@@ -20,6 +20,9 @@ import { SharedTenantsDatabase } from "../data/sharedTenantsDatabase";
 import { PlatformStatus, buildStatus } from "./status";
 import { TenantAccess, TenantApp } from "../tenants/tenantApp";
 import { TYPES } from "../core/typeTokens";
+import { UpgradeBackup } from "../lifecycle/upgradeBackup";
+import { RETIRED_STATE } from "../core/modes";
+import { upgradeBackupTargets } from "./backupTargets";
 
 export interface NocoBasePlatformArgs {
     /** A configuration that passed `validateStackConfig`. */
@@ -92,6 +95,20 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
               ).url
             : undefined;
 
+        // Before any workload: a new NocoBase version reaches one only after every database is dumped.
+        const upgradeBackup = new UpgradeBackup(
+            `${name}-upgrade-backup`,
+            {
+                stack: pulumi.getStack(),
+                nocobaseVersion: config.nocobaseVersion,
+                location: config.backups?.location,
+                databases: upgradeBackupTargets(config, (purpose) => secrets.derive(purpose), postgres.adminLogin),
+                admin: postgres.adminLogin,
+                notUpgraded: config.apps.filter((a) => !a.upgrade && a.state !== RETIRED_STATE).map((a) => a.id),
+            },
+            { parent: this },
+        );
+
         const entry = new EntryApp(
             `${name}-entry`,
             {
@@ -101,6 +118,7 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
                 secrets: shared,
                 databasePassword: secrets.derive(`db:${ENTRY_DATABASE}`),
                 redisUrl,
+                upgradeBackup,
                 // Custom domains resolve to the entry app, which routes them to their app (NocoBase cname).
                 domains: [config.entry.domain, ...config.apps.map((a) => a.domain)].filter(
                     (d): d is string => d !== undefined,
@@ -123,6 +141,7 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
                     databasePassword: secrets.derive(`db:${environmentDatabase(environment.name)}`),
                     redisUrl,
                     namePrefix,
+                    upgradeBackup,
                 },
                 { parent: this },
             );
@@ -162,8 +181,8 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
         const observed = pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.observedStatus])));
         const backups = pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.backup])));
         this.status = pulumi
-            .all([observed, backups])
-            .apply(([seen, dumps]) => buildStatus(config, environmentUrls, seen, dumps));
+            .all([observed, backups, upgradeBackup.lastUpgrade])
+            .apply(([seen, dumps, upgrade]) => buildStatus(config, environmentUrls, seen, dumps, upgrade ?? null));
         const passwords = pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.access.password])));
         this.databases = pulumi.secret(
             pulumi.all([passwords, postgres.adminLogin]).apply(([passwords, admin]): DatabaseAccess => ({

@@ -6,6 +6,8 @@
 import type { AppConfig, AppState, PlatformConfig, StartMode } from "../config/types";
 import { appAdminUrl } from "./naming";
 import type { BackupRecord } from "../lifecycle/appDecommission";
+import type { UpgradeRecord } from "../lifecycle/upgradeBackupProvider";
+import { RETIRED_STATE } from "../core/modes";
 
 /** Where an app's observed status falls in the totals. */
 export type ObservedCategory = "running" | "stopped" | "error" | "transitioning" | "unknown";
@@ -33,9 +35,25 @@ export interface EnvironmentStatus {
     appsObservedRunning: number;
 }
 
+/** The NocoBase version the data is on, and the backup taken before the last upgrade. */
+export interface UpgradeStatus {
+    /** null before this stack's first upgrade. */
+    lastBackup: {
+        from: string;
+        to: string;
+        at: string;
+        directory: string;
+        dumps: { name: string; file: string; bytes: number; sha256: string }[];
+        skipped: string[];
+    } | null;
+    /** Apps with `upgrade: false`: NocoBase leaves their data at the version it was, under the new code. */
+    notUpgraded: string[];
+}
+
 export interface PlatformStatus {
     mode: PlatformConfig["mode"];
     nocobaseVersion: string;
+    upgrade: UpgradeStatus;
     supervisor: PlatformConfig["supervisor"];
     entry: { url: string; runtime: string; domain: string | null };
     environments: Record<string, EnvironmentStatus>;
@@ -74,12 +92,14 @@ export function observedCategory(status: string | null | undefined): ObservedCat
  * @param environmentUrls ENVIRONMENT_URL of each environment.
  * @param observed NocoBase's status per app id; a missing id means not observed yet.
  * @param backups the dump of each decommissioned app, once taken.
+ * @param lastUpgrade the backup taken before the last upgrade, once there was one.
  */
 export function buildStatus(
     config: PlatformConfig,
     environmentUrls: Record<string, string>,
     observed: Record<string, string | undefined> = {},
     backups: Record<string, BackupRecord | undefined> = {},
+    lastUpgrade: UpgradeRecord | null = null,
 ): PlatformStatus {
     const environments: Record<string, EnvironmentStatus> = {};
     for (const env of config.environments) {
@@ -139,6 +159,17 @@ export function buildStatus(
     return {
         mode: config.mode,
         nocobaseVersion: config.nocobaseVersion,
+        upgrade: {
+            lastBackup: lastUpgrade && {
+                from: lastUpgrade.from,
+                to: lastUpgrade.to,
+                at: lastUpgrade.at,
+                directory: lastUpgrade.directory,
+                dumps: lastUpgrade.dumps.map((d) => ({ name: d.name, file: d.file, bytes: d.bytes, sha256: d.sha256 })),
+                skipped: lastUpgrade.skipped,
+            },
+            notUpgraded: config.apps.filter((a) => !a.upgrade && a.state !== RETIRED_STATE).map((a) => a.id),
+        },
         supervisor: config.supervisor,
         entry: { url: config.entry.url, runtime: config.entry.runtime, domain: config.entry.domain ?? null },
         environments,

@@ -24,6 +24,12 @@ export interface WorkloadArgs {
     healthPath: string;
     /** Where persistent storage is mounted. */
     storagePath: string;
+    /**
+     * What every resource of the workload waits for: its database, and the backup that a new
+     * NocoBase version must find taken before any image or container changes. A component's own
+     * `dependsOn` would not do: its children do not inherit it.
+     */
+    after?: pulumi.Resource[];
 }
 
 export interface Workload {

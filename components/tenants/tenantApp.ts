@@ -15,6 +15,8 @@ import type { EntryApp } from "../nocobase/entryApp";
 import type { PlatformSecrets } from "../platform/secrets";
 import type { PostgresServer } from "../data/postgresServer";
 import { TenantDatabase } from "../data/tenantDatabase";
+import { TenantRestore } from "../lifecycle/tenantRestore";
+import type { PgLogin } from "../lifecycle/pgTools";
 import { TYPES } from "../core/typeTokens";
 
 export interface TenantAppArgs {
@@ -98,6 +100,17 @@ export class TenantApp extends pulumi.ComponentResource {
             };
         }
 
+        // New storage is filled from the dump before NocoBase is told about the app.
+        if (app.restoreFrom && db.mode !== "connection" && !decommissioned) {
+            storage.push(
+                new TenantRestore(
+                    `${name}-restore`,
+                    { appId: app.id, file: app.restoreFrom, target: this.ownerLogin(postgres) },
+                    { parent: this, dependsOn: [...storage] },
+                ),
+            );
+        }
+
         if (decommissioned) {
             const record = this.decommission(name, args, storage);
             this.observedStatus = pulumi.output(undefined);
@@ -143,6 +156,24 @@ export class TenantApp extends pulumi.ComponentResource {
         return registration.observedStatus;
     }
 
+    /**
+     * The app's own login to its data, from where `pulumi up` runs (pg_dump, pg_restore): stack-owned
+     * data is reached at the admin address, an external connection at its own.
+     */
+    private ownerLogin(postgres: PostgresServer): pulumi.Output<PgLogin & { database: string; schema?: string }> {
+        const access = this.access;
+        const owned = access.mode !== "connection";
+        return pulumi.all([access.password, postgres.adminLogin]).apply(([password, admin]) => ({
+            host: owned ? admin.host : access.host,
+            port: owned ? admin.port : access.port,
+            user: access.user,
+            password,
+            sslMode: owned ? admin.sslMode : "prefer",
+            database: access.database,
+            ...(access.schema ? { schema: access.schema } : {}),
+        }));
+    }
+
     private decommission(name: string, args: TenantAppArgs, storage: pulumi.Resource[]): AppDecommission {
         const { app, postgres } = args;
         const access = this.access;
@@ -153,16 +184,7 @@ export class TenantApp extends pulumi.ComponentResource {
                 appId: app.id,
                 stack: pulumi.getStack(),
                 location: args.backupLocation!,
-                // pg_dump runs where `pulumi up` runs: stack-owned data is reached at the admin address.
-                tenant: pulumi.all([access.password, postgres.adminLogin]).apply(([password, admin]) => ({
-                    host: owned ? admin.host : access.host,
-                    port: owned ? admin.port : access.port,
-                    user: access.user,
-                    password,
-                    sslMode: owned ? admin.sslMode : "prefer",
-                    database: access.database,
-                    ...(access.schema ? { schema: access.schema } : {}),
-                })),
+                tenant: this.ownerLogin(postgres),
                 admin: owned ? postgres.adminLogin : undefined,
                 role: owned ? access.user : undefined,
                 dropData: app.dropData,

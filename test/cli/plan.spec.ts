@@ -165,6 +165,54 @@ describe("plan: tenant diff and resource steps", function () {
         }
         assert.deepEqual(diff.dataAtRisk, [], "volumes keep their data across a version bump");
     });
+
+    it("an upgrade dumps every database first, then replaces the workloads; upgrade: false is named", async () => {
+        const diff = await diffAgainstStaging((c) => {
+            c.platform.nocobaseVersion = "2.2.16";
+            c.backups = { location: "/var/backups/nocobase/" };
+            appOf(c, "wiki").upgrade = false;
+        });
+        assert.deepEqual(diff.upgrade, {
+            from: "2.2.15",
+            to: "2.2.16",
+            refused: null,
+            directory: "/var/backups/nocobase/staging/upgrade-2.2.15-2.2.16-<time>/",
+            backups: [
+                "entry-nocobase_main",
+                "environment-nocobase_env_env_a",
+                "environment-nocobase_env_env_b",
+                "app-crm",
+                "app-billing",
+                "app-helpdesk",
+                "app-wiki",
+            ],
+            workloads: [
+                { op: "replace", name: "platform-entry-workload-container" },
+                { op: "replace", name: "platform-env-env_a-workload-container" },
+                { op: "replace", name: "platform-env-env_b-workload-container" },
+            ],
+            notUpgraded: ["wiki"],
+        } satisfies NonNullable<typeof diff.upgrade>);
+        // The backup is the one step the version itself updates; every workload waits for it.
+        assert.deepEqual(
+            stepsOf(diff).filter((s) => s.includes("upgrade-backup")),
+            ["update platform-upgrade-backup [nocobaseVersion,location]"],
+        );
+    });
+
+    it("an upgrade is refused before anything changes: a downgrade, or no backup location", async () => {
+        const down = await diffAgainstStaging((c) => {
+            c.platform.nocobaseVersion = "2.1.41";
+            c.backups = { location: "/var/backups/nocobase" };
+        });
+        assert.match(down.upgrade!.refused!, /^NocoBase 2\.2\.15 -> 2\.1\.41 is a downgrade/);
+        assert.deepEqual([down.upgrade!.backups, down.upgrade!.workloads], [[], []]);
+        const nowhere = await diffAgainstStaging((c) => (c.platform.nocobaseVersion = "2.2.16"));
+        assert.equal(
+            nowhere.upgrade!.refused,
+            "upgrading NocoBase 2.2.15 -> 2.2.16 dumps every database first, and needs backups.location",
+        );
+    });
 });
 
 interface CliRun {

@@ -19,10 +19,11 @@ export class DockerWorkload extends pulumi.ComponentResource implements Workload
     constructor(name: string, args: DockerWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.dockerWorkload, name, {}, opts);
         const provider = args.runtime.provider;
+        const dependsOn = args.after ?? [];
         const image = new docker.RemoteImage(
             `${name}-image`,
             { name: args.image, keepLocally: true },
-            { parent: this, provider },
+            { parent: this, provider, dependsOn },
         );
         // Uploads, plugins and per-app keys live here; a replaced container must find them again.
         const storage = new docker.Volume(
@@ -60,7 +61,7 @@ export class DockerWorkload extends pulumi.ComponentResource implements Workload
                 wait: true,
                 waitTimeout: 900,
             },
-            { parent: this, provider },
+            { parent: this, provider, dependsOn },
         );
         this.ready = this.container;
         this.internalUrl = workloadInternalUrl(args.runtime.config, args.hostName, args.httpPort);

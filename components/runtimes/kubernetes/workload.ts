@@ -28,7 +28,7 @@ export class KubernetesWorkload extends pulumi.ComponentResource implements Work
         super(TYPES.kubernetesWorkload, name, {}, opts);
         const { provider, namespace, config } = args.runtime;
         const ns = namespace.metadata.name;
-        const childOpts = { parent: this, provider };
+        const childOpts = { parent: this, provider, dependsOn: args.after ?? [] };
         const labels = {
             "app.kubernetes.io/name": "nocobase",
             "app.kubernetes.io/instance": args.hostName,
