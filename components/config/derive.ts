@@ -171,6 +171,7 @@ function deriveApp(
         domain: raw.domain,
         upgrade: raw.upgrade ?? DEFAULTS.upgrade,
         dropData: raw.dropData ?? DEFAULTS.dropData,
+        ...(raw.restoreFrom !== undefined ? { restoreFrom: raw.restoreFrom } : {}),
     };
 }
 

@@ -177,6 +177,16 @@ const sharedSessionsNeedSharedSecret: Rule = ({ raw, report }) => {
 };
 
 /** Dropping data is a second, explicit word on top of decommissioning, and only for data this stack created. */
+/** A restore fills storage this stack creates, once, before the app exists: nothing else can take it. */
+const restoreIntoOwnStorage: Rule = ({ raw, report }) => {
+    raw.apps?.forEach((app, i) => {
+        if (app?.restoreFrom === undefined) return;
+        if (app.database?.mode === "connection")
+            report(appAt(i, "restoreFrom"), "only for storage this stack creates (database or schema mode)");
+        else if (app.state === RETIRED_STATE) report(appAt(i, "restoreFrom"), `not with state ${RETIRED_STATE}`);
+    });
+};
+
 const dropDataNeedsDecommissioned: Rule = ({ raw, report }) => {
     raw.apps?.forEach((app, i) => {
         if (app?.dropData === undefined) return;
@@ -392,6 +402,7 @@ export const RULES: readonly Rule[] = [
     appsInKnownEnvironments,
     sharedSessionsNeedSharedSecret,
     dropDataNeedsDecommissioned,
+    restoreIntoOwnStorage,
     schemaModeUsesTenantsDatabase,
     uniqueAppIds,
     decommissionedNeedsBackups,

@@ -437,6 +437,15 @@ export const appSchema = s
         upgrade: s
             .flag({ description: "Upgrade the app's data when NocoBase is upgraded.", default: DEFAULTS.upgrade })
             .optional(),
+        restoreFrom: s
+            .text({
+                description:
+                    "A pg_dump -Fc file on the machine that runs `pulumi up`: the app's new storage is filled from it before the app is registered (checked against the SHA-256 beside it, when there is one). Storage that already holds data is never restored into.",
+                precheck: noControlCharacter,
+                pattern: /^\//,
+                hint: "must be an absolute path to a pg_dump -Fc file",
+            })
+            .optional(),
     })
     .meta(APP_EDITOR_RULES);
 

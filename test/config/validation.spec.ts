@@ -71,6 +71,40 @@ describe("stack configuration validation", () => {
         });
     }
 
+    describe("apps[].restoreFrom", () => {
+        const withRestore = (restoreFrom: unknown, app: Record<string, unknown> = {}) => {
+            const c = devConfig();
+            Object.assign(c.apps[0], { restoreFrom, ...app });
+            return c;
+        };
+        it("takes an absolute path to a dump, for storage the stack creates", () => {
+            const result = validate(withRestore("/var/backups/dev/crm-2026-01-01T00-00-00-000Z.dump"));
+            assert.ok(result.ok, result.ok ? "" : formatIssues(result.issues));
+            assert.equal(result.config.apps[0].restoreFrom, "/var/backups/dev/crm-2026-01-01T00-00-00-000Z.dump");
+            assert.equal(result.config.apps[1].restoreFrom, undefined);
+        });
+        it("refuses a relative path, a connection's storage and a decommissioned app, at the key", () => {
+            assert.deepEqual(issuesOf(withRestore("backups/crm.dump")), [
+                {
+                    path: "apps[0].restoreFrom",
+                    message: 'must be an absolute path to a pg_dump -Fc file, got "backups/crm.dump"',
+                },
+            ]);
+            const connection = { mode: "connection", host: "db.example.com", user: "crm", database: "crm" };
+            assert.deepEqual(
+                issuesOf(withRestore("/b/crm.dump", { database: { ...connection, password: "x" } }), ["apps"]).find(
+                    (i) => i.path === "apps[0].restoreFrom",
+                )?.message,
+                "only for storage this stack creates (database or schema mode)",
+            );
+            const retired = withRestore("/b/crm.dump", { state: "decommissioned" });
+            retired.backups = { location: "/b" };
+            assert.deepEqual(issuesOf(retired), [
+                { path: "apps[0].restoreFrom", message: "not with state decommissioned" },
+            ]);
+        });
+    });
+
     it("applies the documented defaults", () => {
         const result = validate(multiConfig());
         assert.ok(result.ok);
