@@ -119,7 +119,6 @@ wait_for() { # wait_for DESCRIPTION COMMAND...
 pki() {
   local dir="$state/pki"
   [ -f "$dir/.complete" ] && return 0
-  command -v openssl >/dev/null || die "openssl not found"
   rm -rf "$dir" && mkdir -p "$dir"
   (
     cd "$dir"
@@ -360,13 +359,13 @@ start_cluster() {
   wait_for "$name's default service account" default_sa "$i"
 }
 
-node_ready() {
-  api "$1" GET /api/v1/nodes/kwok-node-0 2>/dev/null | jq -e '.status.conditions[]? | select(.type == "Ready" and .status == "True")' >/dev/null
-}
-default_sa() { api "$1" GET /api/v1/namespaces/default/serviceaccounts/default 2>/dev/null | jq -e '.metadata.name == "default"' >/dev/null; }
+# NodeCondition serializes type, then status.
+node_ready() { api "$1" GET /api/v1/nodes/kwok-node-0 2>/dev/null | tr -d ' \n' | grep -q '"type":"Ready","status":"True"'; }
+default_sa() { api "$1" GET /api/v1/namespaces/default/serviceaccounts/default 2>/dev/null | tr -d ' \n' | grep -q '"name":"default"'; }
 
 cmd_start() {
   cmd_build
+  command -v openssl >/dev/null && command -v curl >/dev/null || "$root/.ci/services.sh" install openssl curl
   local started=$SECONDS
   mkdir -p "$state"
   pki
