@@ -271,7 +271,8 @@ describe("the prod shape against real Kubernetes API servers", function () {
                 const endpoints = await cluster.get(`${ns(NS)}/endpoints/${name}`);
                 const ready = (endpoints.subsets ?? []).flatMap((s: { addresses?: unknown[] }) => s.addresses ?? []);
                 assert.equal(ready.length, replicas, `${name}: ready endpoints`);
-                const pvc = await cluster.get(`${ns(NS)}/persistentvolumeclaims/${name}-storage`);
+                const claimName = d.spec.template.spec.volumes[0].persistentVolumeClaim.claimName;
+                const pvc = await cluster.get(`${ns(NS)}/persistentvolumeclaims/${claimName}`);
                 assert.equal(pvc.status.phase, "Bound", `${name}: claim bound`);
                 assert.deepEqual(pvc.spec.accessModes, [replicas > 1 ? "ReadWriteMany" : "ReadWriteOnce"], `${name}: access mode`);
             }
@@ -382,7 +383,35 @@ describe("the prod shape against real Kubernetes API servers", function () {
             assert.equal(d.status.availableReplicas, 3);
         });
 
-        it("3d. a new NocoBase version rolls every Deployment to it in place (Recreate), storage untouched", async () => {
+        it("3d. scaling a one-replica environment to two gives it a shared claim; the old one stays, with its data", async () => {
+            const i = base.environments.findIndex((e: { name: string }) => e.name === "eu_1");
+            const name = worker("eu_1");
+            const before = await eu.get(`${appsNs(NS)}/deployments/${name}`);
+            const oldClaim = before.spec.template.spec.volumes[0].persistentVolumeClaim.claimName;
+            const oldUid = (await eu.get(`${ns(NS)}/persistentvolumeclaims/${oldClaim}`)).metadata.uid;
+            base = edited((c) => (c.environments[i].replicas = 2));
+            stack.writeConfig(base);
+            const steps = previewSteps((await stack.preview(["--json"])).stdout);
+            assert.deepEqual(
+                steps.map((s) => [s.op, s.urn.split("::").pop()]),
+                [
+                    ["update", "platform-env-eu_1-workload-deployment"],
+                    ["replace", "platform-env-eu_1-workload-storage"],
+                ],
+            );
+            await stack.up();
+            const d = await eu.get(`${appsNs(NS)}/deployments/${name}`);
+            assert.equal(d.status.availableReplicas, 2);
+            const claim = await eu.get(`${ns(NS)}/persistentvolumeclaims/${d.spec.template.spec.volumes[0].persistentVolumeClaim.claimName}`);
+            assert.deepEqual(claim.spec.accessModes, ["ReadWriteMany"]);
+            assert.equal(claim.status.phase, "Bound");
+            assert.notEqual(claim.metadata.uid, oldUid);
+            // Retained on delete: the claim of one replica, and so its volume, is still there.
+            assert.equal((await eu.get(`${ns(NS)}/persistentvolumeclaims/${oldClaim}`)).metadata.uid, oldUid);
+            await stack.preview(["--expect-no-changes"]);
+        });
+
+        it("3e. a new NocoBase version rolls every Deployment to it in place (Recreate), storage untouched", async () => {
             base = edited((c) => (c.platform.nocobaseVersion = NEXT_VERSION));
             stack.writeConfig(base);
             const steps = previewSteps((await stack.preview(["--json"])).stdout);
@@ -403,10 +432,14 @@ describe("the prod shape against real Kubernetes API servers", function () {
                     assert.equal(d.spec.template.spec.containers[0].image, `nocobase/nocobase:${NEXT_VERSION}`, d.metadata.name);
                     assert.equal(d.status.updatedReplicas, d.spec.replicas, `${d.metadata.name}: all pods of the new version`);
                     assert.equal(d.status.availableReplicas, d.spec.replicas);
-                    // Recreate: the old ReplicaSet is scaled to nothing.
+                    // Recreate: the ReplicaSet of the new version runs every pod, each older one none.
                     const sets = (await c.items(`${appsNs(NS)}/replicasets`)).filter((s) => s.metadata.ownerReferences?.[0]?.name === d.metadata.name);
-                    assert.equal(sets.length, 2, `${d.metadata.name}: old and new ReplicaSet`);
-                    assert.deepEqual(sets.map((s) => s.status.replicas).sort(), [0, d.spec.replicas].sort());
+                    const image = (s: any) => s.spec.template.spec.containers[0].image;
+                    const current = sets.filter((s) => image(s) === `nocobase/nocobase:${NEXT_VERSION}`);
+                    assert.equal(current.length, 1, `${d.metadata.name}: one ReplicaSet of the new version`);
+                    assert.equal(current[0].status.replicas, d.spec.replicas);
+                    assert.ok(sets.length > 1, `${d.metadata.name}: the old version's ReplicaSet is kept`);
+                    for (const s of sets) if (s !== current[0]) assert.equal(s.status.replicas, 0, `${s.metadata.name}: scaled to nothing`);
                 }
                 for (const p of await c.items(`${ns(NS)}/persistentvolumeclaims`)) assert.equal(claims.get(`${c.context}/${p.metadata.name}`), p.metadata.uid);
             }
