@@ -14,13 +14,14 @@
  * relay records it and signs in to the stand-in with the stand-in's own.
  */
 import * as assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { createHmac, createHash, pbkdf2Sync } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { plan } from "../../cli/plan";
 import type { PlatformStatus } from "../../components/status";
 import { createSupervisorClient } from "../../components/supervisor";
 import { ADMIN, FaultServer } from "../support/faultServer";
@@ -161,6 +162,26 @@ describe("the prod shape against real Kubernetes API servers", function () {
             return c;
         };
         const clusterOf = (runtime: string) => (runtime === "eu" ? eu : us);
+        /**
+         * Makes `next` the stack's config: the engine's preview steps, which the offline plan of
+         * the same edit must predict (the plan's Kubernetes replace rules against a real provider
+         * and API server).
+         */
+        const editAndPreview = async (next: Config) => {
+            const baseFile = path.join(stack.dir, "base.yaml");
+            stack.writeConfig(base);
+            writeFileSync(baseFile, readFileSync(stack.configFile, "utf8"));
+            base = next;
+            stack.writeConfig(base);
+            const steps = previewSteps((await stack.preview(["--json"])).stdout);
+            const predicted = await plan({ file: stack.configFile, stack: STACK, base: baseFile, json: true });
+            assert.ok(predicted.ok, `plan failed: ${"problems" in predicted ? predicted.problems.join("; ") : ""}`);
+            const planned = (predicted.ok ? (predicted.report.diff?.steps ?? []) : [])
+                .map((x) => ({ urn: x.urn, op: x.op }))
+                .sort((a, b) => a.urn.localeCompare(b.urn));
+            assert.deepEqual(steps, planned, "the offline plan predicts the engine's steps");
+            return steps;
+        };
 
         before(async function () {
             for (const c of [eu, us]) await c.removeNamespace(NS);
@@ -331,11 +352,11 @@ describe("the prod shape against real Kubernetes API servers", function () {
         });
 
         it("3a. adding an app with a domain adds its rule to the entry Ingress and replaces nothing", async () => {
-            base = edited((c) =>
-                c.apps.push({ id: "kt_globex", displayName: "Globex", environment: "us_1", database: { mode: "database" }, domain: "globex.kube.test" }),
+            const steps = await editAndPreview(
+                edited((c) =>
+                    c.apps.push({ id: "kt_globex", displayName: "Globex", environment: "us_1", database: { mode: "database" }, domain: "globex.kube.test" }),
+                ),
             );
-            stack.writeConfig(base);
-            const steps = previewSteps((await stack.preview(["--json"])).stdout);
             assert.deepEqual(
                 steps.filter((s) => s.op !== "create"),
                 [{ urn: steps.find((s) => s.urn.endsWith(`-ingress`))!.urn, op: "update" }],
@@ -356,9 +377,7 @@ describe("the prod shape against real Kubernetes API servers", function () {
 
         it("3b. moving an app to an environment on the other cluster updates only its registration", async () => {
             const i = base.apps.findIndex((a: App) => a.id === "kt_acme");
-            base = edited((c) => (c.apps[i].environment = "us_1"));
-            stack.writeConfig(base);
-            const steps = previewSteps((await stack.preview(["--json"])).stdout);
+            const steps = await editAndPreview(edited((c) => (c.apps[i].environment = "us_1")));
             assert.deepEqual(
                 steps.map((s) => [s.op, s.urn.split("::").pop()]),
                 [["update", "platform-app-kt_acme-registration"]],
@@ -370,9 +389,7 @@ describe("the prod shape against real Kubernetes API servers", function () {
 
         it("3c. scaling an environment scales its Deployment on its cluster", async () => {
             const i = base.environments.findIndex((e: { name: string }) => e.name === "eu_2");
-            base = edited((c) => (c.environments[i].replicas = 3));
-            stack.writeConfig(base);
-            const steps = previewSteps((await stack.preview(["--json"])).stdout);
+            const steps = await editAndPreview(edited((c) => (c.environments[i].replicas = 3)));
             assert.deepEqual(
                 steps.map((s) => [s.op, s.urn.split("::").pop()]),
                 [["update", "platform-env-eu_2-workload-deployment"]],
@@ -389,9 +406,7 @@ describe("the prod shape against real Kubernetes API servers", function () {
             const before = await eu.get(`${appsNs(NS)}/deployments/${name}`);
             const oldClaim = before.spec.template.spec.volumes[0].persistentVolumeClaim.claimName;
             const oldUid = (await eu.get(`${ns(NS)}/persistentvolumeclaims/${oldClaim}`)).metadata.uid;
-            base = edited((c) => (c.environments[i].replicas = 2));
-            stack.writeConfig(base);
-            const steps = previewSteps((await stack.preview(["--json"])).stdout);
+            const steps = await editAndPreview(edited((c) => (c.environments[i].replicas = 2)));
             assert.deepEqual(
                 steps.map((s) => [s.op, s.urn.split("::").pop()]),
                 [
@@ -412,9 +427,7 @@ describe("the prod shape against real Kubernetes API servers", function () {
         });
 
         it("3e. a new NocoBase version rolls every Deployment to it in place (Recreate), storage untouched", async () => {
-            base = edited((c) => (c.platform.nocobaseVersion = NEXT_VERSION));
-            stack.writeConfig(base);
-            const steps = previewSteps((await stack.preview(["--json"])).stdout);
+            const steps = await editAndPreview(edited((c) => (c.platform.nocobaseVersion = NEXT_VERSION)));
             const deployments = steps.filter((s) => s.urn.includes("Deployment"));
             assert.equal(deployments.length, 1 + ENVIRONMENTS.length);
             for (const s of deployments) assert.equal(s.op, "update", s.urn);
