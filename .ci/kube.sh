@@ -27,7 +27,6 @@ kubeconfig="$state/kubeconfig"
 # scheduler and kwok (base + 10 * cluster index + 0..3).
 port_base="${NOCOBASE_KUBE_PORT_BASE:-26400}"
 clusters=(prod-eu prod-us)
-kube_version="v1.36.3"
 wait_s=90
 
 say() { echo "kube.sh: $*" >&2; }
@@ -50,7 +49,6 @@ build_one() {
   local out started
   out="$(build_dir "$name")"
   [ -f "$out/.complete" ] && return 0
-  command -v go >/dev/null || die "go not found: the clusters are built with the go command"
   started=$SECONDS
   say "building $name ($*) into $out (a cold build takes minutes)"
   rm -rf "$out.partial" && mkdir -p "$out.partial"
@@ -63,7 +61,11 @@ build_one() {
 }
 
 cmd_build() {
-  local v="${kube_version#v}"
+  command -v go >/dev/null || die "go not found: the clusters are built with the go command"
+  # The version the wrapper requires, stamped where kube-apiserver reports it (/version).
+  local kube_version v
+  kube_version="$(cd "$modules/kubernetes" && go list -m -f '{{.Version}}' k8s.io/kubernetes)"
+  v="${kube_version#v}"
   local stamp="-X k8s.io/component-base/version.gitVersion=$kube_version"
   stamp+=" -X k8s.io/component-base/version.gitMajor=${v%%.*}"
   stamp+=" -X k8s.io/component-base/version.gitMinor=$(echo "$v" | cut -d. -f2)"
