@@ -91,7 +91,7 @@ etcd_peer_port=$((port_base + 1))
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-# Starts a process in its own session, its pid in $state/NAME.pid, its output in NAME.log.
+# Starts a process detached (setsid), its pid in $state/NAME.pid, its output in NAME.log.
 launch() {
   local name="$1"; shift
   alive "$state/$name.pid" && return 0
