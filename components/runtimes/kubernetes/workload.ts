@@ -41,13 +41,16 @@ export class KubernetesWorkload extends pulumi.ComponentResource implements Work
             { metadata: { ...metadata, name: `${args.hostName}-env` }, type: "Opaque", stringData: args.env.secret },
             childOpts,
         );
+        // Several replicas mount the same storage, which needs a shared-file volume. A claim's access
+        // mode is immutable on the API server, so each mode has a claim name of its own: scaling
+        // across one replica replaces the claim (a new, empty one; the old one is retained).
+        const shared = args.replicas > 1;
         const storage = new k8s.core.v1.PersistentVolumeClaim(
             `${name}-storage`,
             {
-                metadata: { ...metadata, name: `${args.hostName}-storage` },
+                metadata: { ...metadata, name: `${args.hostName}-storage${shared ? "-rwx" : ""}` },
                 spec: {
-                    // Several replicas mount the same storage, which needs a shared-file volume.
-                    accessModes: [args.replicas > 1 ? "ReadWriteMany" : "ReadWriteOnce"],
+                    accessModes: [shared ? "ReadWriteMany" : "ReadWriteOnce"],
                     storageClassName: config.storageClass,
                     resources: { requests: { storage: "10Gi" } },
                 },
