@@ -22,7 +22,7 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { plan } from "../../cli/plan";
-import type { PlatformStatus } from "../../components/status";
+import type { PlatformStatus } from "../../components/platform/status";
 import { createSupervisorClient } from "../../components/supervisor";
 import { ADMIN, FaultServer } from "../support/faultServer";
 import { EngineStack, ROOT, previewSteps } from "./support/engine";
@@ -41,7 +41,25 @@ const HEALTH = "/api/__health_check";
 function psql(database: string, sql: string): string {
     return execFileSync(
         "psql",
-        ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-d", database, "-X", "-q", "-At", "-F", "|", "-v", "ON_ERROR_STOP=1", "-c", sql],
+        [
+            "-h",
+            "127.0.0.1",
+            "-p",
+            "5432",
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-X",
+            "-q",
+            "-At",
+            "-F",
+            "|",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            sql,
+        ],
         { encoding: "utf8", env: { ...process.env, PGOPTIONS: "-c client_min_messages=warning" } },
     ).trim();
 }
@@ -90,13 +108,27 @@ async function signInRelay(target: string, as: { account: string; password: stri
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return { url, seen, close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
+    return {
+        url,
+        seen,
+        close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    };
 }
 
 /** A secret value for the stack file, as `pulumi config set --secret` writes it. */
 async function encrypted(stack: EngineStack, value: string): Promise<{ secure: string }> {
     const key = "probe";
-    await stack.run(["config", "set", "--secret", "--stack", stack.stack, "--config-file", stack.configFile, key, value]);
+    await stack.run([
+        "config",
+        "set",
+        "--secret",
+        "--stack",
+        stack.stack,
+        "--config-file",
+        stack.configFile,
+        key,
+        value,
+    ]);
     const doc = parse(readFileSync(stack.configFile, "utf8")) as { config: Record<string, { secure: string }> };
     const found = Object.entries(doc.config).find(([k]) => k.endsWith(`:${key}`));
     assert.ok(found, "config set wrote the value");
@@ -130,11 +162,37 @@ describe("the prod shape against real Kubernetes API servers", function () {
         const worker = (env: string) => `${PREFIX}-env-${env.replace(/_/g, "-")}`;
         const TENANTS = "kt_tenants";
         const APPS: App[] = [
-            { id: "kt_acme", displayName: "Acme Corp", environment: "eu_1", database: { mode: "database" }, domain: "acme.kube.test" },
-            { id: "kt_initech", displayName: "Initech", environment: "eu_1", database: { mode: "schema" }, domain: "initech.kube.test" },
+            {
+                id: "kt_acme",
+                displayName: "Acme Corp",
+                environment: "eu_1",
+                database: { mode: "database" },
+                domain: "acme.kube.test",
+            },
+            {
+                id: "kt_initech",
+                displayName: "Initech",
+                environment: "eu_1",
+                database: { mode: "schema" },
+                domain: "initech.kube.test",
+            },
             { id: "kt_umbrella", displayName: "Umbrella", environment: "eu_2", database: { mode: "schema" } },
-            { id: "kt_hooli", displayName: "Hooli", environment: "eu_2", database: { mode: "database" }, domain: "hooli.kube.test", state: "stopped" },
-            { id: "kt_stark", displayName: "Stark", environment: "us_1", database: { mode: "database" }, domain: "stark.kube.test", startMode: "with-main" },
+            {
+                id: "kt_hooli",
+                displayName: "Hooli",
+                environment: "eu_2",
+                database: { mode: "database" },
+                domain: "hooli.kube.test",
+                state: "stopped",
+            },
+            {
+                id: "kt_stark",
+                displayName: "Stark",
+                environment: "us_1",
+                database: { mode: "database" },
+                domain: "stark.kube.test",
+                startMode: "with-main",
+            },
             { id: "kt_cyberdyne", displayName: "Cyberdyne", environment: "us_1", database: { mode: "schema" } },
         ];
         const ENVIRONMENTS = [
@@ -153,7 +211,13 @@ describe("the prod shape against real Kubernetes API servers", function () {
             "nocobase_env_eu_2",
             "nocobase_env_us_1",
         ];
-        const ROLES = [...DATABASES.filter((d) => d !== TENANTS), "kt_initech", "kt_umbrella", "kt_cyberdyne", "nocobase_tenants_members"];
+        const ROLES = [
+            ...DATABASES.filter((d) => d !== TENANTS),
+            "kt_initech",
+            "kt_umbrella",
+            "kt_cyberdyne",
+            "nocobase_tenants_members",
+        ];
 
         let stack: EngineStack;
         let fake: FaultServer;
@@ -201,10 +265,29 @@ describe("the prod shape against real Kubernetes API servers", function () {
             base = {
                 platform: { mode: "multi-environment", nocobaseVersion: VERSION, supervisor: "app-supervisor" },
                 runtimes: {
-                    eu: { type: "kubernetes", context: EU, namespace: NS, ingressClass: "nginx", clusterIssuer: "letsencrypt-prod" },
-                    us: { type: "kubernetes", context: US, namespace: NS, ingressClass: "nginx", clusterIssuer: "letsencrypt-prod" },
+                    eu: {
+                        type: "kubernetes",
+                        context: EU,
+                        namespace: NS,
+                        ingressClass: "nginx",
+                        clusterIssuer: "letsencrypt-prod",
+                    },
+                    us: {
+                        type: "kubernetes",
+                        context: US,
+                        namespace: NS,
+                        ingressClass: "nginx",
+                        clusterIssuer: "letsencrypt-prod",
+                    },
                 },
-                postgres: { host: "127.0.0.1", port: 5432, adminUser: "postgres", adminPassword: pgPassword, sslMode: "disable", tenantsDatabase: TENANTS },
+                postgres: {
+                    host: "127.0.0.1",
+                    port: 5432,
+                    adminUser: "postgres",
+                    adminPassword: pgPassword,
+                    sslMode: "disable",
+                    tenantsDatabase: TENANTS,
+                },
                 redis: { url: "redis://127.0.0.1:6379" },
                 entry: { runtime: "eu", domain: "apps.kube.test", replicas: 1, apiUrl: relay.url },
                 environments: ENVIRONMENTS,
@@ -214,7 +297,13 @@ describe("the prod shape against real Kubernetes API servers", function () {
                         id: "kt_wayne",
                         displayName: "Wayne",
                         environment: "us_1",
-                        database: { mode: "connection", host: "wayne-db.kube.test", user: "wayne_app", database: "wayne", password: wayne },
+                        database: {
+                            mode: "connection",
+                            host: "wayne-db.kube.test",
+                            user: "wayne_app",
+                            database: "wayne",
+                            password: wayne,
+                        },
                         domain: "wayne.kube.test",
                     },
                 ],
@@ -252,8 +341,11 @@ describe("the prod shape against real Kubernetes API servers", function () {
             await stack.up();
 
             // Which Deployment runs where, with how many replicas.
-            const expected: Record<string, { cluster: Cluster; replicas: number }> = { [ENTRY]: { cluster: eu, replicas: 1 } };
-            for (const e of ENVIRONMENTS) expected[worker(e.name)] = { cluster: clusterOf(e.runtime), replicas: e.replicas ?? 1 };
+            const expected: Record<string, { cluster: Cluster; replicas: number }> = {
+                [ENTRY]: { cluster: eu, replicas: 1 },
+            };
+            for (const e of ENVIRONMENTS)
+                expected[worker(e.name)] = { cluster: clusterOf(e.runtime), replicas: e.replicas ?? 1 };
             for (const c of [eu, us]) {
                 const names = (await c.items(`${appsNs(NS)}/deployments`)).map((d) => d.metadata.name).sort();
                 const wanted = Object.keys(expected)
@@ -275,20 +367,34 @@ describe("the prod shape against real Kubernetes API servers", function () {
                     assert.equal(container[probe]?.httpGet?.path, HEALTH, `${name}: ${probe}`);
                 }
                 for (const r of ["cpu", "memory"]) {
-                    assert.ok(container.resources.requests?.[r] && container.resources.limits?.[r], `${name}: ${r} request and limit`);
+                    assert.ok(
+                        container.resources.requests?.[r] && container.resources.limits?.[r],
+                        `${name}: ${r} request and limit`,
+                    );
                 }
 
                 // The secret variables sit in the Secret the container takes, none in the Deployment.
                 assert.deepEqual(container.envFrom, [{ secretRef: { name: `${name}-env` } }]);
                 const secret = secretValues(await cluster.get(`${ns(NS)}/secrets/${name}-env`));
-                for (const key of ["APP_KEY", "DB_PASSWORD", "INIT_ROOT_PASSWORD", "APP_AES_SECRET_KEY", "APP_SUPERVISOR_REDIS_URL"]) {
+                for (const key of [
+                    "APP_KEY",
+                    "DB_PASSWORD",
+                    "INIT_ROOT_PASSWORD",
+                    "APP_AES_SECRET_KEY",
+                    "APP_SUPERVISOR_REDIS_URL",
+                ]) {
                     assert.ok(secret[key], `${name}: ${key} in its Secret`);
                 }
                 for (const [k, v] of Object.entries(secret)) if (!k.endsWith("_URL")) allSecretValues.add(v);
-                const plain = Object.fromEntries((container.env ?? []).map((e: { name: string; value: string }) => [e.name, e.value]));
+                const plain = Object.fromEntries(
+                    (container.env ?? []).map((e: { name: string; value: string }) => [e.name, e.value]),
+                );
                 for (const key of Object.keys(secret)) assert.ok(!(key in plain), `${name}: ${key} also in plain env`);
                 // The database password in the Secret is the one PostgreSQL holds for the role.
-                assert.ok(isRolePassword(plain.DB_USER, secret.DB_PASSWORD), `${name}: DB_PASSWORD is ${plain.DB_USER}'s password`);
+                assert.ok(
+                    isRolePassword(plain.DB_USER, secret.DB_PASSWORD),
+                    `${name}: DB_PASSWORD is ${plain.DB_USER}'s password`,
+                );
 
                 // Its Service has the ready pods as endpoints; its claim is bound.
                 const svc = await cluster.get(`${ns(NS)}/services/${name}`);
@@ -299,9 +405,14 @@ describe("the prod shape against real Kubernetes API servers", function () {
                 const claimName = d.spec.template.spec.volumes[0].persistentVolumeClaim.claimName;
                 const pvc = await cluster.get(`${ns(NS)}/persistentvolumeclaims/${claimName}`);
                 assert.equal(pvc.status.phase, "Bound", `${name}: claim bound`);
-                assert.deepEqual(pvc.spec.accessModes, [replicas > 1 ? "ReadWriteMany" : "ReadWriteOnce"], `${name}: access mode`);
+                assert.deepEqual(
+                    pvc.spec.accessModes,
+                    [replicas > 1 ? "ReadWriteMany" : "ReadWriteOnce"],
+                    `${name}: access mode`,
+                );
             }
-            for (const v of Object.values(secretValues(await eu.get(`${ns(NS)}/secrets/${ENTRY}-env`)))) assert.ok(v.length > 0);
+            for (const v of Object.values(secretValues(await eu.get(`${ns(NS)}/secrets/${ENTRY}-env`))))
+                assert.ok(v.length > 0);
             // Every node shares the AES key; the root password is the one the program signs in with.
             const entrySecret = secretValues(await eu.get(`${ns(NS)}/secrets/${ENTRY}-env`));
             for (const e of ENVIRONMENTS) {
@@ -309,20 +420,30 @@ describe("the prod shape against real Kubernetes API servers", function () {
                 assert.equal(s.APP_AES_SECRET_KEY, entrySecret.APP_AES_SECRET_KEY, `${e.name}: the shared AES key`);
             }
             assert.ok(relay.seen.length > 0, "the program signed in to the entry app");
-            for (const s of relay.seen) assert.deepEqual(s, { account: "admin@nocobase.com", password: entrySecret.INIT_ROOT_PASSWORD });
+            for (const s of relay.seen)
+                assert.deepEqual(s, { account: "admin@nocobase.com", password: entrySecret.INIT_ROOT_PASSWORD });
 
             // One Ingress, on the entry's cluster, routes the entry domain and every app domain to
             // the entry Service, with TLS for each host from the named issuer; the fake ingress
             // controller of class nginx gave it an address, so the provider's await completed.
-            const domains = ["apps.kube.test", ...base.apps.filter((a: App) => a.domain).map((a: App) => a.domain)].sort();
+            const domains = [
+                "apps.kube.test",
+                ...base.apps.filter((a: App) => a.domain).map((a: App) => a.domain),
+            ].sort();
             assert.deepEqual(await us.items(`${netNs(NS)}/ingresses`), [], "no Ingress on prod-us");
             const ingresses = await eu.items(`${netNs(NS)}/ingresses`);
             assert.equal(ingresses.length, 1);
             const [ing] = ingresses;
             assert.equal(ing.metadata.name, ENTRY);
-            assert.ok(await eu.find(`/apis/networking.k8s.io/v1/ingressclasses/${ing.spec.ingressClassName}`), "its IngressClass exists");
+            assert.ok(
+                await eu.find(`/apis/networking.k8s.io/v1/ingressclasses/${ing.spec.ingressClassName}`),
+                "its IngressClass exists",
+            );
             const issuer = ing.metadata.annotations["cert-manager.io/cluster-issuer"];
-            assert.ok(await eu.find(`/apis/cert-manager.io/v1/clusterissuers/${issuer}`), `its ClusterIssuer ${issuer} exists`);
+            assert.ok(
+                await eu.find(`/apis/cert-manager.io/v1/clusterissuers/${issuer}`),
+                `its ClusterIssuer ${issuer} exists`,
+            );
             assert.deepEqual(ing.spec.rules.map((r: { host: string }) => r.host).sort(), domains);
             assert.deepEqual(ing.spec.tls.flatMap((t: { hosts: string[] }) => t.hosts).sort(), domains);
             for (const r of ing.spec.rules) assert.equal(r.http.paths[0].backend.service.name, ENTRY);
@@ -340,12 +461,19 @@ describe("the prod shape against real Kubernetes API servers", function () {
             for (const [id, app] of Object.entries(status.apps)) assert.equal(app.inSync, true, id);
 
             // Owners on the local server, as in the dev shape.
-            assert.equal(psql("postgres", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'kt_acme'"), "kt_acme");
-            assert.equal(psql(TENANTS, "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'kt_cyberdyne'"), "kt_cyberdyne");
+            assert.equal(
+                psql("postgres", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'kt_acme'"),
+                "kt_acme",
+            );
+            assert.equal(
+                psql(TENANTS, "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'kt_cyberdyne'"),
+                "kt_cyberdyne",
+            );
             // No secret value is in the Deployments' plain variables on either cluster.
             for (const c of [eu, us]) {
                 const text = JSON.stringify(await c.items(`${appsNs(NS)}/deployments`));
-                for (const v of allSecretValues) assert.ok(!text.includes(v), `${c.context}: a secret value in a Deployment`);
+                for (const v of allSecretValues)
+                    assert.ok(!text.includes(v), `${c.context}: a secret value in a Deployment`);
             }
         });
 
@@ -358,7 +486,13 @@ describe("the prod shape against real Kubernetes API servers", function () {
         it("3a. adding an app with a domain adds its rule to the entry Ingress and replaces nothing", async () => {
             const steps = await editAndPreview(
                 edited((c) =>
-                    c.apps.push({ id: "kt_globex", displayName: "Globex", environment: "us_1", database: { mode: "database" }, domain: "globex.kube.test" }),
+                    c.apps.push({
+                        id: "kt_globex",
+                        displayName: "Globex",
+                        environment: "us_1",
+                        database: { mode: "database" },
+                        domain: "globex.kube.test",
+                    }),
                 ),
             );
             assert.deepEqual(
@@ -374,7 +508,11 @@ describe("the prod shape against real Kubernetes API servers", function () {
                 "the new rule",
             );
             assert.ok(ing.spec.tls[0].hosts.includes("globex.kube.test"));
-            assert.equal((await eu.get(`${appsNs(NS)}/deployments/${ENTRY}`)).metadata.uid, uid, "the entry Deployment is the same object");
+            assert.equal(
+                (await eu.get(`${appsNs(NS)}/deployments/${ENTRY}`)).metadata.uid,
+                uid,
+                "the entry Deployment is the same object",
+            );
             assert.equal(fake.appsNamed("kt_globex")[0]?.status, "running");
             await stack.preview(["--expect-no-changes"]);
         });
@@ -388,7 +526,10 @@ describe("the prod shape against real Kubernetes API servers", function () {
             );
             await stack.up();
             assert.deepEqual(fake.appsNamed("kt_acme")[0].environments, ["us_1"]);
-            assert.equal((await stack.output<PlatformStatus>("status")).environments.us_1.apps, base.apps.filter((a: App) => a.environment === "us_1").length);
+            assert.equal(
+                (await stack.output<PlatformStatus>("status")).environments.us_1.apps,
+                base.apps.filter((a: App) => a.environment === "us_1").length,
+            );
         });
 
         it("3c. scaling an environment scales its Deployment on its cluster", async () => {
@@ -421,7 +562,9 @@ describe("the prod shape against real Kubernetes API servers", function () {
             await stack.up();
             const d = await eu.get(`${appsNs(NS)}/deployments/${name}`);
             assert.equal(d.status.availableReplicas, 2);
-            const claim = await eu.get(`${ns(NS)}/persistentvolumeclaims/${d.spec.template.spec.volumes[0].persistentVolumeClaim.claimName}`);
+            const claim = await eu.get(
+                `${ns(NS)}/persistentvolumeclaims/${d.spec.template.spec.volumes[0].persistentVolumeClaim.claimName}`,
+            );
             assert.deepEqual(claim.spec.accessModes, ["ReadWriteMany"]);
             assert.equal(claim.status.phase, "Bound");
             assert.notEqual(claim.metadata.uid, oldUid);
@@ -442,23 +585,37 @@ describe("the prod shape against real Kubernetes API servers", function () {
             );
             const claims = new Map<string, string>();
             for (const c of [eu, us])
-                for (const p of await c.items(`${ns(NS)}/persistentvolumeclaims`)) claims.set(`${c.context}/${p.metadata.name}`, p.metadata.uid);
+                for (const p of await c.items(`${ns(NS)}/persistentvolumeclaims`))
+                    claims.set(`${c.context}/${p.metadata.name}`, p.metadata.uid);
             await stack.up();
             for (const c of [eu, us]) {
                 for (const d of await c.items(`${appsNs(NS)}/deployments`)) {
-                    assert.equal(d.spec.template.spec.containers[0].image, `nocobase/nocobase:${NEXT_VERSION}`, d.metadata.name);
-                    assert.equal(d.status.updatedReplicas, d.spec.replicas, `${d.metadata.name}: all pods of the new version`);
+                    assert.equal(
+                        d.spec.template.spec.containers[0].image,
+                        `nocobase/nocobase:${NEXT_VERSION}`,
+                        d.metadata.name,
+                    );
+                    assert.equal(
+                        d.status.updatedReplicas,
+                        d.spec.replicas,
+                        `${d.metadata.name}: all pods of the new version`,
+                    );
                     assert.equal(d.status.availableReplicas, d.spec.replicas);
                     // Recreate: the ReplicaSet of the new version runs every pod, each older one none.
-                    const sets = (await c.items(`${appsNs(NS)}/replicasets`)).filter((s) => s.metadata.ownerReferences?.[0]?.name === d.metadata.name);
+                    const sets = (await c.items(`${appsNs(NS)}/replicasets`)).filter(
+                        (s) => s.metadata.ownerReferences?.[0]?.name === d.metadata.name,
+                    );
                     const image = (s: any) => s.spec.template.spec.containers[0].image;
                     const current = sets.filter((s) => image(s) === `nocobase/nocobase:${NEXT_VERSION}`);
                     assert.equal(current.length, 1, `${d.metadata.name}: one ReplicaSet of the new version`);
                     assert.equal(current[0].status.replicas, d.spec.replicas);
                     assert.ok(sets.length > 1, `${d.metadata.name}: the old version's ReplicaSet is kept`);
-                    for (const s of sets) if (s !== current[0]) assert.equal(s.status.replicas, 0, `${s.metadata.name}: scaled to nothing`);
+                    for (const s of sets)
+                        if (s !== current[0])
+                            assert.equal(s.status.replicas, 0, `${s.metadata.name}: scaled to nothing`);
                 }
-                for (const p of await c.items(`${ns(NS)}/persistentvolumeclaims`)) assert.equal(claims.get(`${c.context}/${p.metadata.name}`), p.metadata.uid);
+                for (const p of await c.items(`${ns(NS)}/persistentvolumeclaims`))
+                    assert.equal(claims.get(`${c.context}/${p.metadata.name}`), p.metadata.uid);
             }
             await stack.preview(["--expect-no-changes"]);
         });
@@ -475,7 +632,13 @@ describe("the prod shape against real Kubernetes API servers", function () {
         const NS = PREFIX;
         const TENANTS = "ks_tenants";
         const APPS: App[] = [
-            { id: "ks_crm", displayName: "KS CRM", database: { mode: "database" }, domain: "crm.shared.kube.test", startMode: "with-main" },
+            {
+                id: "ks_crm",
+                displayName: "KS CRM",
+                database: { mode: "database" },
+                domain: "crm.shared.kube.test",
+                startMode: "with-main",
+            },
             { id: "ks_desk", displayName: "KS Desk", database: { mode: "schema" } },
         ];
         const DATABASES = ["ks_crm", TENANTS, "nocobase_main"];
@@ -488,7 +651,8 @@ describe("the prod shape against real Kubernetes API servers", function () {
         let stack: EngineStack;
         let relay: Awaited<ReturnType<typeof signInRelay>>;
 
-        const nocobase = (cmd: string) => execFileSync(NOCOBASE, [cmd], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+        const nocobase = (cmd: string) =>
+            execFileSync(NOCOBASE, [cmd], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
 
         before(async function () {
             try {
@@ -499,7 +663,11 @@ describe("the prod shape against real Kubernetes API servers", function () {
             }
             nocobaseUrl = nocobase("url");
             await eu.removeNamespace(NS);
-            const client = createSupervisorClient({ baseUrl: nocobaseUrl, adapter: "applications", auth: ROOT_ACCOUNT });
+            const client = createSupervisorClient({
+                baseUrl: nocobaseUrl,
+                adapter: "applications",
+                auth: ROOT_ACCOUNT,
+            });
             for (const a of APPS) if (await client.get(a.id)) await client.destroy(a.id);
             dropDatabasesAndRoles(DATABASES, ROLES);
             relay = await signInRelay(nocobaseUrl, ROOT_ACCOUNT);
@@ -508,8 +676,23 @@ describe("the prod shape against real Kubernetes API servers", function () {
             const pgPassword = await encrypted(stack, "unused-with-trust-auth");
             stack.writeConfig({
                 platform: { mode: "shared-memory", nocobaseVersion: VERSION },
-                runtimes: { eu: { type: "kubernetes", context: EU, namespace: NS, ingressClass: "nginx", clusterIssuer: "letsencrypt-prod" } },
-                postgres: { host: "127.0.0.1", port: 5432, adminUser: "postgres", adminPassword: pgPassword, sslMode: "disable", tenantsDatabase: TENANTS },
+                runtimes: {
+                    eu: {
+                        type: "kubernetes",
+                        context: EU,
+                        namespace: NS,
+                        ingressClass: "nginx",
+                        clusterIssuer: "letsencrypt-prod",
+                    },
+                },
+                postgres: {
+                    host: "127.0.0.1",
+                    port: 5432,
+                    adminUser: "postgres",
+                    adminPassword: pgPassword,
+                    sslMode: "disable",
+                    tenantsDatabase: TENANTS,
+                },
                 entry: { runtime: "eu", domain: "shared.kube.test", apiUrl: relay.url },
                 apps: APPS,
             });
@@ -525,8 +708,14 @@ describe("the prod shape against real Kubernetes API servers", function () {
             await relay?.close();
             await eu.removeNamespace(NS);
             if (nocobaseUrl) {
-                const client = createSupervisorClient({ baseUrl: nocobaseUrl, adapter: "applications", auth: ROOT_ACCOUNT });
-                for (const a of APPS) if (await client.get(a.id).catch(() => undefined)) await client.destroy(a.id).catch(() => undefined);
+                const client = createSupervisorClient({
+                    baseUrl: nocobaseUrl,
+                    adapter: "applications",
+                    auth: ROOT_ACCOUNT,
+                });
+                for (const a of APPS)
+                    if (await client.get(a.id).catch(() => undefined))
+                        await client.destroy(a.id).catch(() => undefined);
             }
             dropDatabasesAndRoles(DATABASES, ROLES);
             if (startedHere) nocobase("stop");
@@ -534,7 +723,11 @@ describe("the prod shape against real Kubernetes API servers", function () {
 
         it("pulumi up registers and starts the apps in NocoBase, next to their objects on prod-eu", async () => {
             await stack.up();
-            const client = createSupervisorClient({ baseUrl: nocobaseUrl, adapter: "applications", auth: ROOT_ACCOUNT });
+            const client = createSupervisorClient({
+                baseUrl: nocobaseUrl,
+                adapter: "applications",
+                auth: ROOT_ACCOUNT,
+            });
             for (const a of APPS) {
                 const record = await client.get(a.id);
                 assert.ok(record, `${a.id} registered in NocoBase`);
@@ -547,15 +740,27 @@ describe("the prod shape against real Kubernetes API servers", function () {
             const entry = `${PREFIX}-entry`;
             const d = await eu.get(`${appsNs(NS)}/deployments/${entry}`);
             assert.equal(d.status.availableReplicas, 1);
-            const plain = Object.fromEntries(d.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+            const plain = Object.fromEntries(
+                d.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]),
+            );
             assert.equal(plain.APPEND_PRESET_BUILT_IN_PLUGINS, "@nocobase/plugin-multi-app-manager");
             const secret = secretValues(await eu.get(`${ns(NS)}/secrets/${entry}-env`));
-            for (const s of relay.seen) assert.deepEqual(s, { account: ROOT_ACCOUNT.account, password: secret.INIT_ROOT_PASSWORD });
+            for (const s of relay.seen)
+                assert.deepEqual(s, { account: ROOT_ACCOUNT.account, password: secret.INIT_ROOT_PASSWORD });
             const ing = await eu.get(`${netNs(NS)}/ingresses/${entry}`);
-            assert.deepEqual(ing.spec.rules.map((r: { host: string }) => r.host).sort(), ["crm.shared.kube.test", "shared.kube.test"]);
+            assert.deepEqual(ing.spec.rules.map((r: { host: string }) => r.host).sort(), [
+                "crm.shared.kube.test",
+                "shared.kube.test",
+            ]);
             // The tenant's role owns the database NocoBase now writes into.
-            assert.equal(psql("postgres", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'ks_crm'"), "ks_crm");
-            assert.ok(Number(psql("ks_crm", "SELECT count(*) FROM pg_tables WHERE tableowner = 'ks_crm'")) > 0, "NocoBase created ks_crm's tables as ks_crm");
+            assert.equal(
+                psql("postgres", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'ks_crm'"),
+                "ks_crm",
+            );
+            assert.ok(
+                Number(psql("ks_crm", "SELECT count(*) FROM pg_tables WHERE tableowner = 'ks_crm'")) > 0,
+                "NocoBase created ks_crm's tables as ks_crm",
+            );
             await stack.preview(["--expect-no-changes"]);
         });
 

@@ -51,7 +51,8 @@ export class Cluster {
         const user = config.users.find((u) => u.name === ctx.context.user)!.user;
         const b64 = (s: string) => Buffer.from(s, "base64");
         this.server = new URL(cluster.server);
-        if (!["127.0.0.1", "localhost", "[::1]"].includes(this.server.hostname)) throw new Error(`${context}: not a loopback server: ${cluster.server}`);
+        if (!["127.0.0.1", "localhost", "[::1]"].includes(this.server.hostname))
+            throw new Error(`${context}: not a loopback server: ${cluster.server}`);
         this.agent = new https.Agent({
             ca: b64(cluster["certificate-authority-data"]),
             cert: b64(user["client-certificate-data"]),
@@ -71,7 +72,12 @@ export class Cluster {
                     method,
                     agent: this.agent,
                     timeout: 15_000,
-                    headers: { accept: "application/json", ...(payload ? { "content-type": contentType, "content-length": Buffer.byteLength(payload) } : {}) },
+                    headers: {
+                        accept: "application/json",
+                        ...(payload
+                            ? { "content-type": contentType, "content-length": Buffer.byteLength(payload) }
+                            : {}),
+                    },
                 },
                 (res) => {
                     const chunks: Buffer[] = [];
@@ -126,16 +132,20 @@ export class Cluster {
         });
         const deadline = Date.now() + timeoutMs;
         while (await this.find(`/api/v1/namespaces/${name}`)) {
-            if (Date.now() > deadline) throw new Error(`${this.context}: namespace ${name} still there after ${timeoutMs / 1000} s`);
+            if (Date.now() > deadline)
+                throw new Error(`${this.context}: namespace ${name} still there after ${timeoutMs / 1000} s`);
             await new Promise((r) => setTimeout(r, 1000));
         }
         for (const pv of await this.items("/api/v1/persistentvolumes")) {
-            if (pv.spec?.claimRef?.namespace === name) await this.request("DELETE", `/api/v1/persistentvolumes/${pv.metadata.name}`).catch(() => undefined);
+            if (pv.spec?.claimRef?.namespace === name)
+                await this.request("DELETE", `/api/v1/persistentvolumes/${pv.metadata.name}`).catch(() => undefined);
         }
     }
 }
 
 /** Values of a Secret's `data`, decoded. */
 export function secretValues(secret: { data?: Record<string, string> }): Record<string, string> {
-    return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+    return Object.fromEntries(
+        Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
+    );
 }

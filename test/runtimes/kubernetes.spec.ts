@@ -5,8 +5,8 @@
  * server refuses.
  */
 import * as assert from "node:assert/strict";
-import type { Registration, Rendered } from "../cli/render";
-import { EditableConfig, renderStack } from "./support/stacks";
+import type { Registration, Rendered } from "../../cli/harness/render";
+import { EditableConfig, renderStack } from "../support/stacks";
 
 const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -22,7 +22,10 @@ interface Claim {
 function claims(rendered: Rendered): Map<string, Claim> {
     const out = new Map<string, Claim>();
     for (const r of rendered.registrations.filter((x: Registration) => x.type === PVC)) {
-        const inputs = r.inputs as { metadata: { name: string; namespace: string }; spec: { accessModes: string[]; storageClassName?: string } };
+        const inputs = r.inputs as {
+            metadata: { name: string; namespace: string };
+            spec: { accessModes: string[]; storageClassName?: string };
+        };
         out.set(`${r.provider}/${inputs.metadata.namespace}/${inputs.metadata.name}`, {
             name: inputs.metadata.name,
             namespace: inputs.metadata.namespace,
@@ -58,7 +61,11 @@ describe("Kubernetes: edits the API server accepts", () => {
                 const old = before.get(key);
                 if (!old) continue;
                 assert.deepEqual(claim.accessModes, old.accessModes, `${key}: accessModes changed under the same name`);
-                assert.equal(claim.storageClassName, old.storageClassName, `${key}: storageClassName changed under the same name`);
+                assert.equal(
+                    claim.storageClassName,
+                    old.storageClassName,
+                    `${key}: storageClassName changed under the same name`,
+                );
             }
             assert.ok(
                 [...after.keys()].some((k) => !before.has(k)),
