@@ -16,10 +16,10 @@
  *   npm run bench -- --engine --out results.json        the figures as JSON too
  *   npm run bench -- --engine --keep                    keep the last stack, its state and engine log
  *
- * Needs `.ci/engine-setup.sh` (PostgreSQL on 127.0.0.1:5432 with trust, the toolchain, dockerd,
- * the local images). It creates, and removes at the end and before it starts, the container,
- * network and volume `nocobase-bench-*`, and the databases and roles `nocobase_bench_*`,
- * `nocobase_main`, `nocobase_tenants_members`.
+ * Needs `.ci/engine-setup.sh` (PostgreSQL's binaries, the toolchain, dockerd, the local images).
+ * PostgreSQL is a cluster of the benchmark's own on 127.0.0.1 (bench/engine/postgres.ts), removed at
+ * the end; on the Docker engine it creates, and removes before each size and at the end, the
+ * container, network and volume `nocobase-bench-*`.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -28,10 +28,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { HelpRequested, UsageError, parseCommandLine } from "../../cli/commandLine";
 import { PROJECT } from "../../cli/stackFile";
+import { PrivatePostgres } from "./postgres";
 import { HttpCounter, HttpCounts, PgCounter, PgCounts } from "./proxies";
 import { BenchStack, ROOT, Run, toolchainEnv } from "./pulumi";
 import { Peaks } from "./sampler";
-import { BenchTargets, DOCKER_PREFIX, FIXED_NAMES, PG_PREFIX, STACK, TENANTS_DATABASE, benchConfig, connectionRoles } from "./stackConfig";
+import { BenchTargets, DOCKER_PREFIX, FIXED_NAMES, PG_PREFIX, STACK, benchConfig, connectionRoles } from "./stackConfig";
 
 const USAGE = "usage: npm run bench -- --engine [--sizes N,N,...] [--parallel N] [--out FILE] [--keep] [--no-floor]";
 
@@ -85,7 +86,8 @@ export interface SizeResult {
     note?: string;
 }
 
-const PG = { host: "127.0.0.1", port: 5432 };
+/** The benchmark's own PostgreSQL cluster (bench/engine/postgres.ts); its port once started. */
+const PG = { host: "127.0.0.1", port: 0 };
 
 function psql(sql: string, database = "postgres"): string {
     return execFileSync(
@@ -347,12 +349,18 @@ async function main(a: Args): Promise<void> {
     );
     // The default bridge's gateway is an address of this machine that containers on any bridge reach.
     const gateway = docker(dockerHost, ["network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}"]);
-    // The entry database's name is the platform's, not the benchmark's: one without the benchmark's
-    // tenants database next to it belongs to someone else.
-    const exists = (name: string) => psql(`select count(*) from pg_database where datname = '${name}'`) !== "0";
-    if (exists(FIXED_NAMES.database) && !exists(TENANTS_DATABASE)) {
-        throw new Error(`database ${FIXED_NAMES.database} exists on ${PG.host}:${PG.port} and is not the benchmark's; drop it or use another server`);
+    const server = new PrivatePostgres(await freePort());
+    server.start();
+    PG.port = server.port;
+    try {
+        await sizes(a, { dockerHost, gateway, nocobaseImage: images.nocobase.replace(/:[^:/]+$/, ""), toolchain });
+    } finally {
+        server.stop();
     }
+}
+
+async function sizes(a: Args, env: { dockerHost: string; gateway: string; nocobaseImage: string; toolchain: Record<string, string> }): Promise<void> {
+    const { dockerHost, gateway } = env;
     cleanUp(dockerHost);
     const results: SizeResult[] = [];
     for (const tenants of a.sizes) {
@@ -360,7 +368,7 @@ async function main(a: Args): Promise<void> {
         const http = new HttpCounter({ host: "127.0.0.1", port: entry });
         const pg = new PgCounter(PG, ownAddresses());
         const ports = { entry, api: await http.listen(), pg: await pg.listen(gateway) };
-        const size = new SizeRun(tenants, { dockerHost, gateway, nocobaseImage: images.nocobase.replace(/:[^:/]+$/, ""), toolchain }, http, pg, a, ports);
+        const size = new SizeRun(tenants, env, http, pg, a, ports);
         try {
             await size.run();
         } catch (e) {
