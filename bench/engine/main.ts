@@ -16,6 +16,10 @@
  *   npm run bench -- --engine --out results.json        the figures as JSON too
  *   npm run bench -- --engine --keep                    keep the last stack, its state and engine log
  *
+ *   npm run bench -- --engine --sizes 1000 --steps preview,add --skip-checkpoints-on-create
+ *                                                       some steps only; `up` from empty without the
+ *                                                       per-step checkpoint writes
+ *
  * Needs `.ci/engine-setup.sh` (PostgreSQL's binaries, the toolchain, dockerd, the local images).
  * PostgreSQL is a cluster of the benchmark's own on 127.0.0.1 (bench/engine/postgres.ts), removed at
  * the end; on the Docker engine it creates, and removes before each size and at the end, the
@@ -34,7 +38,22 @@ import { BenchStack, ROOT, Run, toolchainEnv } from "./pulumi";
 import { Peaks } from "./sampler";
 import { BenchTargets, DOCKER_PREFIX, FIXED_NAMES, PG_PREFIX, STACK, benchConfig, connectionRoles } from "./stackConfig";
 
-const USAGE = "usage: npm run bench -- --engine [--sizes N,N,...] [--parallel N] [--out FILE] [--keep] [--no-floor]";
+const USAGE =
+    "usage: npm run bench -- --engine [--sizes N,N,...] [--steps KEY,KEY,...] [--skip-checkpoints-on-create] [--parallel N] [--out FILE] [--keep] [--no-floor]";
+
+/** `--steps` keys; `up-empty` is always run, as every later step needs its state. */
+const STEP_KEYS: Record<string, string> = {
+    "preview, empty": "preview-empty",
+    "up, empty": "up-empty",
+    "preview, no change": "preview",
+    "preview, no change, --refresh=false": "preview-no-refresh",
+    "up, no change": "up",
+    "up, no change, --refresh=false": "up-no-refresh",
+    refresh: "refresh",
+    "refresh, registrations only": "refresh-registrations",
+    "up, add 1 tenant": "add",
+    "up, add 1 tenant, --refresh=false": "add-no-refresh",
+};
 
 interface Args {
     sizes: number[];
@@ -42,6 +61,9 @@ interface Args {
     out?: string;
     keep: boolean;
     floor: boolean;
+    steps?: string[];
+    /** PULUMI_SKIP_CHECKPOINTS=true for `up` from empty only (program and floor). */
+    skipCheckpointsOnCreate: boolean;
 }
 
 function args(argv: string[]): Args {
@@ -51,7 +73,12 @@ function args(argv: string[]): Args {
         out: { type: "string" },
         keep: { type: "boolean" },
         "no-floor": { type: "boolean" },
+        steps: { type: "string" },
+        "skip-checkpoints-on-create": { type: "boolean" },
     });
+    const steps = v.steps?.split(",");
+    const unknown = steps?.filter((k) => !Object.values(STEP_KEYS).includes(k));
+    if (unknown?.length) throw new UsageError(`--steps: unknown ${unknown.join(", ")}; known: ${Object.values(STEP_KEYS).join(", ")}`);
     const count = (flag: string, text: string) => {
         const n = Number(text);
         if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag}: expected positive integers, got ${JSON.stringify(text)}`);
@@ -63,6 +90,8 @@ function args(argv: string[]): Args {
         out: v.out,
         keep: v.keep === true,
         floor: v["no-floor"] !== true,
+        steps: steps ? [...new Set(["up-empty", ...steps])] : undefined,
+        skipCheckpointsOnCreate: v["skip-checkpoints-on-create"] === true,
     };
 }
 
@@ -161,10 +190,15 @@ class SizeRun {
         return this.options.parallel ? ["--parallel", String(this.options.parallel)] : [];
     }
 
-    private async step(name: string, args: string[], floorArgs: string[] | undefined): Promise<Figure> {
+    private async step(name: string, args: string[], floorArgs: string[] | undefined): Promise<Figure | undefined> {
+        if (this.options.steps && !this.options.steps.includes(STEP_KEYS[name])) return undefined;
         this.http.take();
         this.pg.take();
-        const r: Run = await this.stack.run([...args, ...this.stack.stackArgs(), ...this.parallel()]);
+        // The file backend writes the whole checkpoint (and a backup) after every step: from empty,
+        // that grows with the square of the stack. Skipping it leaves only the final write.
+        const env = name === "up, empty" && this.options.skipCheckpointsOnCreate ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {};
+        if (env.PULUMI_SKIP_CHECKPOINTS) name = `${name} (PULUMI_SKIP_CHECKPOINTS)`;
+        const r: Run = await this.stack.run([...args, ...this.stack.stackArgs(), ...this.parallel()], undefined, env);
         const figure: Figure = {
             step: name,
             code: r.code,
@@ -176,7 +210,7 @@ class SizeRun {
         };
         if (r.code !== 0) process.stderr.write(`${this.tenants} tenants, ${name}: exit ${r.code}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}\n`);
         if (floorArgs && this.floorStack) {
-            const f = await this.floorStack.run([...floorArgs, ...this.floorStack.stackArgs(), ...this.parallel()]);
+            const f = await this.floorStack.run([...floorArgs, ...this.floorStack.stackArgs(), ...this.parallel()], undefined, env);
             if (f.code !== 0) process.stderr.write(`floor, ${name}: exit ${f.code}\n${f.stderr.slice(-2000)}\n`);
             figure.floor = { code: f.code, wallS: f.wallS, peaks: f.peaks, stateKiB: kib(this.floorStack.stateBytes()) };
         }
@@ -226,7 +260,7 @@ class SizeRun {
 
         await this.step("preview, empty", ["preview"], ["preview"]);
         const up = await this.step("up, empty", ["up", "--yes", "--skip-preview"], ["up", "--yes", "--skip-preview"]);
-        if (up.code !== 0) {
+        if (up && up.code !== 0) {
             this.result.note = `pulumi up from empty failed at ${n} tenants (see stderr)`;
             return;
         }
@@ -339,7 +373,8 @@ async function main(a: Args): Promise<void> {
     const cpus = os.cpus();
     console.log(
         `machine: ${cpus.length} x ${cpus[0]?.model.trim() ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, pulumi ${version}` +
-            `${a.parallel ? `, --parallel ${a.parallel}` : ", default --parallel"}`,
+            `${a.parallel ? `, --parallel ${a.parallel}` : ", default --parallel"}` +
+            `${process.env.PULUMI_SKIP_CHECKPOINTS ? `, PULUMI_SKIP_CHECKPOINTS=${process.env.PULUMI_SKIP_CHECKPOINTS}` : ""}`,
     );
     const dockerHost = execFileSync(path.join(ROOT, ".ci/docker.sh"), ["host"], { encoding: "utf8" }).trim();
     const images = Object.fromEntries(
