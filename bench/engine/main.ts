@@ -36,7 +36,7 @@ import { PrivatePostgres } from "./postgres";
 import { HttpCounter, HttpCounts, PgCounter, PgCounts } from "./proxies";
 import { BenchStack, ROOT, Run, toolchainEnv } from "./pulumi";
 import { Peaks } from "./sampler";
-import { BenchTargets, DOCKER_PREFIX, FIXED_NAMES, PG_PREFIX, STACK, benchConfig, connectionRoles } from "./stackConfig";
+import { BenchTargets, DOCKER_PREFIX, FIXED_NAMES, PG_PREFIX, STACK, ENV_STRING_LIMIT, benchConfig, configBytes, connectionRoles } from "./stackConfig";
 
 const USAGE =
     "usage: npm run bench -- --engine [--sizes N,N,...] [--steps KEY,KEY,...] [--skip-checkpoints-on-create] [--parallel N] [--out FILE] [--keep] [--no-floor]";
@@ -145,9 +145,15 @@ function cleanUp(dockerHost: string): void {
     const networks = mine(lines(docker(dockerHost, ["network", "ls", "--format", "{{.Name}}"])));
     if (networks.length) docker(dockerHost, ["network", "rm", ...networks]);
     const like = `${PG_PREFIX.replace(/_/g, "\\_")}%`;
-    const databases = lines(psql(`select datname from pg_database where datname like '${like}' or datname = '${FIXED_NAMES.database}'`));
+    const databases = lines(
+        psql(`select datname from pg_database where datname like '${like}' or datname ~ '^t[0-9]{4}$' or datname = '${FIXED_NAMES.database}'`),
+    );
     for (const d of databases) psql(`drop database if exists "${d}" with (force)`);
-    const roles = lines(psql(`select rolname from pg_roles where rolname like '${like}' or rolname in (${FIXED_NAMES.roles.map((r) => `'${r}'`).join(",")})`));
+    const roles = lines(
+        psql(
+            `select rolname from pg_roles where rolname like '${like}' or rolname ~ '^t[0-9]{4}(_app)?$' or rolname in (${FIXED_NAMES.roles.map((r) => `'${r}'`).join(",")})`,
+        ),
+    );
     for (const r of roles) psql(`drop role if exists "${r}"`);
 }
 
@@ -219,8 +225,11 @@ class SizeRun {
         return figure;
     }
 
+    /** Short ids and no domains where the full form would not reach the program (see `configBytes`). */
+    private compact = false;
+
     private writeProgramConfig(count: number): void {
-        this.stack.writeConfig(benchConfig(count, this.targets), PROJECT);
+        this.stack.writeConfig(benchConfig(count, this.targets, this.compact), PROJECT);
     }
 
     private writeFloorConfig(count: number): void {
@@ -232,7 +241,7 @@ class SizeRun {
         const dir = mkdtempSync(path.join(os.tmpdir(), `nocobase-bench-engine-${n}-`));
         this.stack = new BenchStack(dir, ROOT, path.join(ROOT, "stacks"), STACK, this.env.toolchain);
         await this.stack.init();
-        const secure = await this.stack.encrypt("trusted-on-loopback");
+        const secure = await this.stack.encrypt("pw");
         this.targets = {
             dockerHost: this.env.dockerHost,
             nocobaseImage: this.env.nocobaseImage,
@@ -241,9 +250,15 @@ class SizeRun {
             apiUrl: `http://127.0.0.1:${this.ports.api}`,
             secure,
         };
+        if (configBytes(benchConfig(n + 2, { ...this.targets, secure: "pw" }), PROJECT) > ENV_STRING_LIMIT) {
+            this.compact = true;
+            this.result.note = `compact configuration (ids t0000, no domains): the full one is ${configBytes(benchConfig(n + 2, { ...this.targets, secure: "pw" }), PROJECT)} bytes in PULUMI_CONFIG, over Linux's ${ENV_STRING_LIMIT}-byte limit for one environment string`;
+            if (configBytes(benchConfig(n + 2, { ...this.targets, secure: "pw" }, true), PROJECT) > ENV_STRING_LIMIT)
+                throw new Error(`${n} tenants: even the compact configuration is over ${ENV_STRING_LIMIT} bytes`);
+        }
         this.writeProgramConfig(n);
         // The connection-mode apps' own roles on their "external" server (not timed).
-        for (const role of connectionRoles(n + 2)) psql(`create role "${role}" login`);
+        for (const role of connectionRoles(n + 2, this.compact)) psql(`create role "${role}" login`);
 
         // The resource count comes from the preview; the floor then gets as many.
         const preview = await this.stack.run(["preview", "--json", ...this.stack.stackArgs()]);
@@ -316,7 +331,7 @@ export function line(f: Figure): string {
     );
 }
 
-function table(results: SizeResult[]): void {
+export function table(results: SizeResult[]): void {
     const cols = [
         "tenants",
         "resources",
