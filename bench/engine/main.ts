@@ -196,8 +196,12 @@ class SizeRun {
         return this.options.parallel ? ["--parallel", String(this.options.parallel)] : [];
     }
 
+    private wants(name: string): boolean {
+        return !this.options.steps || this.options.steps.includes(STEP_KEYS[name]);
+    }
+
     private async step(name: string, args: string[], floorArgs: string[] | undefined): Promise<Figure | undefined> {
-        if (this.options.steps && !this.options.steps.includes(STEP_KEYS[name])) return undefined;
+        if (!this.wants(name)) return undefined;
         this.http.take();
         this.pg.take();
         // The file backend writes the whole checkpoint (and a backup) after every step: from empty,
@@ -229,7 +233,7 @@ class SizeRun {
     private compact = false;
 
     private writeProgramConfig(count: number): void {
-        this.stack.writeConfig(benchConfig(count, this.targets, this.compact), PROJECT);
+        this.stack.writeConfig(benchConfig(count, this.targets, this.compact, this.tenants), PROJECT);
     }
 
     private writeFloorConfig(count: number): void {
@@ -299,11 +303,16 @@ class SizeRun {
             .flatMap((r) => ["--target", r.urn]);
         await this.step("refresh, registrations only", ["refresh", "--yes", "--skip-preview", ...registrations], undefined);
 
-        this.writeProgramConfig(n + 1);
-        this.writeFloorConfig(this.result.resources + 1);
+        // Each add step adds one tenant to what the stack holds then, whichever steps run.
+        let added = 0;
+        const addOne = () => {
+            added++;
+            this.writeProgramConfig(n + added);
+            this.writeFloorConfig(this.result.resources + added);
+        };
+        if (this.wants("up, add 1 tenant")) addOne();
         await this.step("up, add 1 tenant", ["up", "--yes", "--skip-preview"], ["up", "--yes", "--skip-preview"]);
-        this.writeProgramConfig(n + 2);
-        this.writeFloorConfig(this.result.resources + 2);
+        if (this.wants("up, add 1 tenant, --refresh=false")) addOne();
         await this.step(
             "up, add 1 tenant, --refresh=false",
             ["up", "--yes", "--skip-preview", "--refresh=false"],
