@@ -14,6 +14,7 @@
  *   npm run bench -- --sizes 1000 --nodeargs ""      other sizes, other Node flags
  *   npm run bench -- --sizes 1000 --runs 5           more samples per figure
  *   npm run bench -- --nodeargs=--stack-trace-limit=1   flags that start with - go after =
+ *   npm run bench -- --engine [...]                  under the real engine instead (bench/engine/main.ts)
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -193,4 +194,12 @@ function run(argv: string[]): number {
     return 0;
 }
 
-process.exitCode = run(process.argv.slice(2));
+const argv = process.argv.slice(2);
+if (argv.includes("--engine")) {
+    // The same benchmark under the real engine (bench/engine/main.ts): its own flags, its own table.
+    void import("./engine/main").then(async ({ runEngineBench }) => {
+        process.exitCode = await runEngineBench(argv.filter((a) => a !== "--engine"));
+    });
+} else {
+    process.exitCode = run(argv);
+}

@@ -181,13 +181,30 @@ function same(a: unknown, b: unknown): boolean {
     );
 }
 
+/**
+ * One client per entry app, adapter and login for the whole provider process. A client signs in
+ * once and keeps its token (signing in again when it dies), so a refresh of a thousand apps signs
+ * in once: with a client per call, every read, create and update began with its own sign-in, and
+ * NocoBase checks the password hash each time (measured under the real engine, docs/scale.md).
+ */
+const clients = new Map<string, SupervisorClient>();
+
 function connect(p: Pick<AppInputs, "entryUrl" | "adapter" | "credentials">): SupervisorClient {
     const apiKey = process.env.NOCOBASE_API_KEY;
-    return createSupervisorClient({
-        adapter: p.adapter,
-        baseUrl: p.entryUrl,
-        auth: apiKey ? { apiKey } : { account: p.credentials.account, password: p.credentials.password },
-    });
+    const login = apiKey ? ["key", apiKey] : ["account", p.credentials.account, p.credentials.password];
+    const key = createHash("sha256")
+        .update(JSON.stringify([p.adapter, p.entryUrl, ...login]))
+        .digest("hex");
+    let client = clients.get(key);
+    if (client === undefined) {
+        client = createSupervisorClient({
+            adapter: p.adapter,
+            baseUrl: p.entryUrl,
+            auth: apiKey ? { apiKey } : { account: p.credentials.account, password: p.credentials.password },
+        });
+        clients.set(key, client);
+    }
+    return client;
 }
 
 /**

@@ -474,6 +474,15 @@ describe("NocoBaseApp provider on the fake entry app", () => {
         assert.deepEqual(await provider.read("prov1", read.props as AppOutputs), {});
     });
 
+    it("signs in once per provider process, not once per app or call", async () => {
+        const first = await provider.create(await checked({ state: "stopped" }));
+        const second = await provider.create(await checked({ appId: "prov2", state: "stopped" }));
+        await provider.read("prov1", first.outs as AppOutputs);
+        await provider.read("prov2", second.outs as AppOutputs);
+        assert.equal(server.count("auth:signIn"), 1);
+        assert.ok(server.requests.filter((r) => r.action.startsWith("applications:")).every((r) => r.authorization === "Bearer signed-in-1"));
+    });
+
     it("prefers NOCOBASE_API_KEY from the environment over the account", async () => {
         process.env.NOCOBASE_API_KEY = API_KEY;
         await provider.create(await checked({ state: "stopped" }));
