@@ -30,13 +30,23 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { HelpRequested, UsageError, parseCommandLine } from "../../cli/commandLine";
-import { PROJECT } from "../../cli/stackFile";
+import { HelpRequested, UsageError, parseCommandLine } from "../../cli/harness/commandLine";
+import { PROJECT } from "../../components/core/project";
 import { PrivatePostgres } from "./postgres";
 import { HttpCounter, HttpCounts, PgCounter, PgCounts } from "./proxies";
 import { BenchStack, ROOT, Run, toolchainEnv } from "./pulumi";
 import { Peaks } from "./sampler";
-import { BenchTargets, DOCKER_PREFIX, FIXED_NAMES, PG_PREFIX, STACK, ENV_STRING_LIMIT, benchConfig, configBytes, connectionRoles } from "./stackConfig";
+import {
+    BenchTargets,
+    DOCKER_PREFIX,
+    FIXED_NAMES,
+    PG_PREFIX,
+    STACK,
+    ENV_STRING_LIMIT,
+    benchConfig,
+    configBytes,
+    connectionRoles,
+} from "./stackConfig";
 
 const USAGE =
     "usage: npm run bench -- --engine [--sizes N,N,...] [--steps KEY,KEY,...] [--skip-checkpoints-on-create] [--parallel N] [--out FILE] [--keep] [--no-floor]";
@@ -78,10 +88,12 @@ function args(argv: string[]): Args {
     });
     const steps = v.steps?.split(",");
     const unknown = steps?.filter((k) => !Object.values(STEP_KEYS).includes(k));
-    if (unknown?.length) throw new UsageError(`--steps: unknown ${unknown.join(", ")}; known: ${Object.values(STEP_KEYS).join(", ")}`);
+    if (unknown?.length)
+        throw new UsageError(`--steps: unknown ${unknown.join(", ")}; known: ${Object.values(STEP_KEYS).join(", ")}`);
     const count = (flag: string, text: string) => {
         const n = Number(text);
-        if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag}: expected positive integers, got ${JSON.stringify(text)}`);
+        if (!Number.isInteger(n) || n < 1)
+            throw new UsageError(`--${flag}: expected positive integers, got ${JSON.stringify(text)}`);
         return n;
     };
     return {
@@ -121,7 +133,23 @@ const PG = { host: "127.0.0.1", port: 0 };
 function psql(sql: string, database = "postgres"): string {
     return execFileSync(
         "psql",
-        ["-h", PG.host, "-p", String(PG.port), "-U", "postgres", "-d", database, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql],
+        [
+            "-h",
+            PG.host,
+            "-p",
+            String(PG.port),
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-X",
+            "-q",
+            "-At",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            sql,
+        ],
         {
             encoding: "utf8",
             stdio: ["ignore", "pipe", "pipe"],
@@ -146,7 +174,9 @@ function cleanUp(dockerHost: string): void {
     if (networks.length) docker(dockerHost, ["network", "rm", ...networks]);
     const like = `${PG_PREFIX.replace(/_/g, "\\_")}%`;
     const databases = lines(
-        psql(`select datname from pg_database where datname like '${like}' or datname ~ '^t[0-9]{4}$' or datname = '${FIXED_NAMES.database}'`),
+        psql(
+            `select datname from pg_database where datname like '${like}' or datname ~ '^t[0-9]{4}$' or datname = '${FIXED_NAMES.database}'`,
+        ),
     );
     for (const d of databases) psql(`drop database if exists "${d}" with (force)`);
     const roles = lines(
@@ -183,7 +213,12 @@ class SizeRun {
 
     constructor(
         private readonly tenants: number,
-        private readonly env: { dockerHost: string; gateway: string; nocobaseImage: string; toolchain: Record<string, string> },
+        private readonly env: {
+            dockerHost: string;
+            gateway: string;
+            nocobaseImage: string;
+            toolchain: Record<string, string>;
+        },
         private readonly http: HttpCounter,
         private readonly pg: PgCounter,
         private readonly options: Args,
@@ -206,7 +241,8 @@ class SizeRun {
         this.pg.take();
         // The file backend writes the whole checkpoint (and a backup) after every step: from empty,
         // that grows with the square of the stack. Skipping it leaves only the final write.
-        const env = name === "up, empty" && this.options.skipCheckpointsOnCreate ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {};
+        const env =
+            name === "up, empty" && this.options.skipCheckpointsOnCreate ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {};
         if (env.PULUMI_SKIP_CHECKPOINTS) name = `${name} (PULUMI_SKIP_CHECKPOINTS)`;
         const r: Run = await this.stack.run([...args, ...this.stack.stackArgs(), ...this.parallel()], undefined, env);
         const figure: Figure = {
@@ -218,11 +254,23 @@ class SizeRun {
             nocobase: this.http.take(),
             pg: this.pg.take(),
         };
-        if (r.code !== 0) process.stderr.write(`${this.tenants} tenants, ${name}: exit ${r.code}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}\n`);
+        if (r.code !== 0)
+            process.stderr.write(
+                `${this.tenants} tenants, ${name}: exit ${r.code}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}\n`,
+            );
         if (floorArgs && this.floorStack) {
-            const f = await this.floorStack.run([...floorArgs, ...this.floorStack.stackArgs(), ...this.parallel()], undefined, env);
+            const f = await this.floorStack.run(
+                [...floorArgs, ...this.floorStack.stackArgs(), ...this.parallel()],
+                undefined,
+                env,
+            );
             if (f.code !== 0) process.stderr.write(`floor, ${name}: exit ${f.code}\n${f.stderr.slice(-2000)}\n`);
-            figure.floor = { code: f.code, wallS: f.wallS, peaks: f.peaks, stateKiB: kib(this.floorStack.stateBytes()) };
+            figure.floor = {
+                code: f.code,
+                wallS: f.wallS,
+                peaks: f.peaks,
+                stateKiB: kib(this.floorStack.stateBytes()),
+            };
         }
         this.result.figures.push(figure);
         process.stderr.write(`${this.tenants} tenants: ${line(figure)}\n`);
@@ -266,9 +314,12 @@ class SizeRun {
 
         // The resource count comes from the preview; the floor then gets as many.
         const preview = await this.stack.run(["preview", "--json", ...this.stack.stackArgs()]);
-        if (preview.code !== 0) throw new Error(`preview --json failed:\n${preview.stdout.slice(-3000)}\n${preview.stderr.slice(-3000)}`);
+        if (preview.code !== 0)
+            throw new Error(`preview --json failed:\n${preview.stdout.slice(-3000)}\n${preview.stderr.slice(-3000)}`);
         const steps = (JSON.parse(preview.stdout) as { steps?: Array<{ op: string; urn: string }> }).steps ?? [];
-        this.result.resources = steps.filter((s) => s.op === "create" && !s.urn.includes("::pulumi:pulumi:Stack::")).length;
+        this.result.resources = steps.filter(
+            (s) => s.op === "create" && !s.urn.includes("::pulumi:pulumi:Stack::"),
+        ).length;
         if (this.options.floor) {
             const floorDir = path.join(dir, "floor");
             const project = path.join(__dirname, "floor");
@@ -301,7 +352,11 @@ class SizeRun {
             .resources()
             .filter((r) => r.type === "pulumi-nodejs:dynamic/nocobase:App")
             .flatMap((r) => ["--target", r.urn]);
-        await this.step("refresh, registrations only", ["refresh", "--yes", "--skip-preview", ...registrations], undefined);
+        await this.step(
+            "refresh, registrations only",
+            ["refresh", "--yes", "--skip-preview", ...registrations],
+            undefined,
+        );
 
         // Each add step adds one tenant to what the stack holds then, whichever steps run.
         let added = 0;
@@ -393,7 +448,10 @@ export function table(results: SizeResult[]): void {
 
 async function main(a: Args): Promise<void> {
     const toolchain = toolchainEnv();
-    const version = execFileSync("pulumi", ["version"], { env: { ...process.env, ...toolchain }, encoding: "utf8" }).trim();
+    const version = execFileSync("pulumi", ["version"], {
+        env: { ...process.env, ...toolchain },
+        encoding: "utf8",
+    }).trim();
     const cpus = os.cpus();
     console.log(
         `machine: ${cpus.length} x ${cpus[0]?.model.trim() ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, pulumi ${version}` +
@@ -407,7 +465,13 @@ async function main(a: Args): Promise<void> {
             .map((l) => l.split("=") as [string, string]),
     );
     // The default bridge's gateway is an address of this machine that containers on any bridge reach.
-    const gateway = docker(dockerHost, ["network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}"]);
+    const gateway = docker(dockerHost, [
+        "network",
+        "inspect",
+        "bridge",
+        "--format",
+        "{{(index .IPAM.Config 0).Gateway}}",
+    ]);
     const server = new PrivatePostgres(await freePort());
     server.start();
     PG.port = server.port;
@@ -418,7 +482,10 @@ async function main(a: Args): Promise<void> {
     }
 }
 
-async function sizes(a: Args, env: { dockerHost: string; gateway: string; nocobaseImage: string; toolchain: Record<string, string> }): Promise<void> {
+async function sizes(
+    a: Args,
+    env: { dockerHost: string; gateway: string; nocobaseImage: string; toolchain: Record<string, string> },
+): Promise<void> {
     const { dockerHost, gateway } = env;
     cleanUp(dockerHost);
     const results: SizeResult[] = [];

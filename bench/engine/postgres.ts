@@ -23,8 +23,15 @@ const BIN = path.join(
 
 /** As the postgres user when run as root: PostgreSQL refuses to run as root. */
 function asOwner(cmd: string, args: string[]): string {
-    const argv = process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", path.join(BIN, cmd), ...args] : [path.join(BIN, cmd), ...args];
-    return execFileSync(argv[0], argv.slice(1), { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
+    const argv =
+        process.getuid?.() === 0
+            ? ["runuser", "-u", "postgres", "--", path.join(BIN, cmd), ...args]
+            : [path.join(BIN, cmd), ...args];
+    return execFileSync(argv[0], argv.slice(1), {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+        timeout: 120_000,
+    });
 }
 
 export class PrivatePostgres {
@@ -43,12 +50,30 @@ export class PrivatePostgres {
     }
 
     start(): void {
-        asOwner("initdb", ["-D", this.data, "-U", "postgres", "-A", "trust", "--no-instructions", "-E", "UTF8", "--locale", "C.UTF-8"]);
+        asOwner("initdb", [
+            "-D",
+            this.data,
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-instructions",
+            "-E",
+            "UTF8",
+            "--locale",
+            "C.UTF-8",
+        ]);
         // Each tenant's role and database is a few statements; connections stay few. The log is kept
         // for a look at what the server did.
         writeFileSync(
             path.join(this.data, "postgresql.auto.conf"),
-            [`listen_addresses = '127.0.0.1'`, `port = ${this.port}`, `unix_socket_directories = '${this.dir}'`, `max_connections = 300`, ""].join("\n"),
+            [
+                `listen_addresses = '127.0.0.1'`,
+                `port = ${this.port}`,
+                `unix_socket_directories = '${this.dir}'`,
+                `max_connections = 300`,
+                "",
+            ].join("\n"),
         );
         asOwner("pg_ctl", ["-D", this.data, "-l", path.join(this.dir, "server.log"), "-w", "-t", "60", "start"]);
         this.started = true;

@@ -36,7 +36,15 @@ export class HttpCounter {
             if (WRITES.test(action)) this.counts.writes++;
             else this.counts.reads++;
             const upstream = http.request(
-                { host: this.target.host, port: this.target.port, method: req.method, path: url, headers: req.headers, agent: this.agent, timeout: 120_000 },
+                {
+                    host: this.target.host,
+                    port: this.target.port,
+                    method: req.method,
+                    path: url,
+                    headers: req.headers,
+                    agent: this.agent,
+                    timeout: 120_000,
+                },
                 (answer) => {
                     res.writeHead(answer.statusCode ?? 502, answer.headers);
                     answer.pipe(res);
@@ -82,7 +90,10 @@ export interface PgCounts {
     nocobase: PgSide;
 }
 
-const zero = (): PgCounts => ({ engine: { connections: 0, statements: 0 }, nocobase: { connections: 0, statements: 0 } });
+const zero = (): PgCounts => ({
+    engine: { connections: 0, statements: 0 },
+    nocobase: { connections: 0, statements: 0 },
+});
 
 /**
  * Frontend messages after the startup packet are `type(1) length(4, includes itself) body`. The

@@ -66,7 +66,11 @@ export class BenchStack {
     run(args: string[], timeoutMs = 60 * 60_000, env: NodeJS.ProcessEnv = {}): Promise<Run> {
         return new Promise((resolve) => {
             const started = process.hrtime.bigint();
-            const child = spawn("pulumi", args, { cwd: this.project, env: { ...this.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+            const child = spawn("pulumi", args, {
+                cwd: this.project,
+                env: { ...this.env, ...env },
+                stdio: ["ignore", "pipe", "pipe"],
+            });
             const sampler = new Sampler(child.pid!);
             sampler.start();
             let stdout = "";
@@ -94,7 +98,14 @@ export class BenchStack {
     /** Creates the stack; the salt `stack init` writes into the project's stack file moves into ours. */
     async init(): Promise<void> {
         const created = path.join(this.stackConfigDir, `Pulumi.${this.stack}.yaml`);
-        const r = await this.run(["stack", "init", this.stack, "--secrets-provider", "passphrase", "--non-interactive"]);
+        const r = await this.run([
+            "stack",
+            "init",
+            this.stack,
+            "--secrets-provider",
+            "passphrase",
+            "--non-interactive",
+        ]);
         try {
             if (r.code !== 0) throw new Error(`pulumi stack init: ${r.stderr}`);
             this.salt = (parse(readFileSync(created, "utf8")) as { encryptionsalt?: string }).encryptionsalt;
@@ -114,8 +125,13 @@ export class BenchStack {
 
     /** Writes the stack file; `namespace` prefixes every key (the project's name). */
     writeConfig(config: Record<string, unknown>, namespace: string): void {
-        const values = Object.fromEntries(Object.entries(config).map(([k, v]) => [namespace ? `${namespace}:${k}` : k, v]));
-        writeFileSync(this.configFile, stringify({ ...(this.salt ? { encryptionsalt: this.salt } : {}), config: values }));
+        const values = Object.fromEntries(
+            Object.entries(config).map(([k, v]) => [namespace ? `${namespace}:${k}` : k, v]),
+        );
+        writeFileSync(
+            this.configFile,
+            stringify({ ...(this.salt ? { encryptionsalt: this.salt } : {}), config: values }),
+        );
     }
 
     /** Bytes of the stack's checkpoint on the file backend. */
@@ -126,7 +142,8 @@ export class BenchStack {
             for (const entry of readdirSync(dir, { withFileTypes: true })) {
                 const p = path.join(dir, entry.name);
                 if (entry.isDirectory()) walk(p);
-                else if (entry.name === `${this.stack}.json` || entry.name === `${this.stack}.json.gz`) bytes = statSync(p).size;
+                else if (entry.name === `${this.stack}.json` || entry.name === `${this.stack}.json.gz`)
+                    bytes = statSync(p).size;
             }
         };
         try {
@@ -138,7 +155,12 @@ export class BenchStack {
     }
 
     /** The checkpoint's resources (after an update). */
-    resources(): Array<{ urn: string; type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }> {
+    resources(): Array<{
+        urn: string;
+        type: string;
+        inputs?: Record<string, unknown>;
+        outputs?: Record<string, unknown>;
+    }> {
         const stacks = path.join(this.backend, ".pulumi", "stacks");
         let file = "";
         const walk = (dir: string) => {

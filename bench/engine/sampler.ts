@@ -54,7 +54,8 @@ export class Sampler {
             parents.set(Number(entry), Number(fields[1]));
         }
         const inTree = (pid: number): boolean => {
-            for (let p = pid, hops = 0; p > 1 && hops < 64; p = parents.get(p) ?? 0, hops++) if (p === this.root) return true;
+            for (let p = pid, hops = 0; p > 1 && hops < 64; p = parents.get(p) ?? 0, hops++)
+                if (p === this.root) return true;
             return false;
         };
         for (const pid of parents.keys()) {

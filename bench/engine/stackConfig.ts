@@ -10,7 +10,7 @@
  * (`nocobase_main`) and the group role of schema-mode tenants (`nocobase_tenants_members`); the
  * benchmark refuses to start when either exists already.
  */
-import { ENTRY_DATABASE, TENANTS_GROUP_ROLE } from "../../components/naming";
+import { ENTRY_DATABASE, TENANTS_GROUP_ROLE } from "../../components/core/identifiers";
 
 export const PG_PREFIX = "nocobase_bench_";
 export const TENANTS_DATABASE = `${PG_PREFIX}tenants`;
@@ -48,7 +48,9 @@ export function appId(i: number, compact = false): string {
  * (MAX_ARG_STRLEN), and the engine then cannot start the program ("argument list too long").
  */
 export function configBytes(config: Record<string, unknown>, namespace: string): number {
-    return JSON.stringify(Object.fromEntries(Object.entries(config).map(([k, v]) => [`${namespace}:${k}`, JSON.stringify(v)]))).length;
+    return JSON.stringify(
+        Object.fromEntries(Object.entries(config).map(([k, v]) => [`${namespace}:${k}`, JSON.stringify(v)])),
+    ).length;
 }
 
 export const ENV_STRING_LIMIT = 128 * 1024;
@@ -86,7 +88,14 @@ function app(i: number, t: BenchTargets, compact: boolean, base: number): Record
     const m = mode(i);
     entry.database =
         m === "connection"
-            ? { mode: m, host: t.pg.host, port: t.pg.port, user: connectionUser(i, compact), database: id, password: { secure: t.secure } }
+            ? {
+                  mode: m,
+                  host: t.pg.host,
+                  port: t.pg.port,
+                  user: connectionUser(i, compact),
+                  database: id,
+                  password: { secure: t.secure },
+              }
             : { mode: m };
     if (i % 3 === 0 && !compact) entry.domain = `t${i}.apps.example.com`;
     if (i % 7 === 0) entry.jwtSecret = "shared";

@@ -480,7 +480,11 @@ describe("NocoBaseApp provider on the fake entry app", () => {
         await provider.read("prov1", first.outs as AppOutputs);
         await provider.read("prov2", second.outs as AppOutputs);
         assert.equal(server.count("auth:signIn"), 1);
-        assert.ok(server.requests.filter((r) => r.action.startsWith("applications:")).every((r) => r.authorization === "Bearer signed-in-1"));
+        assert.ok(
+            server.requests
+                .filter((r) => r.action.startsWith("applications:"))
+                .every((r) => r.authorization === "Bearer signed-in-1"),
+        );
     });
 
     it("prefers NOCOBASE_API_KEY from the environment over the account", async () => {

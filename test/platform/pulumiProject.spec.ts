@@ -6,12 +6,14 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { PROJECT_ROOT as ROOT } from "../../components/core/project";
 
-const ROOT = path.resolve(__dirname, "..");
 const json = (file: string) => JSON.parse(readFileSync(path.join(ROOT, file), "utf8"));
 
 describe("Pulumi.yaml: how the engine runs the program", () => {
-    const project = parse(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { runtime: { options: Record<string, unknown> } };
+    const project = parse(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+        runtime: { options: Record<string, unknown> };
+    };
 
     it("names a tsconfig that only skips the type check", () => {
         const file = project.runtime.options.tsconfig as string;
