@@ -47,6 +47,8 @@ import {
     configBytes,
     connectionRoles,
 } from "./stackConfig";
+import { psql as psqlAs } from "../../test/support/localPostgres";
+import { docker, dockerHost } from "../../test/engine/support/docker";
 
 const USAGE =
     "usage: npm run bench -- --engine [--sizes N,N,...] [--steps KEY,KEY,...] [--skip-checkpoints-on-create] [--parallel N] [--out FILE] [--keep] [--no-floor]";
@@ -131,34 +133,7 @@ export interface SizeResult {
 const PG = { host: "127.0.0.1", port: 0 };
 
 function psql(sql: string, database = "postgres"): string {
-    return execFileSync(
-        "psql",
-        [
-            "-h",
-            PG.host,
-            "-p",
-            String(PG.port),
-            "-U",
-            "postgres",
-            "-d",
-            database,
-            "-X",
-            "-q",
-            "-At",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-c",
-            sql,
-        ],
-        {
-            encoding: "utf8",
-            stdio: ["ignore", "pipe", "pipe"],
-        },
-    ).trim();
-}
-
-function docker(host: string, a: string[]): string {
-    return execFileSync("docker", ["-H", host, ...a], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    return psqlAs({ ...PG, user: "postgres" }, database, sql);
 }
 
 const lines = (t: string) => t.split("\n").filter(Boolean);
@@ -458,14 +433,14 @@ async function main(a: Args): Promise<void> {
             `${a.parallel ? `, --parallel ${a.parallel}` : ", default --parallel"}` +
             `${process.env.PULUMI_SKIP_CHECKPOINTS ? `, PULUMI_SKIP_CHECKPOINTS=${process.env.PULUMI_SKIP_CHECKPOINTS}` : ""}`,
     );
-    const dockerHost = execFileSync(path.join(ROOT, ".ci/docker.sh"), ["host"], { encoding: "utf8" }).trim();
+    const engineHost = dockerHost();
     const images = Object.fromEntries(
         lines(execFileSync(path.join(ROOT, ".ci/images.sh"), ["names"], { encoding: "utf8" }))
             .filter((l) => /^\w+=\S+$/.test(l))
             .map((l) => l.split("=") as [string, string]),
     );
     // The default bridge's gateway is an address of this machine that containers on any bridge reach.
-    const gateway = docker(dockerHost, [
+    const gateway = docker(engineHost, [
         "network",
         "inspect",
         "bridge",
@@ -476,7 +451,12 @@ async function main(a: Args): Promise<void> {
     server.start();
     PG.port = server.port;
     try {
-        await sizes(a, { dockerHost, gateway, nocobaseImage: images.nocobase.replace(/:[^:/]+$/, ""), toolchain });
+        await sizes(a, {
+            dockerHost: engineHost,
+            gateway,
+            nocobaseImage: images.nocobase.replace(/:[^:/]+$/, ""),
+            toolchain,
+        });
     } finally {
         server.stop();
     }

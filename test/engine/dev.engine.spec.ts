@@ -18,6 +18,7 @@ import { docker, dockerHost, leftovers, removeLeftovers } from "./support/docker
 import { EngineStack, ROOT, SECRET_SIG, previewSteps, protectedDeletes, revealed } from "./support/engine";
 import { LOCAL_IMAGES } from "./support/images";
 import { poll } from "../../components/core/poll";
+import { psql as runPsql } from "../support/localPostgres";
 
 const STACK = "enginetest";
 /** The program's namePrefix for this stack: every container, volume and network it names. */
@@ -61,32 +62,7 @@ describe("dev stack under the real engine", function () {
     /** psql through the published port, as the container's admin or as a tenant's own role. */
     let adminPassword: string;
     const psqlAs = (user: string, password: string, database: string, sql: string): string =>
-        execFileSync(
-            "psql",
-            [
-                "-h",
-                "127.0.0.1",
-                "-p",
-                String(pgPort),
-                "-U",
-                user,
-                "-d",
-                database,
-                "-X",
-                "-q",
-                "-At",
-                "-F",
-                "|",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-c",
-                sql,
-            ],
-            {
-                encoding: "utf8",
-                env: { ...process.env, PGPASSWORD: password },
-            },
-        ).trim();
+        runPsql({ host: "127.0.0.1", port: pgPort, user, password }, database, sql);
     const psql = (database: string, sql: string): string => psqlAs("postgres", adminPassword, database, sql);
     /** A tenant's rows as NocoBase writes them: in tables its own role owns. */
     const tenantSql = async (app: string, sql: string): Promise<string> => {

@@ -27,6 +27,8 @@ import { createSupervisorClient } from "../../components/supervisor";
 import { ADMIN, FaultServer } from "../support/faultServer";
 import { EngineStack, ROOT, previewSteps } from "./support/engine";
 import { Cluster, kubeconfigPath, secretValues } from "./support/kube";
+import { adminSql } from "../support/localPostgres";
+import { HEALTH_CHECK_PATH } from "../../components/core/nocobase";
 
 type Config = Record<string, any>;
 type App = Record<string, any>;
@@ -35,44 +37,16 @@ const EU = "prod-eu";
 const US = "prod-us";
 const VERSION = "2.2.15";
 const NEXT_VERSION = "2.2.16";
-const HEALTH = "/api/__health_check";
-
-/** psql as the local server's admin (trust on loopback). */
-function psql(database: string, sql: string): string {
-    return execFileSync(
-        "psql",
-        [
-            "-h",
-            "127.0.0.1",
-            "-p",
-            "5432",
-            "-U",
-            "postgres",
-            "-d",
-            database,
-            "-X",
-            "-q",
-            "-At",
-            "-F",
-            "|",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-c",
-            sql,
-        ],
-        { encoding: "utf8", env: { ...process.env, PGOPTIONS: "-c client_min_messages=warning" } },
-    ).trim();
-}
 
 /** Drops what a stack of this suite leaves on the local server (its storage is retained on delete). */
 function dropDatabasesAndRoles(databases: string[], roles: string[]): void {
-    for (const db of databases) psql("postgres", `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
-    for (const role of roles) psql("postgres", `DROP ROLE IF EXISTS "${role}"`);
+    for (const db of databases) adminSql("postgres", `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+    for (const role of roles) adminSql("postgres", `DROP ROLE IF EXISTS "${role}"`);
 }
 
 /** Whether `password` is the one PostgreSQL holds for `role` (its SCRAM-SHA-256 verifier). */
 function isRolePassword(role: string, password: string): boolean {
-    const verifier = psql("postgres", `SELECT rolpassword FROM pg_authid WHERE rolname = '${role}'`);
+    const verifier = adminSql("postgres", `SELECT rolpassword FROM pg_authid WHERE rolname = '${role}'`);
     const m = /^SCRAM-SHA-256\$(\d+):([^$]+)\$([^:]+):(.+)$/.exec(verifier);
     if (!m) throw new Error(`${role}: no SCRAM verifier (${verifier.slice(0, 14)}...)`);
     const salted = pbkdf2Sync(password, Buffer.from(m[2], "base64"), Number(m[1]), 32, "sha256");
@@ -364,7 +338,7 @@ describe("the prod shape against real Kubernetes API servers", function () {
                 const [container] = d.spec.template.spec.containers;
                 assert.equal(container.image, `nocobase/nocobase:${VERSION}`);
                 for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
-                    assert.equal(container[probe]?.httpGet?.path, HEALTH, `${name}: ${probe}`);
+                    assert.equal(container[probe]?.httpGet?.path, HEALTH_CHECK_PATH, `${name}: ${probe}`);
                 }
                 for (const r of ["cpu", "memory"]) {
                     assert.ok(
@@ -462,11 +436,11 @@ describe("the prod shape against real Kubernetes API servers", function () {
 
             // Owners on the local server, as in the dev shape.
             assert.equal(
-                psql("postgres", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'kt_acme'"),
+                adminSql("postgres", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'kt_acme'"),
                 "kt_acme",
             );
             assert.equal(
-                psql(TENANTS, "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'kt_cyberdyne'"),
+                adminSql(TENANTS, "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'kt_cyberdyne'"),
                 "kt_cyberdyne",
             );
             // No secret value is in the Deployments' plain variables on either cluster.
@@ -754,11 +728,11 @@ describe("the prod shape against real Kubernetes API servers", function () {
             ]);
             // The tenant's role owns the database NocoBase now writes into.
             assert.equal(
-                psql("postgres", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'ks_crm'"),
+                adminSql("postgres", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'ks_crm'"),
                 "ks_crm",
             );
             assert.ok(
-                Number(psql("ks_crm", "SELECT count(*) FROM pg_tables WHERE tableowner = 'ks_crm'")) > 0,
+                Number(adminSql("ks_crm", "SELECT count(*) FROM pg_tables WHERE tableowner = 'ks_crm'")) > 0,
                 "NocoBase created ks_crm's tables as ks_crm",
             );
             await stack.preview(["--expect-no-changes"]);

@@ -15,18 +15,25 @@ export function localAdmin(): AdminConnection {
     };
 }
 
-/** Runs one statement as the admin in `database`; returns its rows as psql prints them unaligned, trimmed. */
-export function adminSql(database: string, statement: string): string {
-    const server = localAdmin();
+/** A login psql connects with; no password for a server that trusts loopback. */
+export interface PsqlLogin extends AdminConnection {
+    password?: string;
+}
+
+/**
+ * Runs one statement in `database` as `login`; returns its rows as psql prints them unaligned
+ * (columns split by `|`), trimmed. Every suite and the benchmark talk to PostgreSQL through this.
+ */
+export function psql(login: PsqlLogin, database: string, statement: string): string {
     return execFileSync(
         "psql",
         [
             "-h",
-            server.host,
+            login.host,
             "-p",
-            String(server.port),
+            String(login.port),
             "-U",
-            server.user,
+            login.user,
             "-d",
             database,
             "-X",
@@ -37,7 +44,20 @@ export function adminSql(database: string, statement: string): string {
             "-c",
             statement,
         ],
-        // NOTICEs such as "does not exist, skipping" are not the test's output.
-        { encoding: "utf8", env: { ...process.env, PGOPTIONS: "-c client_min_messages=warning" } },
+        {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+            // NOTICEs such as "does not exist, skipping" are not the caller's output.
+            env: {
+                ...process.env,
+                PGOPTIONS: "-c client_min_messages=warning",
+                ...(login.password !== undefined ? { PGPASSWORD: login.password } : {}),
+            },
+        },
     ).trim();
+}
+
+/** Runs one statement as the local server's admin in `database`. */
+export function adminSql(database: string, statement: string): string {
+    return psql(localAdmin(), database, statement);
 }
