@@ -14,7 +14,7 @@
  * relay records it and signs in to the stand-in with the stand-in's own.
  */
 import * as assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { createHmac, createHash, pbkdf2Sync } from "node:crypto";
 import * as http from "node:http";
@@ -548,7 +548,14 @@ describe("the prod shape against real Kubernetes API servers", function () {
         });
 
         it("3e. a new NocoBase version rolls every Deployment to it in place (Recreate), storage untouched", async () => {
-            const steps = await editAndPreview(edited((c) => (c.platform.nocobaseVersion = NEXT_VERSION)));
+            // An upgrade dumps every database first, so it needs somewhere to put them.
+            const backups = path.join(stack.dir, "backups");
+            const steps = await editAndPreview(
+                edited((c) => {
+                    c.platform.nocobaseVersion = NEXT_VERSION;
+                    c.backups = { location: backups };
+                }),
+            );
             const deployments = steps.filter((s) => s.urn.includes("Deployment"));
             assert.equal(deployments.length, 1 + ENVIRONMENTS.length);
             for (const s of deployments) assert.equal(s.op, "update", s.urn);
@@ -591,6 +598,18 @@ describe("the prod shape against real Kubernetes API servers", function () {
                 for (const p of await c.items(`${ns(NS)}/persistentvolumeclaims`))
                     assert.equal(claims.get(`${c.context}/${p.metadata.name}`), p.metadata.uid);
             }
+            // The dumps were taken: one per tenant that owns storage here, and the entry app's.
+            const upgradeDirs = readdirSync(path.join(backups, STACK)).filter((d) =>
+                d.startsWith(`upgrade-${VERSION}-${NEXT_VERSION}-`),
+            );
+            assert.equal(upgradeDirs.length, 1, "one upgrade backup");
+            const manifest = JSON.parse(
+                readFileSync(path.join(backups, STACK, upgradeDirs[0], "manifest.json"), "utf8"),
+            );
+            const dumped = JSON.stringify(manifest);
+            for (const app of APPS.filter((a) => a.database.mode !== "connection"))
+                assert.ok(dumped.includes(`app-${app.id}`), `${app.id} dumped before the upgrade`);
+            assert.ok(dumped.includes("entry-nocobase_main"), "the entry app's database dumped");
             await stack.preview(["--expect-no-changes"]);
         });
 
