@@ -184,9 +184,13 @@ describe("the prod shape against real Kubernetes API servers", function () {
             "nocobase_env_eu_1",
             "nocobase_env_eu_2",
             "nocobase_env_us_1",
+            // The connection-mode app's own database: made by the test, as its owners would, on the
+            // local server, so that an upgrade can dump it as it dumps the platform's.
+            "kt_wayne_ext",
         ];
         const ROLES = [
-            ...DATABASES.filter((d) => d !== TENANTS),
+            ...DATABASES.filter((d) => d !== TENANTS && d !== "kt_wayne_ext"),
+            "kt_wayne_app",
             "kt_initech",
             "kt_umbrella",
             "kt_cyberdyne",
@@ -228,6 +232,8 @@ describe("the prod shape against real Kubernetes API servers", function () {
         before(async function () {
             for (const c of [eu, us]) await c.removeNamespace(NS);
             dropDatabasesAndRoles(DATABASES, ROLES);
+            adminSql("postgres", "CREATE ROLE kt_wayne_app LOGIN");
+            adminSql("postgres", "CREATE DATABASE kt_wayne_ext OWNER kt_wayne_app");
             fake = new FaultServer();
             await fake.start();
             fake.environments = ENVIRONMENTS.map((e) => ({ name: e.name, available: true }));
@@ -273,9 +279,9 @@ describe("the prod shape against real Kubernetes API servers", function () {
                         environment: "us_1",
                         database: {
                             mode: "connection",
-                            host: "wayne-db.kube.test",
-                            user: "wayne_app",
-                            database: "wayne",
+                            host: "127.0.0.1",
+                            user: "kt_wayne_app",
+                            database: "kt_wayne_ext",
                             password: wayne,
                         },
                         domain: "wayne.kube.test",
