@@ -25,6 +25,7 @@ import {
     stackFilePath,
     stackNameOf,
 } from "./harness/stackFile";
+import { configTooLargeProblem } from "../components/core/engine";
 
 const USAGE = "usage: npm run plan -- [--stack NAME | --file PATH] [--base PATH] [--json]";
 
@@ -66,6 +67,10 @@ interface LoadedStack {
 async function load(stackFile: StackFile, stack: string): Promise<{ problems: string[] } | LoadedStack> {
     const validation = validateStackConfig({ ...stackFileInput(stackFile), stack });
     if (!validation.ok) return { problems: formatIssues(validation.issues).split("\n") };
+    // Valid, but past what the engine can pass to a program: found here, before a pull request's
+    // preview fails without saying why.
+    const tooLarge = configTooLargeProblem(stackFile.values);
+    if (tooLarge) return { problems: [`config: ${tooLarge}`] };
     const started = performance.now();
     try {
         const rendered = await renderProgram({ stack, values: stackFile.values, secretKeys: stackFile.secretKeys });

@@ -42,13 +42,13 @@ import {
     FIXED_NAMES,
     PG_PREFIX,
     STACK,
-    ENV_STRING_LIMIT,
     benchConfig,
     configBytes,
     connectionRoles,
 } from "./stackConfig";
 import { psql as psqlAs } from "../../test/support/localPostgres";
 import { docker, dockerHost } from "../../test/engine/support/docker";
+import { ENVIRONMENT_STRING_LIMIT } from "../../components/core/engine";
 
 const USAGE =
     "usage: npm run bench -- --engine [--sizes N,N,...] [--steps KEY,KEY,...] [--skip-checkpoints-on-create] [--parallel N] [--out FILE] [--keep] [--no-floor]";
@@ -277,11 +277,16 @@ class SizeRun {
             apiUrl: `http://127.0.0.1:${this.ports.api}`,
             secure,
         };
-        if (configBytes(benchConfig(n + 2, { ...this.targets, secure: "pw" }), PROJECT) > ENV_STRING_LIMIT) {
+        if (configBytes(benchConfig(n + 2, { ...this.targets, secure: "pw" }), PROJECT) > ENVIRONMENT_STRING_LIMIT) {
             this.compact = true;
-            this.result.note = `compact configuration (ids t0000, no domains): the full one is ${configBytes(benchConfig(n + 2, { ...this.targets, secure: "pw" }), PROJECT)} bytes in PULUMI_CONFIG, over Linux's ${ENV_STRING_LIMIT}-byte limit for one environment string`;
-            if (configBytes(benchConfig(n + 2, { ...this.targets, secure: "pw" }, true), PROJECT) > ENV_STRING_LIMIT)
-                throw new Error(`${n} tenants: even the compact configuration is over ${ENV_STRING_LIMIT} bytes`);
+            this.result.note = `compact configuration (ids t0000, no domains): the full one is ${configBytes(benchConfig(n + 2, { ...this.targets, secure: "pw" }), PROJECT)} bytes in PULUMI_CONFIG, over Linux's ${ENVIRONMENT_STRING_LIMIT}-byte limit for one environment string`;
+            if (
+                configBytes(benchConfig(n + 2, { ...this.targets, secure: "pw" }, true), PROJECT) >
+                ENVIRONMENT_STRING_LIMIT
+            )
+                throw new Error(
+                    `${n} tenants: even the compact configuration is over ${ENVIRONMENT_STRING_LIMIT} bytes`,
+                );
         }
         this.writeProgramConfig(n);
         // The connection-mode apps' own roles on their "external" server (not timed).

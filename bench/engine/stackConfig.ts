@@ -11,6 +11,7 @@
  * benchmark refuses to start when either exists already.
  */
 import { ENTRY_DATABASE, TENANTS_GROUP_ROLE } from "../../components/core/identifiers";
+import { configEnvironmentBytes } from "../../components/core/engine";
 
 export const PG_PREFIX = "nocobase_bench_";
 export const TENANTS_DATABASE = `${PG_PREFIX}tenants`;
@@ -42,18 +43,12 @@ export function appId(i: number, compact = false): string {
     return `${compact ? "t" : PG_PREFIX}${String(i).padStart(4, "0")}`;
 }
 
-/**
- * What the language host puts in the program's environment (`PULUMI_CONFIG`): every key's value as
- * a JSON string, in one JSON object. Linux refuses a single environment string over 128 KiB
- * (MAX_ARG_STRLEN), and the engine then cannot start the program ("argument list too long").
- */
+/** What the generated config takes in the program's environment (see core/engine.ts). */
 export function configBytes(config: Record<string, unknown>, namespace: string): number {
-    return JSON.stringify(
+    return configEnvironmentBytes(
         Object.fromEntries(Object.entries(config).map(([k, v]) => [`${namespace}:${k}`, JSON.stringify(v)])),
-    ).length;
+    );
 }
-
-export const ENV_STRING_LIMIT = 128 * 1024;
 
 /** Half own a database, 30% a schema, 20% connect elsewhere, as in bench/stackConfig.ts. */
 function mode(i: number): Mode {

@@ -13,3 +13,4 @@ export * from "./secret";
 export * from "./typeTokens";
 export * from "./poll";
 export * from "./backups";
+export * from "./engine";

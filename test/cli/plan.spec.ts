@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { PlanResult, plan } from "../../cli/plan";
 import type { PlanReport } from "../../cli/plan/report";
 import { dataFate, formatPlan } from "../../cli/plan/text";
-import { stackFilePath } from "../../cli/harness/stackFile";
+import { parseStackFile, stackFilePath } from "../../cli/harness/stackFile";
 import { ConfigEdit, appOf, writeStackFile } from "../support/planStacks";
 import { PROJECT_ROOT as ROOT } from "../../components/core/project";
 
@@ -105,6 +105,34 @@ describe("plan: tenant diff and resource steps", function () {
         assert.match(step("replace", false, true), /^retained: .*the new one starts EMPTY$/);
         assert.equal(step("delete", false, false), "the data is DESTROYED");
         assert.equal(step("replace", false, false), "the data is DESTROYED and the new one starts EMPTY");
+    });
+
+    it("refuses a stack whose configuration the engine could not hand to the program", async () => {
+        const many = (count: number) => (c: Record<string, any>) => {
+            for (let i = 0; i < count; i++)
+                c.apps.push({
+                    id: `bulk_${i}`,
+                    displayName: `Bulk ${i}`,
+                    environment: "env_b",
+                    database: { mode: "schema" },
+                });
+        };
+        const result = await plan({ file: writeStackFile("staging", many(1500)), stack: "staging", json: true });
+        assert.equal(result.ok, false);
+        assert.equal(result.problems.length, 1);
+        // The byte count as the test measures it: what PULUMI_CONFIG=<json> would take, NUL included.
+        const file = parseStackFile(readFileSync(writeStackFile("staging", many(1500)), "utf8"), "staging");
+        const bytes = Buffer.byteLength(`PULUMI_CONFIG=${JSON.stringify(file.values)}`) + 1;
+        assert.ok(bytes > 131072, `${bytes} bytes: the test's stack must be over the limit`);
+        assert.match(
+            result.problems[0],
+            new RegExp(`^config: the stack's configuration takes ${bytes} bytes in PULUMI_CONFIG`),
+        );
+        assert.match(result.problems[0], /Linux refuses more than 131072/);
+        assert.equal(
+            (await plan({ file: writeStackFile("staging", many(100)), stack: "staging", json: true })).ok,
+            true,
+        );
     });
 
     it("renames an app's display name: one update of its registration", async () => {
