@@ -21,7 +21,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { HelpRequested, UsageError, parseCommandLine } from "../cli/harness/commandLine";
+import { HelpRequested, UsageError, parseCommandLine, positiveInteger } from "../cli/harness/commandLine";
 import type { Measurement } from "./child";
 import { GeneratedApp, appMix, stackFileText } from "./stackConfig";
 import { PROJECT_ROOT as ROOT } from "../components/core/project";
@@ -42,15 +42,9 @@ function benchArgs(argv: string[]): BenchArgs {
         runs: { type: "string" },
         nodeargs: { type: "string" },
     });
-    const count = (flag: string, text: string) => {
-        const n = Number(text);
-        if (!Number.isInteger(n) || n < 1)
-            throw new UsageError(`--${flag}: expected positive integers, got ${JSON.stringify(text)}`);
-        return n;
-    };
     return {
-        sizes: (values.sizes ?? "10,100,300,1000").split(",").map((n) => count("sizes", n)),
-        runs: count("runs", values.runs ?? "3"),
+        sizes: (values.sizes ?? "10,100,300,1000").split(",").map((n) => positiveInteger("sizes", n)),
+        runs: positiveInteger("runs", values.runs ?? "3"),
         nodeArgs: (values.nodeargs ?? projectNodeArgs()).split(/\s+/).filter(Boolean),
     };
 }

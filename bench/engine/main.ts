@@ -30,7 +30,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { HelpRequested, UsageError, parseCommandLine } from "../../cli/harness/commandLine";
+import { HelpRequested, UsageError, parseCommandLine, positiveInteger } from "../../cli/harness/commandLine";
 import { PROJECT } from "../../components/core/project";
 import { PrivatePostgres } from "./postgres";
 import { HttpCounter, HttpCounts, PgCounter, PgCounts } from "./proxies";
@@ -92,15 +92,9 @@ function args(argv: string[]): Args {
     const unknown = steps?.filter((k) => !Object.values(STEP_KEYS).includes(k));
     if (unknown?.length)
         throw new UsageError(`--steps: unknown ${unknown.join(", ")}; known: ${Object.values(STEP_KEYS).join(", ")}`);
-    const count = (flag: string, text: string) => {
-        const n = Number(text);
-        if (!Number.isInteger(n) || n < 1)
-            throw new UsageError(`--${flag}: expected positive integers, got ${JSON.stringify(text)}`);
-        return n;
-    };
     return {
-        sizes: (v.sizes ?? "10,100,300,1000").split(",").map((n) => count("sizes", n)),
-        parallel: v.parallel === undefined ? undefined : count("parallel", v.parallel),
+        sizes: (v.sizes ?? "10,100,300,1000").split(",").map((n) => positiveInteger("sizes", n)),
+        parallel: v.parallel === undefined ? undefined : positiveInteger("parallel", v.parallel),
         out: v.out,
         keep: v.keep === true,
         floor: v["no-floor"] !== true,

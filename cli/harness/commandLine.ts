@@ -58,3 +58,11 @@ export function readableFile(flag: string, file: string): string {
     if (!isFile) throw new UsageError(`--${flag} ${file}: not a file`);
     return file;
 }
+
+/** A flag's value that must be a positive integer (a size, a count, a degree of parallelism). */
+export function positiveInteger(flag: string, text: string): number {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1)
+        throw new UsageError(`--${flag}: expected positive integers, got ${JSON.stringify(text)}`);
+    return n;
+}
