@@ -109,6 +109,25 @@ async function encrypted(stack: EngineStack, value: string): Promise<{ secure: s
     return found[1];
 }
 
+/** A runtime on one of the test clusters, with the IngressClass and ClusterIssuer kube.sh creates there. */
+const clusterRuntime = (context: string, namespace: string) => ({
+    type: "kubernetes",
+    context,
+    namespace,
+    ingressClass: "nginx",
+    clusterIssuer: "letsencrypt-prod",
+});
+
+/** The local server as the stacks' external PostgreSQL (trust on loopback: the password is never checked). */
+const localServer = (adminPassword: unknown, tenantsDatabase: string) => ({
+    host: "127.0.0.1",
+    port: 5432,
+    adminUser: "postgres",
+    adminPassword,
+    sslMode: "disable",
+    tenantsDatabase,
+});
+
 const ns = (namespace: string) => `/api/v1/namespaces/${namespace}`;
 const appsNs = (namespace: string) => `/apis/apps/v1/namespaces/${namespace}`;
 const netNs = (namespace: string) => `/apis/networking.k8s.io/v1/namespaces/${namespace}`;
@@ -201,6 +220,7 @@ describe("the prod shape against real Kubernetes API servers", function () {
         let fake: FaultServer;
         let relay: Awaited<ReturnType<typeof signInRelay>>;
         let base: Config;
+        /** Set by a step that fails: the later steps build on its state, so they are skipped, not run on it. */
         let broken: string | undefined;
         const edited = (edit: (c: Config) => void): Config => {
             const c = structuredClone(base);
@@ -245,29 +265,10 @@ describe("the prod shape against real Kubernetes API servers", function () {
             base = {
                 platform: { mode: "multi-environment", nocobaseVersion: VERSION, supervisor: "app-supervisor" },
                 runtimes: {
-                    eu: {
-                        type: "kubernetes",
-                        context: EU,
-                        namespace: NS,
-                        ingressClass: "nginx",
-                        clusterIssuer: "letsencrypt-prod",
-                    },
-                    us: {
-                        type: "kubernetes",
-                        context: US,
-                        namespace: NS,
-                        ingressClass: "nginx",
-                        clusterIssuer: "letsencrypt-prod",
-                    },
+                    eu: clusterRuntime(EU, NS),
+                    us: clusterRuntime(US, NS),
                 },
-                postgres: {
-                    host: "127.0.0.1",
-                    port: 5432,
-                    adminUser: "postgres",
-                    adminPassword: pgPassword,
-                    sslMode: "disable",
-                    tenantsDatabase: TENANTS,
-                },
+                postgres: localServer(pgPassword, TENANTS),
                 redis: { url: "redis://127.0.0.1:6379" },
                 entry: { runtime: "eu", domain: "apps.kube.test", replicas: 1, apiUrl: relay.url },
                 environments: ENVIRONMENTS,
@@ -676,22 +677,9 @@ describe("the prod shape against real Kubernetes API servers", function () {
             stack.writeConfig({
                 platform: { mode: "shared-memory", nocobaseVersion: VERSION },
                 runtimes: {
-                    eu: {
-                        type: "kubernetes",
-                        context: EU,
-                        namespace: NS,
-                        ingressClass: "nginx",
-                        clusterIssuer: "letsencrypt-prod",
-                    },
+                    eu: clusterRuntime(EU, NS),
                 },
-                postgres: {
-                    host: "127.0.0.1",
-                    port: 5432,
-                    adminUser: "postgres",
-                    adminPassword: pgPassword,
-                    sslMode: "disable",
-                    tenantsDatabase: TENANTS,
-                },
+                postgres: localServer(pgPassword, TENANTS),
                 entry: { runtime: "eu", domain: "shared.kube.test", apiUrl: relay.url },
                 apps: APPS,
             });
