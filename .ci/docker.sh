@@ -12,6 +12,8 @@
 # Env: NOCOBASE_DOCKER_START_TIMEOUT (seconds, default 60),
 #      NOCOBASE_DOCKERD_ARGS (extra dockerd arguments, e.g. "--storage-driver=vfs").
 set -euo pipefail
+# shellcheck source=lib/pidfile.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/pidfile.sh"
 
 cache="${NOCOBASE_PLATFORM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nocobase-platform}"
 dir="$cache/docker"
@@ -37,13 +39,23 @@ die() { say "$*"; exit 1; }
 answers() { timeout 10 docker -H "$1" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
 # The pid of the dockerd we started, when it still runs.
-our_pid() {
-  [ -f "$started" ] || return 1
+our_pid() { pidfile_pid "$started"; }
+
+# dockerd refuses to start while its pidfile names a live process, and a machine that stopped
+# without `stop` leaves the file behind; once the pid is reused by anything that is not a dockerd
+# on our data root, every later start fails. A dockerd that does run on our data root but lost
+# its record (the record went, the daemon did not) is stopped instead.
+clear_stale_pidfile() {
+  [ -f "$pidfile" ] || return 0
   local pid
-  pid="$(cat "$started")"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-  [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "dockerd" ] || return 1
-  echo "$pid"
+  pid="$(cat "$pidfile" 2>/dev/null || true)"
+  if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "dockerd" ] \
+    && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--pidfile $pidfile"; then
+    say "a dockerd on our data root (pid $pid) runs with no record of this script; stopping it"
+    pidfile_write "$started" "$pid"
+    cmd_stop
+  fi
+  rm -f "$pidfile"
 }
 
 # One attempt to launch dockerd with the given extra arguments; 0 once it answers.
@@ -60,7 +72,7 @@ launch() {
     -H "$ours" \
     "$@" ${NOCOBASE_DOCKERD_ARGS:-} >"$log" 2>&1 </dev/null &
   pid=$!
-  echo "$pid" >"$started"
+  pidfile_write "$started" "$pid"
   deadline=$((SECONDS + timeout))
   until answers "$ours"; do
     if ! kill -0 "$pid" 2>/dev/null; then
@@ -88,6 +100,7 @@ cmd_start() {
   [ "$(id -u)" -eq 0 ] || die "starting dockerd needs root"
   # A dockerd of ours that hangs without answering is replaced.
   if our_pid >/dev/null; then cmd_stop; fi
+  clear_stale_pidfile
   say "starting dockerd (data root $dir/data, log $log)"
   # Docker's own NAT and port rules need a kernel with iptables (nf_tables here); where it has
   # none, containers still reach each other on a bridge and published ports still work through
@@ -99,7 +112,7 @@ cmd_start() {
     launch --iptables=false --ip-masq=false \
       || { tail -n 20 "$log" >&2; die "dockerd exited during start (log: $log)"; }
   fi
-  say "dockerd running (pid $(cat "$started")) at $ours"
+  say "dockerd running (pid $(our_pid)) at $ours"
   echo "$ours"
 }
 

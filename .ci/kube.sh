@@ -19,6 +19,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/pidfile.sh
+. "$root/.ci/lib/pidfile.sh"
 cache="${NOCOBASE_PLATFORM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nocobase-platform}"
 modules="$root/.ci/toolchain/kube"
 state="$cache/kube-clusters"
@@ -89,14 +91,14 @@ port() { # port CLUSTER_INDEX OFFSET
 etcd_port=$((port_base + 0))
 etcd_peer_port=$((port_base + 1))
 
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+alive() { pidfile_pid "$1" >/dev/null; }
 
 # Starts a process detached (setsid), its pid in $state/NAME.pid, its output in NAME.log.
 launch() {
   local name="$1"; shift
   alive "$state/$name.pid" && return 0
   setsid "$@" >"$state/$name.log" 2>&1 </dev/null &
-  echo $! >"$state/$name.pid"
+  pidfile_write "$state/$name.pid" $!
 }
 
 # A request to a cluster's API server with the admin's certificate.
@@ -381,8 +383,8 @@ cmd_stop() {
   local f pid
   for f in "$state"/*.pid; do
     [ -e "$f" ] || continue
-    pid="$(cat "$f")"
-    if kill -0 "$pid" 2>/dev/null; then kill "$pid"; fi
+    pid="$(pidfile_pid "$f")" || { rm -f "$f"; continue; }
+    kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fi
     rm -f "$f"

@@ -11,6 +11,8 @@
 #      PGHOST/PGPORT/PGUSER (an admin role that may create roles and databases; default
 #      127.0.0.1/5432/postgres), NOCOBASE_START_TIMEOUT (seconds, default 180).
 set -euo pipefail
+# shellcheck source=lib/pidfile.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/pidfile.sh"
 
 version="2.2.15"
 cache="${NOCOBASE_PLATFORM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nocobase-platform}"
@@ -84,13 +86,7 @@ set_env() {
   fi
 }
 
-running_pid() {
-  [ -f "$pidfile" ] || return 1
-  local pid
-  pid="$(cat "$pidfile")"
-  kill -0 "$pid" 2>/dev/null || return 1
-  echo "$pid"
-}
+running_pid() { pidfile_pid "$pidfile"; }
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -138,7 +134,7 @@ cmd_start() {
   fi
   # setsid: the server and every child it forks share one process group, which `stop` kills.
   setsid node_modules/.bin/nocobase-v1 start --launch-mode=node >"$log" 2>&1 < /dev/null &
-  echo $! >"$pidfile"
+  pidfile_write "$pidfile" $!
   echo "$port" >"$portfile"
   local deadline=$((SECONDS + timeout))
   until healthy "$port"; do
