@@ -15,14 +15,10 @@ export class Secret {
     reveal(): string {
         return this.#value;
     }
-    /** False for a placeholder: format checks of the value itself do not apply. */
-    get known(): boolean {
-        return this.#value !== Secret.PLACEHOLDER;
-    }
     toString(): string {
-        return "[secret]";
+        return Secret.PLACEHOLDER;
     }
     toJSON(): string {
-        return "[secret]";
+        return Secret.PLACEHOLDER;
     }
 }
