@@ -114,7 +114,7 @@ describe("stack configuration validation", () => {
             return c;
         };
         const encrypted = new Set(["entry.external.apiKey"]);
-        const check = (values: Record<string, unknown>, paths = encrypted) =>
+        const check = (values: Record<string, unknown>, paths: ReadonlySet<string> = encrypted) =>
             validateStackConfig({ values, secretKeys: new Set(["entry"]), encryptedPaths: paths, stack: "dev" });
 
         it("adopts a NocoBase at its URL: the entry app's URLs are that one, it has no runtime, local runs there", () => {

@@ -172,8 +172,8 @@ describe("the adopted entry app's provider", () => {
     it("passes the version NocoBase runs and records the apps the stack does not name, signing in with the API key", async () => {
         const result = await new ExternalEntryProvider().check(inputs("2.2.15") as never, inputs("2.2.15"));
         assert.deepEqual(result.failures, []);
-        assert.equal(result.inputs.runningVersion, "2.2.15");
-        assert.deepEqual(result.inputs.unmanagedApps, ["billing", "legacy"]);
+        assert.equal(result.inputs?.runningVersion, "2.2.15");
+        assert.deepEqual(result.inputs?.unmanagedApps, ["billing", "legacy"]);
         assert.equal(server.count("auth:signIn"), 0);
         assert.ok(server.requests.every((q) => q.authorization === `Bearer ${API_KEY}`));
     });
