@@ -145,13 +145,19 @@ describe("an adopted entry app (entry.external) on a real NocoBase", function ()
         assert.equal(foreignAfter?.displayName, foreignBefore?.displayName);
         assert.deepEqual(foreignAfter?.database, foreignBefore?.database);
 
-        const types = (
-            JSON.parse(await stack.export()) as { deployment: { resources?: { type: string }[] } }
-        ).deployment.resources!.map((r) => r.type);
-        for (const none of ["random:index/randomPassword:RandomPassword", "docker:index/container:Container"])
-            assert.ok(!types.includes(none), `no ${none} for an adopted entry app`);
+        const resources = (
+            JSON.parse(await stack.export()) as { deployment: { resources?: { type: string; urn: string }[] } }
+        ).deployment.resources!;
+        // The tenants' derivation key is the one secret made: no APP_KEY or root password of an entry app.
+        assert.deepEqual(
+            resources
+                .filter((r) => r.type === "random:index/randomPassword:RandomPassword")
+                .map((r) => r.urn.split("::").pop()),
+            ["platform-secrets-derivation-key"],
+        );
         assert.ok(
-            !types.some((t) => t.startsWith("pulumi:providers:docker") || t.startsWith("pulumi:providers:kubernetes")),
+            !resources.some((r) => /^(docker|kubernetes):|^pulumi:providers:(docker|kubernetes)$/.test(r.type)),
+            "nothing runs on a runtime",
         );
 
         const status = await stack.output<PlatformStatus>("status");
