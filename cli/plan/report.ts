@@ -22,7 +22,10 @@ export interface PlanReport {
     mode: PlatformStatus["mode"];
     nocobaseVersion: string;
     supervisor: PlatformStatus["supervisor"];
-    environments: { name: string; runtime: string; runtimeType: string; apps: number }[];
+    /** `adopted`: an existing NocoBase (`entry.external`), whose version only the engine's preview can read. */
+    entry: { url: string; runtime: string | null; adopted: boolean };
+    /** `runtime` null: `local` of an adopted entry app, a process this stack does not run. */
+    environments: { name: string; runtime: string | null; runtimeType: string | null; apps: number }[];
     apps: {
         id: string;
         displayName: string;
@@ -63,10 +66,11 @@ export function buildPlanReport(input: PlanInput): PlanReport {
         mode: status.mode,
         nocobaseVersion: status.nocobaseVersion,
         supervisor: status.supervisor,
+        entry: { url: status.entry.url, runtime: status.entry.runtime, adopted: status.entry.adopted },
         environments: Object.entries(status.environments).map(([name, env]) => ({
             name,
             runtime: env.runtime,
-            runtimeType: input.config.runtimes[env.runtime].type,
+            runtimeType: env.runtime === null ? null : input.config.runtimes[env.runtime].type,
             apps: env.apps,
         })),
         apps: Object.entries(status.apps).map(([id, app]) => ({

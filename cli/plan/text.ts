@@ -8,12 +8,22 @@ const SYMBOL: Record<StepOp, string> = { create: "+", update: "~", replace: "+-"
 export function formatPlan(report: PlanReport): string {
     const out: string[] = [];
     out.push(`Stack ${report.stack} (${report.file})`);
-    out.push(`Mode ${report.mode}, NocoBase ${report.nocobaseVersion}, supervisor ${report.supervisor}`, "");
+    out.push(`Mode ${report.mode}, NocoBase ${report.nocobaseVersion}, supervisor ${report.supervisor}`);
+    out.push(
+        report.entry.adopted
+            ? `Entry app ${report.entry.url}, adopted: nothing is run or created for it; pulumi preview checks that it runs NocoBase ${report.nocobaseVersion}`
+            : `Entry app ${report.entry.url} on runtime ${report.entry.runtime}`,
+        "",
+    );
     out.push("Environments");
     out.push(
         ...table(
             ["NAME", "RUNTIME", "APPS"],
-            report.environments.map((e) => [e.name, `${e.runtime} (${e.runtimeType})`, String(e.apps)]),
+            report.environments.map((e) => [
+                e.name,
+                e.runtime === null ? "the adopted entry app" : `${e.runtime} (${e.runtimeType})`,
+                String(e.apps),
+            ]),
         ),
         "",
     );

@@ -107,6 +107,16 @@ function deriveRedis(raw: RawOf<"redis">): Loose<RedisConfig> {
 
 function deriveEntry(raw: RawOf<"entry">, runtimes: Runtimes | undefined): Loose<EntryConfig> {
     const port = raw.port ?? DEFAULTS.entryPort;
+    if ("external" in raw) {
+        const url = raw.external?.url?.replace(/\/+$/, "");
+        return {
+            external: raw.external && { ...raw.external, url },
+            replicas: DEFAULTS.replicas,
+            port,
+            url,
+            apiUrl: url,
+        };
+    }
     const runtime = runtimeNamed(runtimes, raw.runtime);
     // Docker publishes plain HTTP; TLS for a domain is the job of a proxy in front of it.
     const url =

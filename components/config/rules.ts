@@ -61,8 +61,10 @@ const supervisorFitsMode: Rule = ({ config, report }) => {
         );
 };
 
+/** An adopted entry app with PostgreSQL elsewhere and no workers runs nothing: `runtimes: {}` is all it needs. */
 const someRuntime: Rule = ({ config, report }) => {
-    if (config.runtimes && Object.keys(config.runtimes).length === 0) report("runtimes", "define at least one runtime");
+    if (config.runtimes && Object.keys(config.runtimes).length === 0 && !config.entry?.external)
+        report("runtimes", "define at least one runtime");
 };
 
 const postgresContainerOnDocker: Rule = (ctx) => {
@@ -143,6 +145,14 @@ const environmentsFitTheirRuntimes: Rule = (ctx) => {
         const runtime = referencedRuntime(ctx, environmentAt(i, "runtime"), env.runtime);
         if (runtime?.type === "docker" && env.replicas! > 1)
             report(environmentAt(i, "replicas"), `a docker runtime runs one container, got ${env.replicas}`);
+        // An adopted supervisor runs outside every runtime of this stack: only a URL reaches a worker.
+        if (config.entry?.external && !env.url) {
+            report(
+                environmentAt(i, "url"),
+                "required: the entry app is adopted (entry.external), so it reaches this worker only at its public URL",
+            );
+            return;
+        }
         // The entry app proxies requests to the worker; across runtimes it has no internal address.
         const apart = entryRuntime !== undefined && env.runtime !== entryRuntime;
         if (runtime && apart && !env.url && runtimeNamed(config.runtimes, entryRuntime))

@@ -273,21 +273,52 @@ const domain = (description: string, example: string) =>
         })
         .optional();
 
-export const entrySchema = s.closed(
-    {
-        runtime: runtimeName("Runtime of the entry app."),
-        domain: domain("Public host name of the entry app.", "apps.example.com"),
-        replicas: replicas(),
-        port: s
-            .integer(1, 65535, {
-                description: "Docker only: host port that publishes the entry app.",
-                default: DEFAULTS.entryPort,
-            })
-            .optional(),
-        apiUrl: httpUrl(
-            "Where `pulumi up` reaches the entry app's API. Default: https://<domain>, or http://<docker host>:<port>.",
-        ),
-    },
+const entryRun = s.closed({
+    // Named, so that a stack file with both keys is told which one excludes the other (see entryAdopted).
+    external: s.refused("not with entry.runtime: the entry app is either run by this stack or adopted").optional(),
+    runtime: runtimeName("Runtime of the entry app."),
+    domain: domain("Public host name of the entry app.", "apps.example.com"),
+    replicas: replicas(),
+    port: s
+        .integer(1, 65535, {
+            description: "Docker only: host port that publishes the entry app.",
+            default: DEFAULTS.entryPort,
+        })
+        .optional(),
+    apiUrl: httpUrl(
+        "Where `pulumi up` reaches the entry app's API. Default: https://<domain>, or http://<docker host>:<port>.",
+    ),
+});
+
+/** What only a workload this stack runs has: an adopted NocoBase is placed, named and published by its owners. */
+const notAdopted = () =>
+    s.refused("not with entry.external (the adopted NocoBase runs elsewhere, at external.url)").optional();
+
+const entryAdopted = s.closed({
+    external: s.closed(
+        {
+            url: s.text({
+                description:
+                    "Base URL of the adopted NocoBase (without /api), where `pulumi up` reaches its API and people its apps.",
+                pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/,
+                hint: "must be an http(s) URL",
+                check: plainHttpUrl,
+            }),
+            apiKey: s.secret("An API key of a root user of that NocoBase (its API keys plugin)."),
+        },
+        "An existing NocoBase adopted as the entry app: no workload, database or secret is made for it.",
+    ),
+    runtime: notAdopted(),
+    domain: notAdopted(),
+    replicas: notAdopted(),
+    port: notAdopted(),
+    apiUrl: notAdopted(),
+});
+
+export const entrySchema = s.keyed(
+    [entryAdopted, entryRun],
+    ["external", "runtime"],
+    "expected either runtime (the stack runs the entry app) or external (an existing NocoBase it adopts)",
     "The entry application: the control plane that registers and supervises apps.",
 );
 

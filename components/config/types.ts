@@ -66,7 +66,8 @@ export interface EntryConfig {
      * `apiUrl` are `external.url`, and `runtime`, `domain`, `replicas` and `port` mean nothing.
      */
     external?: ExternalEntry;
-    runtime: string;
+    /** Undefined exactly when `external` is set. */
+    runtime?: string;
     domain?: string;
     replicas: number;
     /** Docker only: host port that publishes the entry app. */
@@ -79,7 +80,8 @@ export interface EntryConfig {
 
 export interface EnvironmentConfig {
     name: string;
-    runtime: string;
+    /** Undefined only for `local` on an adopted entry app: its process is not this stack's to place. */
+    runtime?: string;
     replicas: number;
     /** ENVIRONMENT_URL; undefined means the worker's address inside its runtime. */
     url?: string;

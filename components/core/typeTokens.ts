@@ -23,6 +23,7 @@ export const TYPES = {
     decommission: "pulumi-nodejs:dynamic/nocobase:Decommission",
     upgradeBackup: "pulumi-nodejs:dynamic/nocobase:UpgradeBackup",
     restore: "pulumi-nodejs:dynamic/nocobase:Restore",
+    externalEntry: "pulumi-nodejs:dynamic/nocobase:ExternalEntry",
     // The providers' resources.
     pgDatabase: "postgresql:index/database:Database",
     pgSchema: "postgresql:index/schema:Schema",

@@ -13,7 +13,15 @@ import { APP_ID } from "../core/identifiers";
 import { APP_STATES, RETIRED_STATE, START_MODES, SUPERVISORS, isOneOf } from "../core/modes";
 import type { AppState, StartMode, Supervisor } from "../core/modes";
 import { LOCAL_ENVIRONMENT } from "../core/nocobase";
-import { AppRecord, AppSpec, AppStatus, DatabaseSpec, SupervisorClient, createSupervisorClient } from "../supervisor";
+import {
+    AppRecord,
+    AppSpec,
+    AppStatus,
+    Credentials,
+    DatabaseSpec,
+    SupervisorClient,
+    createSupervisorClient,
+} from "../supervisor";
 
 /** Bump when the provider's behaviour changes: Pulumi does not notice new provider code by itself. */
 export const PROVIDER_VERSION = "1";
@@ -29,7 +37,8 @@ export type AppDatabase = Omit<DatabaseSpec, "dialect">;
 export interface AppInputs {
     entryUrl: string;
     adapter: Supervisor;
-    credentials: { account: string; password: string };
+    /** An adopted entry app's API key, or the root login of one this stack runs. */
+    credentials: Credentials;
     appId: string;
     displayName: string;
     cname?: string;
@@ -190,8 +199,11 @@ function same(a: unknown, b: unknown): boolean {
 const clients = new Map<string, SupervisorClient>();
 
 function connect(p: Pick<AppInputs, "entryUrl" | "adapter" | "credentials">): SupervisorClient {
-    const apiKey = process.env.NOCOBASE_API_KEY;
-    const login = apiKey ? ["key", apiKey] : ["account", p.credentials.account, p.credentials.password];
+    const credentials: Credentials = process.env.NOCOBASE_API_KEY
+        ? { apiKey: process.env.NOCOBASE_API_KEY }
+        : p.credentials;
+    const login =
+        "apiKey" in credentials ? ["key", credentials.apiKey] : ["account", credentials.account, credentials.password];
     const key = createHash("sha256")
         .update(JSON.stringify([p.adapter, p.entryUrl, ...login]))
         .digest("hex");
@@ -200,7 +212,7 @@ function connect(p: Pick<AppInputs, "entryUrl" | "adapter" | "credentials">): Su
         client = createSupervisorClient({
             adapter: p.adapter,
             baseUrl: p.entryUrl,
-            auth: apiKey ? { apiKey } : { account: p.credentials.account, password: p.credentials.password },
+            auth: credentials,
         });
         clients.set(key, client);
     }

@@ -7,15 +7,18 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StartMode, Supervisor } from "../core/modes";
 import { AppDatabase, DesiredState, PROVIDER_VERSION } from "./appProvider";
 import { BundledDynamicResource } from "./providerBundle";
-import type { AppStatus } from "../supervisor";
+import type { AppStatus, Credentials } from "../supervisor";
 import { TYPES } from "../core/typeTokens";
 
 export interface NocoBaseAppArgs {
     /** Base URL of the entry app as reachable from where `pulumi up` runs. */
     entryUrl: pulumi.Input<string>;
     adapter: pulumi.Input<Supervisor>;
-    /** The stack's root admin, as a secret. NOCOBASE_API_KEY in the environment wins when set. */
-    credentials: pulumi.Input<{ account: string; password: string }>;
+    /**
+     * Secret: the stack's root admin, or the API key of an adopted entry app. NOCOBASE_API_KEY in the
+     * environment wins when set.
+     */
+    credentials: pulumi.Input<Credentials>;
     appId: pulumi.Input<string>;
     displayName: pulumi.Input<string>;
     cname?: pulumi.Input<string | undefined>;

@@ -21,3 +21,11 @@ export type { BackupTarget, UpgradeBackupInputs, UpgradeBackupOutputs, UpgradeRe
 export * from "./tenantRestore";
 export { RESTORE_PROVIDER_VERSION, TenantRestoreProvider } from "./restoreProvider";
 export type { RestoreInputs, RestoreOutputs } from "./restoreProvider";
+export * from "./externalEntry";
+export {
+    EXTERNAL_ENTRY_PROVIDER_VERSION,
+    ExternalEntryProvider,
+    unmanagedApps,
+    versionMismatch,
+} from "./externalEntryProvider";
+export type { ExternalEntryInputs } from "./externalEntryProvider";

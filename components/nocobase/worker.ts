@@ -10,9 +10,14 @@ import type { EntryApp } from "./entryApp";
 import { environmentDatabase, workerHostName, workloadInternalUrl } from "../platform/naming";
 import { NOCOBASE_HTTP_PORT } from "../core/nocobase";
 import { NocoBaseInstanceArgs, createNocoBaseInstance } from "./instance";
+import type { RuntimeTarget } from "../runtimes/runtime";
+import type { SharedSecrets } from "./environmentVariables";
 import { TYPES } from "../core/typeTokens";
 
-export interface RuntimeEnvironmentArgs extends NocoBaseInstanceArgs {
+export interface RuntimeEnvironmentArgs extends Omit<NocoBaseInstanceArgs, "runtime" | "secrets"> {
+    /** Absent only for `local` of an adopted entry app, which runs nothing here. */
+    runtime?: RuntimeTarget;
+    secrets?: SharedSecrets;
     environment: EnvironmentConfig;
     entry: EntryApp;
 }
@@ -29,22 +34,30 @@ export class RuntimeEnvironment extends pulumi.ComponentResource {
             this.registerOutputs({ url: this.url });
             return;
         }
-        const hostName = workerHostName(args.runtime.type, args.namePrefix, environment.name);
-        const internalUrl = workloadInternalUrl(args.runtime.config, hostName, NOCOBASE_HTTP_PORT);
+        const { runtime, secrets } = args;
+        if (!runtime || !secrets)
+            throw new Error(`environment ${environment.name}: a worker needs a runtime and secrets`);
+        const hostName = workerHostName(runtime.type, args.namePrefix, environment.name);
+        const internalUrl = workloadInternalUrl(runtime.config, hostName, NOCOBASE_HTTP_PORT);
         this.url = environment.url ?? internalUrl;
-        createNocoBaseInstance(this, name, args, {
-            database: environmentDatabase(environment.name),
-            // The supervisor proxies to the internal address when it shares the runtime; across runtimes only the URL reaches.
-            role: {
-                kind: "worker",
-                environment: environment.name,
-                url: this.url,
-                proxyUrl: environment.runtime === config.entry.runtime ? internalUrl : this.url,
+        createNocoBaseInstance(
+            this,
+            name,
+            { ...args, runtime, secrets },
+            {
+                database: environmentDatabase(environment.name),
+                // The supervisor proxies to the internal address when it shares the runtime; across runtimes only the URL reaches.
+                role: {
+                    kind: "worker",
+                    environment: environment.name,
+                    url: this.url,
+                    proxyUrl: environment.runtime === config.entry.runtime ? internalUrl : this.url,
+                },
+                hostName,
+                replicas: environment.replicas,
+                domains: [],
             },
-            hostName,
-            replicas: environment.replicas,
-            domains: [],
-        });
+        );
         this.registerOutputs({ url: this.url });
     }
 }

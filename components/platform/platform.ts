@@ -23,6 +23,7 @@ import { TYPES } from "../core/typeTokens";
 import { UpgradeBackup } from "../lifecycle/upgradeBackup";
 import { RETIRED_STATE } from "../core/modes";
 import { upgradeBackupTargets } from "./backupTargets";
+import type { Credentials } from "../supervisor";
 
 export interface NocoBasePlatformArgs {
     /** A configuration that passed `validateStackConfig`. */
@@ -58,8 +59,10 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
         const used = new Set([config.entry.runtime, ...config.environments.map((e) => e.runtime)]);
         if (config.postgres.kind === "container") used.add(config.postgres.runtime);
         if (config.redis?.kind === "container") used.add(config.redis.runtime);
+        // An adopted entry app (and `local`, its process) runs on no runtime of this stack.
+        used.delete(undefined);
         const runtimes = new Map<string, RuntimeTarget>();
-        for (const runtimeName of used) {
+        for (const runtimeName of used as Set<string>) {
             runtimes.set(
                 runtimeName,
                 new Runtime(
@@ -69,11 +72,18 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
                 ).target,
             );
         }
-        const target = (runtimeName: string) => runtimes.get(runtimeName)!;
+        const target = (runtimeName: string | undefined) =>
+            runtimeName === undefined ? undefined : runtimes.get(runtimeName)!;
         const dockerTarget = (runtimeName: string) => target(runtimeName) as DockerTarget;
 
-        const secrets = new PlatformSecrets(`${name}-secrets`, { parent: this });
-        const shared = { appKey: secrets.appKey, adminPassword: secrets.adminPassword, aesKey: secrets.aesKey };
+        const external = config.entry.external;
+        const workers = config.environments.some((e) => !e.sharesEntryProcess);
+        const secrets = new PlatformSecrets(
+            `${name}-secrets`,
+            { runsNocobase: !external || workers },
+            { parent: this },
+        );
+        const shared = secrets.instance && { ...secrets.instance, aesKey: secrets.aesKey };
         const postgres = new PostgresServer(
             `${name}-postgres`,
             {
@@ -115,8 +125,9 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
                 config,
                 runtime: target(config.entry.runtime),
                 postgres,
-                secrets: shared,
-                databasePassword: secrets.derive(`db:${ENTRY_DATABASE}`),
+                // An adopted entry app has its own secrets and database.
+                secrets: external ? undefined : shared,
+                databasePassword: external ? undefined : secrets.derive(`db:${ENTRY_DATABASE}`),
                 redisUrl,
                 upgradeBackup,
                 // Custom domains resolve to the entry app, which routes them to their app (NocoBase cname).
@@ -155,9 +166,12 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
                   { parent: this },
               )
             : undefined;
-        const adminCredentials = pulumi.secret(
-            secrets.adminPassword.apply((password) => ({ account: config.adminEmail, password })),
-        );
+        // The adopted entry app is reached with its API key, the one this stack runs with its root account.
+        const adminCredentials: pulumi.Output<Credentials> = external
+            ? pulumi.secret({ apiKey: external.apiKey.reveal() })
+            : pulumi.secret(
+                  secrets.instance!.adminPassword.apply((password) => ({ account: config.adminEmail, password })),
+              );
         const apps = config.apps.map(
             (app) =>
                 new TenantApp(
@@ -181,8 +195,10 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
         const observed = pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.observedStatus])));
         const backups = pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.backup])));
         this.status = pulumi
-            .all([observed, backups, upgradeBackup.lastUpgrade])
-            .apply(([seen, dumps, upgrade]) => buildStatus(config, environmentUrls, seen, dumps, upgrade ?? null));
+            .all([observed, backups, upgradeBackup.lastUpgrade, entry.unmanagedApps])
+            .apply(([seen, dumps, upgrade, unmanaged]) =>
+                buildStatus(config, environmentUrls, seen, dumps, upgrade ?? null, unmanaged),
+            );
         const passwords = pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.access.password])));
         this.databases = pulumi.secret(
             pulumi.all([passwords, postgres.adminLogin]).apply(([passwords, admin]): DatabaseAccess => ({

@@ -11,21 +11,27 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { TYPES } from "../core/typeTokens";
 
+export interface PlatformSecretsArgs {
+    /**
+     * Whether the stack runs any NocoBase process. An adopted entry app without workers has its own
+     * APP_KEY and root account, so none is made for it; the derived secrets remain, for the tenants.
+     */
+    runsNocobase: boolean;
+}
+
 export class PlatformSecrets extends pulumi.ComponentResource {
-    /** APP_KEY: signs the entry app's sessions and API keys. */
-    readonly appKey: pulumi.Output<string>;
-    /** INIT_ROOT_PASSWORD of every NocoBase instance; the supervisor signs in with it. */
-    readonly adminPassword: pulumi.Output<string>;
+    /** APP_KEY (signs sessions and API keys) and INIT_ROOT_PASSWORD of every NocoBase instance this stack runs. */
+    readonly instance?: { appKey: pulumi.Output<string>; adminPassword: pulumi.Output<string> };
     /** APP_AES_SECRET_KEY / APP_SUPERVISOR_AES_SECRET_KEY: 64 hex characters. */
     readonly aesKey: pulumi.Output<string>;
     private readonly derivationKey: pulumi.Output<string>;
 
-    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: PlatformSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.platformSecrets, name, {}, opts);
         const password = (role: string, length: number) =>
             new random.RandomPassword(`${name}-${role}`, { length, special: false }, { parent: this }).result;
-        this.appKey = password("app-key", 48);
-        this.adminPassword = password("admin-password", 24);
+        if (args.runsNocobase)
+            this.instance = { appKey: password("app-key", 48), adminPassword: password("admin-password", 24) };
         // Secret once here, so that every value derived from it is secret without a wrapper per app.
         this.derivationKey = pulumi.secret(password("derivation-key", 64));
         // Derived, not a RandomId: a RandomId's id is its bytes in base64url, and the engine cannot

@@ -28,7 +28,8 @@ export interface AppStatus {
 }
 
 export interface EnvironmentStatus {
-    runtime: string;
+    /** null for `local` of an adopted entry app. */
+    runtime: string | null;
     url: string;
     apps: number;
     appsWantedRunning: number;
@@ -55,7 +56,18 @@ export interface PlatformStatus {
     nocobaseVersion: string;
     upgrade: UpgradeStatus;
     supervisor: PlatformConfig["supervisor"];
-    entry: { url: string; runtime: string; domain: string | null };
+    entry: {
+        url: string;
+        /** null when adopted (`entry.external`). */
+        runtime: string | null;
+        domain: string | null;
+        adopted: boolean;
+        /**
+         * Adopted only: the apps on the entry app that the stack does not name, which it leaves
+         * alone; null before the engine first read them, and for an entry app this stack runs.
+         */
+        unmanagedApps: string[] | null;
+    };
     environments: Record<string, EnvironmentStatus>;
     apps: Record<string, AppStatus>;
     totals: {
@@ -93,6 +105,7 @@ export function observedCategory(status: string | null | undefined): ObservedCat
  * @param observed NocoBase's status per app id; a missing id means not observed yet.
  * @param backups the dump of each decommissioned app, once taken.
  * @param lastUpgrade the backup taken before the last upgrade, once there was one.
+ * @param unmanagedApps an adopted entry app's apps that the stack does not name, once read.
  */
 export function buildStatus(
     config: PlatformConfig,
@@ -100,11 +113,12 @@ export function buildStatus(
     observed: Record<string, string | undefined> = {},
     backups: Record<string, BackupRecord | undefined> = {},
     lastUpgrade: UpgradeRecord | null = null,
+    unmanagedApps?: string[],
 ): PlatformStatus {
     const environments: Record<string, EnvironmentStatus> = {};
     for (const env of config.environments) {
         environments[env.name] = {
-            runtime: env.runtime,
+            runtime: env.runtime ?? null,
             url: environmentUrls[env.name] ?? config.entry.url,
             apps: 0,
             appsWantedRunning: 0,
@@ -171,7 +185,13 @@ export function buildStatus(
             notUpgraded: config.apps.filter((a) => !a.upgrade && a.state !== RETIRED_STATE).map((a) => a.id),
         },
         supervisor: config.supervisor,
-        entry: { url: config.entry.url, runtime: config.entry.runtime, domain: config.entry.domain ?? null },
+        entry: {
+            url: config.entry.url,
+            runtime: config.entry.runtime ?? null,
+            domain: config.entry.domain ?? null,
+            adopted: config.entry.external !== undefined,
+            unmanagedApps: (config.entry.external && unmanagedApps) ?? null,
+        },
         environments,
         apps,
         totals,

@@ -119,6 +119,18 @@ export class AdapterClient implements SupervisorClient {
         );
     }
 
+    async version(): Promise<string> {
+        const res = await this.session.request<{ data?: { version?: unknown } }>({
+            method: "GET",
+            path: "app:getInfo",
+            idempotent: true,
+        });
+        const version = res.data?.version;
+        if (typeof version !== "string" || version === "")
+            throw new ProtocolError("GET /api/app:getInfo: answer carries no data.version");
+        return version;
+    }
+
     async health(): Promise<boolean> {
         return (await probe(this.session.http, "__health_check")) === 200;
     }

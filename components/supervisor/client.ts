@@ -61,6 +61,8 @@ export interface SupervisorClient {
     stop(id: string): Promise<void>;
     /** Polls until the status is one of `wanted`; TimeoutError with the last status seen otherwise. */
     waitForStatus(id: string, wanted: AppStatus | AppStatus[], deadlineMs: number): Promise<AppRecord>;
+    /** The NocoBase release the entry app runs, as it reports it (`app:getInfo`). */
+    version(): Promise<string>;
     /** True when the entry app answers its health check with 200. */
     health(): Promise<boolean>;
     /** Polls health() until true or the deadline passes (TimeoutError). */

@@ -17,6 +17,7 @@ import type { PostgresServer } from "../data/postgresServer";
 import { TenantDatabase } from "../data/tenantDatabase";
 import { TenantRestore } from "../lifecycle/tenantRestore";
 import type { PgLogin } from "../lifecycle/pgTools";
+import type { Credentials } from "../supervisor";
 import { TYPES } from "../core/typeTokens";
 
 export interface TenantAppArgs {
@@ -32,10 +33,11 @@ export interface TenantAppArgs {
     /** Where decommissioned apps are dumped; validation guarantees it for them. */
     backupLocation?: string;
     /**
-     * The admin login registrations sign in with (secret). The same for every app, so the platform
-     * builds it once: per app it cost two Outputs for one value.
+     * How registrations authenticate (secret): the root login of an entry app this stack runs, the
+     * API key of an adopted one. The same for every app, so the platform builds it once: per app it
+     * cost two Outputs for one value.
      */
-    adminCredentials: pulumi.Output<{ account: string; password: string }>;
+    adminCredentials: pulumi.Output<Credentials>;
 }
 
 /** How the app's own role reaches its data (as NocoBase sees the server); `password` is secret. */
@@ -151,7 +153,7 @@ export class TenantApp extends pulumi.ComponentResource {
                 upgrade: app.upgrade,
             },
             // NocoBase must find the database in place when it registers the app.
-            { parent: this, dependsOn: [args.entry.workload.ready, ...storage] },
+            { parent: this, dependsOn: [args.entry.ready, ...storage] },
         );
         return registration.observedStatus;
     }

@@ -135,6 +135,32 @@ describe("plan: tenant diff and resource steps", function () {
         );
     });
 
+    it("adopting the entry app: its workload, database and secrets leave, the version check comes, the apps stay", async () => {
+        const url = "https://nocobase.example.com";
+        const file = writeStackFile("staging", (c) => {
+            c.entry = { external: { url, apiKey: { secure: "v1:abc:def" } } };
+            c.environments.forEach(
+                (e: Record<string, unknown>, i: number) => (e.url = `http://worker-${i}.example.com`),
+            );
+        });
+        const result = await plan({ file, stack: "staging", base: stackFilePath("staging"), json: true });
+        assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
+        const { report } = result;
+        assert.deepEqual(report.entry, { url, runtime: null, adopted: true });
+        const steps = stepsOf(report.diff!);
+        assert.ok(steps.includes("create platform-entry-external"), steps.join("\n"));
+        for (const gone of [
+            "platform-entry-workload-container",
+            "platform-entry-db-database",
+            "platform-entry-db-role",
+        ])
+            assert.ok(steps.includes(`delete ${gone}`), `${gone} leaves the stack`);
+        assert.ok(!steps.some((st) => /^(delete|replace) platform-app-/.test(st)), steps.join("\n"));
+        assert.deepEqual(report.diff!.tenants.appsAdded.concat(report.diff!.tenants.appsRemoved), []);
+        const text = formatPlan(report);
+        assert.match(text, new RegExp(`Entry app ${url}, adopted: .*checks that it runs NocoBase 2\\.2\\.15`));
+    });
+
     it("renames an app's display name: one update of its registration", async () => {
         const diff = await diffAgainstStaging((c) => (appOf(c, "crm").displayName = "Customer CRM"));
         assert.deepEqual(diff.tenants.appsChanged, [

@@ -105,6 +105,121 @@ describe("stack configuration validation", () => {
         });
     });
 
+    describe("entry.external", () => {
+        const KEY = "eyJhbGciOiJIUzI1NiJ9.key";
+        const adopted = (entry: Record<string, unknown> = {}, edit: (c: Record<string, any>) => void = () => {}) => {
+            const c = devConfig();
+            c.entry = { external: { url: "https://nocobase.example.com/", apiKey: KEY }, ...entry };
+            edit(c);
+            return c;
+        };
+        const encrypted = new Set(["entry.external.apiKey"]);
+        const check = (values: Record<string, unknown>, paths: ReadonlySet<string> = encrypted) =>
+            validateStackConfig({ values, secretKeys: new Set(["entry"]), encryptedPaths: paths, stack: "dev" });
+
+        it("adopts a NocoBase at its URL: the entry app's URLs are that one, it has no runtime, local runs there", () => {
+            const result = check(adopted());
+            assert.ok(result.ok, result.ok ? "" : formatIssues(result.issues));
+            const { entry, environments } = result.config;
+            assert.equal(entry.external?.url, "https://nocobase.example.com");
+            assert.equal(entry.external?.apiKey.reveal(), KEY);
+            assert.equal(entry.url, "https://nocobase.example.com");
+            assert.equal(entry.apiUrl, "https://nocobase.example.com");
+            assert.equal(entry.runtime, undefined);
+            assert.deepEqual(
+                environments.map((e) => [e.name, e.runtime]),
+                [["local", undefined]],
+            );
+        });
+
+        it("needs no runtime when nothing runs on one", () => {
+            const result = check(
+                adopted({}, (c) => {
+                    c.runtimes = {};
+                    c.postgres = { host: "db.example.com", adminUser: "admin", adminPassword: "s3cret" };
+                }),
+                new Set(["entry.external.apiKey", "postgres.adminPassword"]),
+            );
+            assert.ok(result.ok, result.ok ? "" : formatIssues(result.issues));
+        });
+
+        const cases: Array<[string, Record<string, any>, Array<[string, string | RegExp]>, ReadonlySet<string>?]> = [
+            [
+                "every key of a run entry app next to it, each at its own key path",
+                adopted({ runtime: "local", domain: "apps.example.com", replicas: 2, port: 14000, apiUrl: "http://x" }),
+                ["runtime", "domain", "replicas", "port", "apiUrl"].map((k) => [
+                    `entry.${k}`,
+                    "not with entry.external (the adopted NocoBase runs elsewhere, at external.url)",
+                ]),
+            ],
+            [
+                "neither runtime nor external",
+                (() => {
+                    const c = devConfig();
+                    c.entry = { domain: "apps.example.com" };
+                    return c;
+                })(),
+                [
+                    [
+                        "entry",
+                        "expected either runtime (the stack runs the entry app) or external (an existing NocoBase it adopts)",
+                    ],
+                ],
+            ],
+            [
+                "a URL with credentials in it",
+                adopted({}, (c) => (c.entry.external.url = "https://root:pw@nocobase.example.com")),
+                [["entry.external.url", /^must not carry credentials \(user:password@\)/]],
+            ],
+            [
+                "a URL that is not http(s)",
+                adopted({}, (c) => (c.entry.external.url = "ftp://nocobase.example.com")),
+                [["entry.external.url", 'must be an http(s) URL, got "ftp://nocobase.example.com"']],
+            ],
+            [
+                "an API key in plain text",
+                adopted(),
+                [["entry.external.apiKey", /^must be stored encrypted/]],
+                new Set<string>(),
+            ],
+            ["no API key", adopted({}, (c) => delete c.entry.external.apiKey), [["entry.external.apiKey", "required"]]],
+            [
+                "a worker without its URL under an adopted supervisor",
+                adopted({}, (c) => {
+                    Object.assign(c, multiConfig(), { entry: c.entry });
+                    c.environments[1].url = "http://env-b.example.com";
+                }),
+                [["environments[0].url", /^required: the entry app is adopted \(entry.external\)/]],
+            ],
+        ];
+        for (const [title, values, expected, paths] of cases) {
+            it(`refuses ${title}`, () => {
+                const result = check(values, paths ?? encrypted);
+                assert.equal(result.ok, false, "expected the config to be rejected");
+                const issues = (result as { issues: Issue[] }).issues;
+                assert.deepEqual(
+                    issues.map((i) => i.path),
+                    expected.map(([p]) => p),
+                    formatIssues(issues),
+                );
+                expected.forEach(([, message], n) =>
+                    typeof message === "string"
+                        ? assert.equal(issues[n].message, message)
+                        : assert.match(issues[n].message, message),
+                );
+            });
+        }
+
+        it("never shows the API key or the URL's password in a message", () => {
+            const result = check(
+                adopted({}, (c) => (c.entry.external.url = "https://root:hunter2@x.example.com")),
+                new Set(),
+            );
+            const text = formatIssues((result as { issues: Issue[] }).issues);
+            assert.doesNotMatch(text, /hunter2|eyJhbGciOiJIUzI1NiJ9/);
+        });
+    });
+
     it("applies the documented defaults", () => {
         const result = validate(multiConfig());
         assert.ok(result.ok);

@@ -20,7 +20,6 @@ import { createHmac, createHash, pbkdf2Sync } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
-import { parse } from "yaml";
 import { plan } from "../../cli/plan";
 import type { PlatformStatus } from "../../components/platform/status";
 import { createSupervisorClient } from "../../components/supervisor";
@@ -28,6 +27,7 @@ import { ADMIN, FaultServer } from "../support/faultServer";
 import { EngineStack, ROOT, previewSteps } from "./support/engine";
 import { Cluster, kubeconfigPath, secretValues } from "./support/kube";
 import { adminSql } from "../support/localPostgres";
+import { dropDatabasesAndRoles, encrypted, localServer } from "./support/stackConfig";
 import { HEALTH_CHECK_PATH } from "../../components/core/nocobase";
 
 type Config = Record<string, any>;
@@ -37,12 +37,6 @@ const EU = "prod-eu";
 const US = "prod-us";
 const VERSION = "2.2.15";
 const NEXT_VERSION = "2.2.16";
-
-/** Drops what a stack of this suite leaves on the local server (its storage is retained on delete). */
-function dropDatabasesAndRoles(databases: string[], roles: string[]): void {
-    for (const db of databases) adminSql("postgres", `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
-    for (const role of roles) adminSql("postgres", `DROP ROLE IF EXISTS "${role}"`);
-}
 
 /** Whether `password` is the one PostgreSQL holds for `role` (its SCRAM-SHA-256 verifier). */
 function isRolePassword(role: string, password: string): boolean {
@@ -89,26 +83,6 @@ async function signInRelay(target: string, as: { account: string; password: stri
     };
 }
 
-/** A secret value for the stack file, as `pulumi config set --secret` writes it. */
-async function encrypted(stack: EngineStack, value: string): Promise<{ secure: string }> {
-    const key = "probe";
-    await stack.run([
-        "config",
-        "set",
-        "--secret",
-        "--stack",
-        stack.stack,
-        "--config-file",
-        stack.configFile,
-        key,
-        value,
-    ]);
-    const doc = parse(readFileSync(stack.configFile, "utf8")) as { config: Record<string, { secure: string }> };
-    const found = Object.entries(doc.config).find(([k]) => k.endsWith(`:${key}`));
-    assert.ok(found, "config set wrote the value");
-    return found[1];
-}
-
 /** A runtime on one of the test clusters, with the IngressClass and ClusterIssuer kube.sh creates there. */
 const clusterRuntime = (context: string, namespace: string) => ({
     type: "kubernetes",
@@ -116,16 +90,6 @@ const clusterRuntime = (context: string, namespace: string) => ({
     namespace,
     ingressClass: "nginx",
     clusterIssuer: "letsencrypt-prod",
-});
-
-/** The local server as the stacks' external PostgreSQL (trust on loopback: the password is never checked). */
-const localServer = (adminPassword: unknown, tenantsDatabase: string) => ({
-    host: "127.0.0.1",
-    port: 5432,
-    adminUser: "postgres",
-    adminPassword,
-    sslMode: "disable",
-    tenantsDatabase,
 });
 
 const ns = (namespace: string) => `/api/v1/namespaces/${namespace}`;

@@ -54,6 +54,8 @@ export class FaultServer {
     /** ms an app stays `commanding` after start. */
     startDelayMs = 50;
     healthy = true;
+    /** What `app:getInfo` says the entry app runs. */
+    version = "2.2.15";
     url = "";
     private server?: http.Server;
     private timers: NodeJS.Timeout[] = [];
@@ -169,6 +171,12 @@ export class FaultServer {
                 { errors: [{ message: "Your session has expired. Please sign in again.", code: "INVALID_TOKEN" }] },
             ];
         }
+        // As NocoBase 2.2.15 answers it (reference section 9).
+        if (action === "app:getInfo")
+            return [
+                200,
+                { data: { database: { dialect: "postgres" }, version: this.version, lang: "en-US", name: "main" } },
+            ];
         const [resource, verb] = action.split(":");
         if (resource === "appEnvironments" && verb === "list") return [200, this.page(this.environments, q)];
         if (resource !== "applications" && resource !== "apps") return [404, "Not Found"];

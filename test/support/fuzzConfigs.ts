@@ -606,14 +606,15 @@ export function unsafeIdentifiers(config: PlatformConfig, stack: string): string
     if (config.postgres.kind === "external") create("role", config.postgres.adminUser, "the admin", true);
     if (config.apps.some((a) => a.database.mode === "schema"))
         create("database", config.postgres.tenantsDatabase, "the tenants database");
-    const runtimeOf = (name: string) => config.runtimes[name];
-    if (runtimeOf(config.entry.runtime).type === "kubernetes")
+    // An adopted entry app (and `local`, its process) runs on none of the stack's runtimes.
+    const runtimeOf = (name: string | undefined) => (name === undefined ? undefined : config.runtimes[name]);
+    if (runtimeOf(config.entry.runtime)?.type === "kubernetes")
         check("entry object name", entryHostName("kubernetes", namePrefix(stack)), kubernetesNameProblem);
     for (const env of config.environments) {
         if (env.sharesEntryProcess) continue;
         create("role", environmentDatabase(env.name), `environment ${env.name}`);
         create("database", environmentDatabase(env.name), `environment ${env.name}`);
-        if (runtimeOf(env.runtime).type === "kubernetes")
+        if (runtimeOf(env.runtime)?.type === "kubernetes")
             check(
                 `environment ${env.name} object name`,
                 workerHostName("kubernetes", namePrefix(stack), env.name),
@@ -622,9 +623,9 @@ export function unsafeIdentifiers(config: PlatformConfig, stack: string): string
     }
     // Ports published on one Docker engine.
     const published = new Set<string>();
-    const publish = (runtime: string, port: number) => {
+    const publish = (runtime: string | undefined, port: number) => {
         const r = runtimeOf(runtime);
-        if (r.type !== "docker") return;
+        if (r?.type !== "docker") return;
         const key = `${r.host ?? "local"}:${port}`;
         if (published.has(key)) problems.push(`port ${port} is published twice on Docker host ${r.host ?? "local"}`);
         published.add(key);

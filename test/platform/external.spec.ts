@@ -1,0 +1,202 @@
+/**
+ * An adopted entry app (`entry.external`) under mocks: what the program registers for it (nothing
+ * that runs or stores it), what it still registers (the apps, their storage, the workers), the
+ * status the stack reports, and the provider that reads the entry app's version and its other apps.
+ */
+import * as assert from "node:assert/strict";
+import { buildStatus } from "../../components/platform/status";
+import type { PlatformStatus } from "../../components/platform/status";
+import { validateStackConfig, formatIssues } from "../../components/config/validate";
+import type { PlatformConfig } from "../../components/config/types";
+import {
+    ExternalEntryProvider,
+    unmanagedApps,
+    versionMismatch,
+} from "../../components/lifecycle/externalEntryProvider";
+import type { ExternalEntryInputs } from "../../components/lifecycle/externalEntryProvider";
+import { SecretValue } from "../../cli/harness/render";
+import { EditableConfig, byName, nonEmpty, ofType, renderStack } from "../support/stacks";
+import { API_KEY, FaultServer } from "../support/faultServer";
+
+const URL_OF_ENTRY = "https://nocobase.example.com";
+const adopt = (c: EditableConfig) => {
+    c.entry = { external: { url: `${URL_OF_ENTRY}/`, apiKey: { secure: "v1:abc:def" } } };
+};
+
+describe("an adopted entry app (entry.external) under mocks", function () {
+    this.timeout(60_000);
+
+    describe("shared-memory, PostgreSQL in a container (dev)", () => {
+        let r: Awaited<ReturnType<typeof renderStack>>;
+        before(async () => {
+            r = await renderStack("dev", adopt);
+        });
+
+        it("registers no workload, database or secret for the entry app", () => {
+            const names = r.registrations.map((x) => x.name);
+            assert.deepEqual(
+                names.filter((n) => n.startsWith("platform-entry")),
+                ["platform-entry", "platform-entry-external"],
+            );
+            // The tenants' derivation key, and the PostgreSQL container's own password: nothing of the entry app.
+            assert.deepEqual(
+                ofType(r, "random:index/randomPassword:RandomPassword")
+                    .map((x) => x.name)
+                    .sort(),
+                ["platform-postgres-password", "platform-secrets-derivation-key"],
+            );
+            assert.ok(!r.registrations.some((x) => x.type === "kubernetes:apps/v1:Deployment"));
+            // The only container is PostgreSQL's, on the one runtime something still runs on.
+            assert.deepEqual(
+                ofType(r, "docker:index/container:Container").map((x) => x.name),
+                ["platform-postgres-container"],
+            );
+            assert.deepEqual(
+                ofType(r, "postgresql:index/database:Database")
+                    .map((x) => x.inputs.name)
+                    .sort(),
+                ["crm", "nocobase_tenants"],
+                "only the tenants' databases: crm's, and the one of the schemas of helpdesk and sandbox",
+            );
+        });
+
+        it("checks the entry app with its URL, version, API key (secret) and the apps the stack names", () => {
+            const check = byName(r, "platform-entry-external");
+            assert.equal(check.type, "pulumi-nodejs:dynamic/nocobase:ExternalEntry");
+            assert.equal(check.inputs.url, URL_OF_ENTRY);
+            assert.equal(check.inputs.nocobaseVersion, "2.2.15");
+            assert.equal(check.inputs.adapter, "applications");
+            assert.ok(check.inputs.apiKey instanceof SecretValue, "the API key is secret");
+            assert.deepEqual(check.inputs.managedApps, ["crm", "helpdesk", "sandbox"]);
+            assert.ok(check.additionalSecretOutputs.includes("apiKey"));
+        });
+
+        it("still registers every app, at the adopted URL, with the API key, after the check", () => {
+            const check = byName(r, "platform-entry-external");
+            for (const reg of nonEmpty(ofType(r, "pulumi-nodejs:dynamic/nocobase:App"), "registrations")) {
+                assert.equal(reg.inputs.entryUrl, URL_OF_ENTRY);
+                assert.ok(reg.inputs.credentials instanceof SecretValue);
+                assert.deepEqual(Object.keys((reg.inputs.credentials as SecretValue).value as object), ["apiKey"]);
+                assert.ok(reg.dependencies.includes(check.urn), `${reg.name} waits for the version check`);
+            }
+        });
+
+        it("reports the entry app as adopted, on no runtime, its unmanaged apps unknown until the engine reads them", () => {
+            const status = r.outputs.status.value as PlatformStatus;
+            assert.deepEqual(status.entry, {
+                url: URL_OF_ENTRY,
+                runtime: null,
+                domain: null,
+                adopted: true,
+                unmanagedApps: null,
+            });
+            assert.equal(status.environments.local.runtime, null);
+            assert.equal(status.apps.crm.url, `${URL_OF_ENTRY}/apps/crm/admin/`);
+            assert.equal(r.outputs.entryUrl.value, URL_OF_ENTRY);
+        });
+    });
+
+    it("multi-environment: the workers still run, with the secrets they share, and join through Redis at their URL", async () => {
+        const r = await renderStack("staging", (c) => {
+            adopt(c);
+            c.environments.forEach((e: EditableConfig, i: number) => (e.url = `http://worker-${i}.example.com`));
+        });
+        const containers = ofType(r, "docker:index/container:Container").map((x) => x.name);
+        assert.ok(!containers.includes("platform-entry-workload-container"));
+        assert.deepEqual(
+            containers.filter((n) => n.startsWith("platform-env-")),
+            ["platform-env-env_a-workload-container", "platform-env-env_b-workload-container"],
+        );
+        assert.deepEqual(
+            ofType(r, "random:index/randomPassword:RandomPassword")
+                .map((x) => x.name)
+                .sort(),
+            ["platform-secrets-admin-password", "platform-secrets-app-key", "platform-secrets-derivation-key"],
+        );
+        const env = (byName(r, "platform-env-env_a-workload-container").inputs.envs as SecretValue).value as string[];
+        assert.ok(env.includes("APP_MODE=worker"));
+        assert.ok(env.includes("ENVIRONMENT_PROXY_URL=http://worker-0.example.com"), env.join("\n"));
+        assert.ok(env.some((v) => v.startsWith("APP_SUPERVISOR_REDIS_URL=redis://")));
+        assert.ok(!ofType(r, "postgresql:index/database:Database").some((d) => d.inputs.name === "nocobase_main"));
+    });
+});
+
+describe("status of an adopted entry app (buildStatus)", () => {
+    const config = (() => {
+        const result = validateStackConfig({
+            values: {
+                platform: { mode: "shared-memory", nocobaseVersion: "2.2.15" },
+                runtimes: {},
+                postgres: { host: "db.example.com", adminUser: "admin", adminPassword: "pw" },
+                entry: { external: { url: URL_OF_ENTRY, apiKey: "key" } },
+                apps: [{ id: "crm", displayName: "CRM", database: { mode: "database" } }],
+            },
+            secretKeys: new Set(["postgres", "entry"]),
+        });
+        assert.ok(result.ok, result.ok ? "" : formatIssues(result.issues));
+        return result.config;
+    })();
+
+    it("lists the apps on it that the stack does not name", () => {
+        const status = buildStatus(config, {}, { crm: "running" }, {}, null, ["legacy", "sales"]);
+        assert.deepEqual(status.entry.unmanagedApps, ["legacy", "sales"]);
+        assert.equal(status.entry.adopted, true);
+        assert.deepEqual(Object.keys(status.apps), ["crm"]);
+        assert.equal(status.totals.apps, 1, "unmanaged apps are not the stack's to count");
+    });
+
+    it("says nothing of unmanaged apps for an entry app the stack runs", () => {
+        const run: PlatformConfig = { ...config, entry: { ...config.entry, external: undefined, runtime: "local" } };
+        assert.equal(buildStatus(run, {}, {}, {}, null, ["legacy"]).entry.unmanagedApps, null);
+    });
+});
+
+describe("the adopted entry app's provider", () => {
+    let server: FaultServer;
+    const inputs = (nocobaseVersion: string): ExternalEntryInputs => ({
+        url: server.url,
+        adapter: "applications",
+        apiKey: API_KEY,
+        nocobaseVersion,
+        managedApps: ["crm", "hr"],
+        providerVersion: "1",
+    });
+    beforeEach(async () => {
+        server = new FaultServer();
+        await server.start();
+        for (const name of ["crm", "legacy", "billing"])
+            server.apps.push({ name, displayName: name, cname: null, options: {}, status: "running" });
+    });
+    afterEach(() => server.close());
+
+    it("passes the version NocoBase runs and records the apps the stack does not name, signing in with the API key", async () => {
+        const result = await new ExternalEntryProvider().check(inputs("2.2.15") as never, inputs("2.2.15"));
+        assert.deepEqual(result.failures, []);
+        assert.equal(result.inputs?.runningVersion, "2.2.15");
+        assert.deepEqual(result.inputs?.unmanagedApps, ["billing", "legacy"]);
+        assert.equal(server.count("auth:signIn"), 0);
+        assert.ok(server.requests.every((q) => q.authorization === `Bearer ${API_KEY}`));
+    });
+
+    it("fails on another version, naming both", async () => {
+        server.version = "2.1.41";
+        const result = await new ExternalEntryProvider().check(inputs("2.2.15") as never, inputs("2.2.15"));
+        assert.deepEqual(
+            result.failures?.map((f) => f.property),
+            ["nocobaseVersion"],
+        );
+        assert.equal(
+            result.failures?.[0].reason,
+            `the entry app at ${server.url} runs NocoBase 2.1.41, but platform.nocobaseVersion is 2.2.15: set platform.nocobaseVersion to 2.1.41 (an adopted entry app is upgraded by its owners, not by this stack)`,
+        );
+    });
+
+    it("unmanagedApps: what NocoBase has and the stack does not name, once each, sorted", () => {
+        assert.deepEqual(unmanagedApps(["b", "a", "crm", "a"], ["crm"]), ["a", "b"]);
+        assert.deepEqual(unmanagedApps([], ["crm"]), []);
+        assert.match(
+            versionMismatch("http://x", "1.0.0", "2.0.0"),
+            /runs NocoBase 1\.0\.0, but platform\.nocobaseVersion is 2\.0\.0/,
+        );
+    });
+});
