@@ -19,3 +19,12 @@ export function configTooLargeProblem(values: Record<string, string>): string | 
     if (bytes <= ENVIRONMENT_STRING_LIMIT) return undefined;
     return `the stack's configuration takes ${bytes} bytes in PULUMI_CONFIG, the one environment variable through which Pulumi hands it to the program; Linux refuses more than ${ENVIRONMENT_STRING_LIMIT}, so pulumi up could not start the program ("argument list too long"): split the tenants over more stacks`;
 }
+
+/**
+ * The string a dynamic provider receives in place of an input that is not known yet (a preview
+ * before the resource it comes from exists): Pulumi's `UnknownStringValue`, sent as is over gRPC.
+ */
+export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** A string input the engine knows: present, and not the placeholder of a preview. */
+export const isKnownString = (v: unknown): v is string => typeof v === "string" && v !== UNKNOWN_VALUE;

@@ -22,6 +22,7 @@ import {
     SupervisorClient,
     createSupervisorClient,
 } from "../supervisor";
+import { UNKNOWN_VALUE } from "../core/engine";
 
 /** Bump when the provider's behaviour changes: Pulumi does not notice new provider code by itself. */
 export const PROVIDER_VERSION = "1";
@@ -65,9 +66,6 @@ export interface AppOutputs extends Omit<AppInputs, "jwtSecret" | "database"> {
 
 /** Deadlines, in ms. Starting includes NocoBase installing itself into a fresh database. */
 const WAIT = { healthy: 120_000, running: 300_000, stopped: 30_000, restartStop: 5_000, settled: 120_000 };
-
-/** pulumi's placeholder for a value not known yet (preview). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 // Fields whose change is an in-place update; appId alone replaces.
 const UPDATABLE: readonly (keyof AppOutputs)[] = [
@@ -117,7 +115,7 @@ function normalise(news: Record<string, unknown>): Record<string, unknown> {
     if (db && typeof db === "object") {
         const d = { ...(db as Record<string, unknown>) };
         for (const k of ["host", "username", "database", "schema"]) d[k] = trimmed(d[k]);
-        if (typeof d.port === "string" && d.port !== UNKNOWN) d.port = Number(d.port);
+        if (typeof d.port === "string" && d.port !== UNKNOWN_VALUE) d.port = Number(d.port);
         if (d.schema === "" || d.schema === null) delete d.schema;
         out.database = d;
     }
@@ -126,7 +124,7 @@ function normalise(news: Record<string, unknown>): Record<string, unknown> {
 
 function validate(i: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
     const failures: pulumi.dynamic.CheckFailure[] = [];
-    const known = (v: unknown) => v !== UNKNOWN && v !== undefined;
+    const known = (v: unknown) => v !== UNKNOWN_VALUE && v !== undefined;
     const fail = (property: string, reason: string) => failures.push({ property, reason });
     if (known(i.appId) && !(typeof i.appId === "string" && APP_ID.test(i.appId))) {
         // NocoBase accepts more, but the id becomes a database or schema name, and NocoBase does not
@@ -137,9 +135,9 @@ function validate(i: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
         );
     }
     if (i.appId === "main") fail("appId", '"main" is reserved by NocoBase');
-    if (i.displayName !== UNKNOWN && (typeof i.displayName !== "string" || i.displayName === ""))
+    if (i.displayName !== UNKNOWN_VALUE && (typeof i.displayName !== "string" || i.displayName === ""))
         fail("displayName", "must not be empty");
-    if (i.entryUrl !== UNKNOWN && !(typeof i.entryUrl === "string" && /^https?:\/\/[^/]/.test(i.entryUrl))) {
+    if (i.entryUrl !== UNKNOWN_VALUE && !(typeof i.entryUrl === "string" && /^https?:\/\/[^/]/.test(i.entryUrl))) {
         fail("entryUrl", `"${String(i.entryUrl)}" is not an http(s) URL`);
     }
     if (known(i.adapter) && !isOneOf(SUPERVISORS, i.adapter))
@@ -151,16 +149,16 @@ function validate(i: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
     const db = i.database as Record<string, unknown> | undefined;
     if (db && typeof db === "object") {
         for (const k of ["host", "username", "password", "database"]) {
-            if (db[k] !== UNKNOWN && (typeof db[k] !== "string" || db[k] === ""))
+            if (db[k] !== UNKNOWN_VALUE && (typeof db[k] !== "string" || db[k] === ""))
                 fail(`database.${k}`, "must not be empty");
         }
         if (
-            db.port !== UNKNOWN &&
+            db.port !== UNKNOWN_VALUE &&
             !(Number.isInteger(db.port) && (db.port as number) > 0 && (db.port as number) < 65536)
         ) {
             fail("database.port", `${String(db.port)} is not a TCP port`);
         }
-    } else if (db !== UNKNOWN) {
+    } else if (db !== UNKNOWN_VALUE) {
         fail("database", "is required");
     }
     return failures;
@@ -343,8 +341,8 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
         });
         const secretsChanged =
             !fresh ||
-            fresh.password === UNKNOWN ||
-            news.jwtSecret === UNKNOWN ||
+            fresh.password === UNKNOWN_VALUE ||
+            news.jwtSecret === UNKNOWN_VALUE ||
             olds.secretsFingerprint !== fingerprint(news.appId, news.jwtSecret, fresh.password);
         return {
             changes: replaces.length > 0 || changed.length > 0 || secretsChanged,

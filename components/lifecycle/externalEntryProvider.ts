@@ -17,6 +17,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { Supervisor } from "../core/modes";
 import { createSupervisorClient } from "../supervisor";
+import { UNKNOWN_VALUE } from "../core/engine";
 
 export const EXTERNAL_ENTRY_PROVIDER_VERSION = "1";
 
@@ -55,9 +56,6 @@ async function observe(i: ExternalEntryInputs): Promise<{ runningVersion: string
     return { runningVersion, unmanagedApps: unmanagedApps(registered, i.managedApps) };
 }
 
-/** pulumi's placeholder for a value not known yet (preview). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
 export class ExternalEntryProvider implements pulumi.dynamic.ResourceProvider<
     ExternalEntryInputs,
     ExternalEntryInputs
@@ -66,7 +64,7 @@ export class ExternalEntryProvider implements pulumi.dynamic.ResourceProvider<
         _olds: ExternalEntryInputs,
         news: ExternalEntryInputs,
     ): Promise<pulumi.dynamic.CheckResult<ExternalEntryInputs>> {
-        if ([news.url, news.apiKey, news.nocobaseVersion].includes(UNKNOWN)) return { inputs: news };
+        if ([news.url, news.apiKey, news.nocobaseVersion].includes(UNKNOWN_VALUE)) return { inputs: news };
         const seen = await observe(news);
         const failures =
             seen.runningVersion === news.nocobaseVersion

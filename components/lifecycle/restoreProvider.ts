@@ -19,6 +19,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { IDENTIFIER, PgTarget, SHA256_SUFFIX, archiveEntries, psql, restoreFrom, sha256 } from "./pgTools";
+import { isKnownString } from "../core/engine";
 
 export const RESTORE_PROVIDER_VERSION = "1";
 
@@ -40,10 +41,6 @@ export interface RestoreOutputs extends RestoreInputs {
     relations: number;
     restoredAt: string;
 }
-
-/** pulumi's placeholder for a value not known yet (preview). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const known = (v: unknown): v is string => typeof v === "string" && v !== UNKNOWN;
 
 /** Relations a NocoBase app's data would leave: anything in the app's schema, or in any non-system schema. */
 function relationsSql(t: PgTarget): string {
@@ -117,14 +114,14 @@ async function restore(i: RestoreInputs): Promise<RestoreOutputs> {
 export class TenantRestoreProvider implements pulumi.dynamic.ResourceProvider<RestoreInputs, RestoreOutputs> {
     async check(_olds: RestoreInputs, news: RestoreInputs): Promise<pulumi.dynamic.CheckResult<RestoreInputs>> {
         const failures: pulumi.dynamic.CheckFailure[] = [];
-        if (known(news.file) && !path.isAbsolute(news.file))
+        if (isKnownString(news.file) && !path.isAbsolute(news.file))
             failures.push({ property: "file", reason: `${news.file} is not an absolute path` });
         for (const [key, value] of [
             ["appId", news.appId],
             ["target.database", news.target?.database],
             ["target.schema", news.target?.schema],
         ] as const) {
-            if (known(value) && !IDENTIFIER.test(value))
+            if (isKnownString(value) && !IDENTIFIER.test(value))
                 failures.push({
                     property: key,
                     reason: `${JSON.stringify(value)} is not a plain PostgreSQL identifier`,

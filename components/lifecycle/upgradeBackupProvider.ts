@@ -27,6 +27,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { UPGRADE_MANIFEST, fileTimestamp, upgradeBackupDirectory } from "../core/backups";
 import { NOCOBASE_RELEASE, compareReleases } from "../core/identifiers";
 import { DumpFile, IDENTIFIER, PgLogin, PgTarget, dumpTo, psql } from "./pgTools";
+import { isKnownString } from "../core/engine";
 
 export const UPGRADE_BACKUP_PROVIDER_VERSION = "1";
 
@@ -77,8 +78,6 @@ export interface UpgradeBackupOutputs extends UpgradeBackupInputs {
     lastUpgrade: UpgradeRecord | null;
 }
 
-/** pulumi's placeholder for a value not known yet (preview). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const NAME = /^[a-z][a-z0-9_-]{0,80}$/;
 
 /** The refusal of a downgrade, in the words the preview and the plan print. */
@@ -103,11 +102,9 @@ function wire<T>(value: T): T {
     return JSON.parse(JSON.stringify(value)) as T;
 }
 
-const known = (v: unknown): v is string => typeof v === "string" && v !== UNKNOWN;
-
 function inputFailures(i: UpgradeBackupInputs): pulumi.dynamic.CheckFailure[] {
     const failures: pulumi.dynamic.CheckFailure[] = [];
-    if (known(i.nocobaseVersion) && !NOCOBASE_RELEASE.test(i.nocobaseVersion))
+    if (isKnownString(i.nocobaseVersion) && !NOCOBASE_RELEASE.test(i.nocobaseVersion))
         failures.push({ property: "nocobaseVersion", reason: `${i.nocobaseVersion} is not a release like 2.2.15` });
     if (Array.isArray(i.databases)) {
         i.databases.forEach((d, n) => {
@@ -116,7 +113,7 @@ function inputFailures(i: UpgradeBackupInputs): pulumi.dynamic.CheckFailure[] {
                 ["database", d.database, IDENTIFIER],
                 ["schema", d.schema, IDENTIFIER],
             ] as const) {
-                if (known(value) && !rule.test(value))
+                if (isKnownString(value) && !rule.test(value))
                     failures.push({
                         property: `databases[${n}].${key}`,
                         reason: `${JSON.stringify(value)} is not a plain PostgreSQL identifier`,
@@ -193,7 +190,7 @@ export class UpgradeBackupProvider implements pulumi.dynamic.ResourceProvider<
         news: UpgradeBackupInputs,
     ): Promise<pulumi.dynamic.CheckResult<UpgradeBackupInputs>> {
         const failures = inputFailures(news);
-        if (known(olds?.nocobaseVersion) && known(news.nocobaseVersion)) {
+        if (isKnownString(olds?.nocobaseVersion) && isKnownString(news.nocobaseVersion)) {
             const problem = versionChangeProblem(olds.nocobaseVersion, news.nocobaseVersion, news.location);
             if (problem) failures.push({ property: "nocobaseVersion", reason: problem });
         }
