@@ -339,7 +339,7 @@ case "${1:-build}" in
   build) shift || true; cmd_build "$@" ;;
   list)
     printf '%s\n' "$base_image" "$postgres_image" "$redis_image"
-    printf "$nocobase_repository:%s\n" "${nocobase_versions[@]}"
+    for v in "${nocobase_versions[@]}"; do echo "$nocobase_repository:$v"; done
     ;;
   names)
     printf '%s\n' "base=$base_image" "postgres=$postgres_image" "redis=$redis_image" \
