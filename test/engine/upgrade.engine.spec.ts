@@ -55,6 +55,8 @@ describe("upgrade with a backup first, and restore from a dump, under the real e
     let adminPassword: string;
     let backups: string;
     let broken: string | undefined;
+    /** The stand-in image, once this run made it. */
+    let standIn: string | undefined;
 
     const psql = (database: string, sql: string) => psqlAt(pgPort, "postgres", adminPassword, database, sql);
     const probe = (app: string) => tenantSql(stack, pgPort, app, `SELECT v FROM ${PROBE[app].table}`);
@@ -84,6 +86,7 @@ describe("upgrade with a backup first, and restore from a dump, under the real e
         const cid = docker(host, ["create", `${LOCAL_IMAGES.nocobase}:${TO}`]);
         docker(host, ["commit", "--change", `LABEL ${STAND_IN_LABEL}=${FROM}`, cid, `${STAND_IN}:${FROM}`]);
         docker(host, ["rm", cid]);
+        standIn = `${STAND_IN}:${FROM}`;
         [pgPort, entryPort] = [await freePort(), await freePort()];
         stack = new EngineStack(STACK);
         backups = path.join(stack.dir, "backups");
@@ -104,12 +107,12 @@ describe("upgrade with a backup first, and restore from a dump, under the real e
             console.log(`kept: ${stack.dir} (engine log: ${stack.log})`);
             return;
         }
-        if (adminPassword) for (const db of SCRATCH) psql("postgres", `DROP DATABASE IF EXISTS ${db}`);
         await stack.run(["state", "unprotect", "--all", "--yes", "--stack", STACK], { allowFailure: true });
         await stack.destroy([], { allowFailure: true });
-        // The databases and roles live in the PostgreSQL container's volume: removing it removes them.
+        // The databases (the scratch ones too) and roles live in the PostgreSQL container's volume:
+        // removing it removes them.
         removeLeftovers(host, PREFIX);
-        docker(host, ["rmi", `${STAND_IN}:${FROM}`]);
+        if (standIn) docker(host, ["rmi", standIn]);
         // The backups, the upgrade's and the decommission's, are under the stack's own directory.
         stack.remove();
     });
