@@ -8,10 +8,11 @@
  * project's machines reach serves one complete NocoBase release, the local image's (2.2.15): of
  * 2.1.41 it has a few packages, but neither create-nocobase-app, nor the preset, nor most plugins
  * (`.ci/images.sh build nocobase@2.1.41` says so). So the 2.1.41 workloads run a test-only image
- * (STAND_IN): the 2.2.15 image with a label that says so, an image of its own to the engine. What this proves is the platform's part of an upgrade,
- * which does not depend on what the image holds: the order of the steps, the dumps, the workloads
- * replaced with the new image, the data kept, the refusal. NocoBase's own migration of 2.1.41 data
- * is not proven here. Steps run in order and share one deployed stack.
+ * (STAND_IN): the 2.2.15 image committed again with a label that says so, an image of its own to
+ * the engine. What this proves is the platform's part of an upgrade, which does not depend on what
+ * the image holds: the order of the steps, the dumps, the workloads replaced with the new image,
+ * the data kept, the refusal. NocoBase's own migration of 2.1.41 data is not proven here. Steps
+ * run in order and share one deployed stack.
  */
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -29,7 +30,7 @@ const STACK = "upgradetest";
 const PREFIX = `nocobase-${STACK}`;
 const FROM = "2.1.41";
 const TO = LOCAL_NOCOBASE_VERSION;
-/** The repository of the stand-in for FROM's image (see above); the suite tags and removes it. */
+/** The repository of the stand-in for FROM's image (see above); the suite makes and removes it. */
 const STAND_IN = "nocobase-platform-local/nocobase-upgrade-stand-in";
 const STAND_IN_LABEL = "org.nocobase-platform.stands-in-for";
 const SCRATCH = ["upgradetest_scratch_ledger", "upgradetest_scratch_notes"];
