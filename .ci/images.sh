@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Builds the local container images the docker runtime can use on machines that reach no container
 # registry (nothing can be pulled): everything comes from Debian's packages and the npm registry.
-#   .ci/images.sh [build] [base|postgres|redis|nocobase ...]   build what is missing (default: all)
-#   .ci/images.sh list                                          the image names, one a line
-#   .ci/images.sh names                                         role=name lines (base, postgres, ...)
+#   .ci/images.sh [build] [base|postgres|redis|nocobase|nocobase@VERSION ...]
+#                                      build what is missing (default: all; `nocobase` is every
+#                                      version of nocobase_versions, `nocobase@2.2.15` one release)
+#   .ci/images.sh list                 the image names, one a line
+#   .ci/images.sh names                role=name lines (base, postgres, ...; nocobase is the newest)
 # Images (the recipes live in .ci/images/<name>/):
 #   nocobase-platform-local/debian:bookworm   debootstrap --variant=minbase of the machine's mirror
 #   nocobase-platform-local/postgres:15       Debian's PostgreSQL, official postgres image's contract
 #   nocobase-platform-local/redis:7           Debian's redis-server on 0.0.0.0:6379
-#   nocobase-platform-local/nocobase:2.2.15   NocoBase 2.2.15 on Node 22, official image's contract
+#   nocobase-platform-local/nocobase:<v>      NocoBase <v> on Node 22, official image's contract: one
+#                                             recipe for every release, built for each of
+#                                             nocobase_versions (or the one named)
 # An image is built only when the engine lacks it, or when its recipe changed (a label holds the
 # recipe's hash). No `docker build`: each image is the commit of a container of the base that ran
 # the recipe's install.sh (host network, so it needs no NAT), which works with any engine version
@@ -26,7 +30,11 @@ suite="bookworm"
 # The majors bookworm ships; the build fails if the packages say otherwise.
 pg_major="15"
 redis_major="7"
-nocobase_version="2.2.15"
+# The NocoBase releases the engine suite runs, oldest first; the last is the one `names` gives.
+# Only releases whose every package the npm registry serves can be built: the older release an
+# upgrade would start from (2.1.41) is not among them, as create-nocobase-app, the preset and most
+# plugins are served at 2.2.15 only (build_nocobase says so at once for such a release).
+nocobase_versions=(2.2.15)
 node_version="22.23.3"
 yarn_version="1.22.22"
 
@@ -34,7 +42,7 @@ prefix="nocobase-platform-local"
 base_image="$prefix/debian:$suite"
 postgres_image="$prefix/postgres:$pg_major"
 redis_image="$prefix/redis:$redis_major"
-nocobase_image="$prefix/nocobase:$nocobase_version"
+nocobase_repository="$prefix/nocobase"
 hash_label="org.nocobase-platform.recipe"
 # Set by build_base; part of every derived image's hash, so a new base rebuilds them.
 base_hash=""
@@ -225,15 +233,15 @@ yarn_dir() {
 # The app as create-nocobase-app writes it (package.json, packages/, storage/), before any install;
 # the install itself runs in the image so that its paths and native modules are the image's own.
 nocobase_skeleton() {
-  local node="$1" skel="$work/nocobase-$nocobase_version-skeleton" tmp
+  local node="$1" version="$2" skel="$work/nocobase-$2-skeleton" tmp
   if [ ! -f "$skel/package.json" ]; then
-    say "create-nocobase-app@$nocobase_version"
+    say "create-nocobase-app@$version"
     tmp="$work/nocobase-skeleton.tmp"
     rm -rf "$tmp" "$skel"
     mkdir -p "$tmp"
     (
       cd "$tmp"
-      PATH="$node/node_modules/node/bin:$PATH" npx -y "create-nocobase-app@$nocobase_version" app \
+      PATH="$node/node_modules/node/bin:$PATH" npx -y "create-nocobase-app@$version" app \
         --skip-dev-dependencies -d postgres -e APP_ENV=production
     ) >"$work/create-nocobase-app.log" 2>&1 \
       || { tail -n 30 "$work/create-nocobase-app.log" >&2; die "create-nocobase-app failed (log: $work/create-nocobase-app.log)"; }
@@ -252,8 +260,18 @@ nocobase_skeleton() {
   echo "$skel"
 }
 
+# A release is installable when the registry serves its app template and its preset (which pulls
+# in every plugin at the same version); said in seconds, before anything is downloaded.
+served() {
+  local version="$1" p
+  for p in create-nocobase-app @nocobase/preset-nocobase; do
+    [ "$(npm view "$p@$version" version 2>/dev/null)" = "$version" ] \
+      || die "the npm registry serves no $p@$version: NocoBase $version cannot be built here"
+  done
+}
+
 build_nocobase() {
-  local hash node yarn skel registry changes=(
+  local version="$1" image="$nocobase_repository:$1" hash node yarn skel registry changes=(
     # Defaults only: the container's environment overrides each of them.
     "ENV APP_ENV=production"
     "ENV APP_PORT=13000"
@@ -267,13 +285,15 @@ build_nocobase() {
     'ENTRYPOINT ["/usr/bin/dumb-init", "--", "/app/docker-entrypoint.sh"]'
     'CMD []'
   )
-  hash="$(recipe_hash nocobase "$base_hash" "$nocobase_version" "$node_version" "$yarn_version" \
+  [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "nocobase@$version: not a release like 2.2.15"
+  hash="$(recipe_hash nocobase "$base_hash" "$version" "$node_version" "$yarn_version" \
     "$pg_major" "${changes[@]}")"
-  if up_to_date "$nocobase_image" "$hash"; then say "$nocobase_image is there"; return 0; fi
-  say "building $nocobase_image"
+  if up_to_date "$image" "$hash"; then say "$image is there"; return 0; fi
+  served "$version"
+  say "building $image"
   node="$(node_dir)"
   yarn="$(yarn_dir)"
-  skel="$(nocobase_skeleton "$node")"
+  skel="$(nocobase_skeleton "$node" "$version")"
   registry="$(npm config get registry)"
   mkdir -p "$cache/yarn-cache"
   # A machine whose HTTPS goes through an intercepting proxy trusts its CA through these; the
@@ -283,7 +303,7 @@ build_nocobase() {
     if [ -n "$c" ] && [ -f "$c" ]; then ca="$c"; break; fi
   done
   [ -z "$ca" ] || mounts=(-v "$(realpath "$ca"):/stage/extra-ca.crt:ro")
-  commit_recipe nocobase "$nocobase_image" "$hash" "${mounts[@]}" \
+  commit_recipe nocobase "$image" "$hash" "${mounts[@]}" \
     -v "$node/node_modules/node/bin/node:/stage/node:ro" \
     -v "$yarn/node_modules/yarn:/stage/yarn:ro" \
     -v "$skel:/stage/app:ro" \
@@ -307,8 +327,9 @@ cmd_build() {
       base) ;;
       postgres) build_postgres ;;
       redis) build_redis ;;
-      nocobase) build_nocobase ;;
-      *) die "unknown image $n (base|postgres|redis|nocobase)" ;;
+      nocobase) for v in "${nocobase_versions[@]}"; do build_nocobase "$v"; done ;;
+      nocobase@*) build_nocobase "${n#nocobase@}" ;;
+      *) die "unknown image $n (base|postgres|redis|nocobase|nocobase@VERSION)" ;;
     esac
   done
   say "done in $((SECONDS - started)) s (engine $DOCKER_HOST)"
@@ -316,10 +337,13 @@ cmd_build() {
 
 case "${1:-build}" in
   build) shift || true; cmd_build "$@" ;;
-  list) printf '%s\n' "$base_image" "$postgres_image" "$redis_image" "$nocobase_image" ;;
+  list)
+    printf '%s\n' "$base_image" "$postgres_image" "$redis_image"
+    for v in "${nocobase_versions[@]}"; do echo "$nocobase_repository:$v"; done
+    ;;
   names)
     printf '%s\n' "base=$base_image" "postgres=$postgres_image" "redis=$redis_image" \
-      "nocobase=$nocobase_image"
+      "nocobase=$nocobase_repository:${nocobase_versions[-1]}"
     ;;
-  *) die "usage: $0 [build] [base|postgres|redis|nocobase ...] | list | names" ;;
+  *) die "usage: $0 [build] [base|postgres|redis|nocobase|nocobase@VERSION ...] | list | names" ;;
 esac

@@ -7,33 +7,26 @@
 import * as assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { plan } from "../../cli/plan";
 import { HEALTH_CHECK_PATH } from "../../components/core/nocobase";
 import type { PlatformStatus } from "../../components/platform/status";
-import { SupervisorClient, createSupervisorClient } from "../../components/supervisor";
 import { docker, dockerHost, leftovers, removeLeftovers } from "./support/docker";
+import {
+    freePort,
+    postgresAdminPassword,
+    psqlAt,
+    stackSupervisor,
+    tenantSql as sqlAsTenant,
+} from "./support/dockerStack";
 import { EngineStack, ROOT, SECRET_SIG, previewSteps, protectedDeletes, revealed } from "./support/engine";
-import { LOCAL_IMAGES } from "./support/images";
+import { LOCAL_IMAGES, LOCAL_NOCOBASE_VERSION } from "./support/images";
 import { poll } from "../../components/core/poll";
-import { psql as runPsql } from "../support/localPostgres";
 
 const STACK = "enginetest";
 /** The program's namePrefix for this stack: every container, volume and network it names. */
 const PREFIX = `nocobase-${STACK}`;
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as { port: number };
-            server.close(() => resolve(port));
-        });
-    });
-}
 
 type App = Record<string, any>;
 type Config = Record<string, any>;
@@ -61,28 +54,10 @@ describe("dev stack under the real engine", function () {
 
     /** psql through the published port, as the container's admin or as a tenant's own role. */
     let adminPassword: string;
-    const psqlAs = (user: string, password: string, database: string, sql: string): string =>
-        runPsql({ host: "127.0.0.1", port: pgPort, user, password }, database, sql);
-    const psql = (database: string, sql: string): string => psqlAs("postgres", adminPassword, database, sql);
+    const psql = (database: string, sql: string): string => psqlAt(pgPort, "postgres", adminPassword, database, sql);
     /** A tenant's rows as NocoBase writes them: in tables its own role owns. */
-    const tenantSql = async (app: string, sql: string): Promise<string> => {
-        const databases = await stack.output<{
-            tenants: Record<string, { database: string; user: string; password: string }>;
-        }>("databases", true);
-        const t = databases.tenants[app];
-        return psqlAs(t.user, t.password, t.database, sql);
-    };
-
-    async function supervisor(): Promise<SupervisorClient> {
-        const state = JSON.parse(await stack.export(true));
-        const reg = state.deployment.resources.find((r: any) => r.type === "pulumi-nodejs:dynamic/nocobase:App");
-        assert.ok(reg, "a registration in the state");
-        return createSupervisorClient({
-            baseUrl: `http://127.0.0.1:${entryPort}`,
-            adapter: "applications",
-            auth: revealed(reg.outputs.credentials),
-        });
-    }
+    const tenantSql = (app: string, sql: string): Promise<string> => sqlAsTenant(stack, pgPort, app, sql);
+    const supervisor = () => stackSupervisor(stack, entryPort);
 
     before(async function () {
         host = dockerHost();
@@ -92,7 +67,7 @@ describe("dev stack under the real engine", function () {
         const backups = path.join(stack.dir, "backups");
         mkdirSync(backups);
         base = {
-            platform: { mode: "shared-memory", nocobaseVersion: "2.2.15", image: LOCAL_IMAGES.nocobase },
+            platform: { mode: "shared-memory", nocobaseVersion: LOCAL_NOCOBASE_VERSION, image: LOCAL_IMAGES.nocobase },
             runtimes: { local: { type: "docker", host } },
             postgres: { runtime: "local", port: pgPort, image: LOCAL_IMAGES.postgres },
             entry: { runtime: "local", port: entryPort },
@@ -156,13 +131,7 @@ describe("dev stack under the real engine", function () {
                 assert.equal(res.status, 200, `${app.id}'s own health check`);
             }
 
-            const state = JSON.parse(await stack.export(true));
-            const pw = state.deployment.resources.find(
-                (r: any) =>
-                    r.type === "random:index/randomPassword:RandomPassword" &&
-                    r.urn.endsWith("platform-postgres-password"),
-            );
-            adminPassword = revealed<string>(pw.outputs.result);
+            adminPassword = await postgresAdminPassword(stack);
             // Owners: each tenant role owns its own database or schema, and nothing else of the platform.
             assert.equal(
                 psql("postgres", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'crm'"),

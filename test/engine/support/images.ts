@@ -14,8 +14,11 @@ function names(): Record<string, string> {
 }
 
 const built = names();
+const nocobaseTag = /^(.*):([^:/]+)$/.exec(built.nocobase)!;
+/** The NocoBase release of the local image (the newest images.sh builds). */
+export const LOCAL_NOCOBASE_VERSION = nocobaseTag[2];
 export const LOCAL_IMAGES = {
-    nocobase: built.nocobase.replace(/:[^:/]+$/, ""),
+    nocobase: nocobaseTag[1],
     postgres: built.postgres,
     redis: built.redis,
 };
