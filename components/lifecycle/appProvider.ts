@@ -354,10 +354,11 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
     async create(inputs: AppInputs): Promise<pulumi.dynamic.CreateResult<AppOutputs>> {
         const client = connect(inputs);
         await ensureHealthy(client, inputs.entryUrl);
-        // Adopts an app that already has this id (an earlier run that lost its state, or a manual one).
-        const registered = await client.create(toSpec(inputs));
+        // Adopts an app that already has this id (an earlier run that lost its state, a manual one,
+        // one on an adopted entry app). If it runs, it booted with options of its own: restart it on ours.
+        const { record: registered, adopted } = await client.register(toSpec(inputs));
         try {
-            const record = await converge(client, inputs, registered, false);
+            const record = await converge(client, inputs, registered, adopted);
             return { id: inputs.appId, outs: wire(toOutputs(inputs, record)) };
         } catch (err) {
             throw partialFailure(err, inputs, toOutputs(inputs, registered));

@@ -71,11 +71,16 @@ export class AdapterClient implements SupervisorClient {
     }
 
     async create(spec: AppSpec): Promise<AppRecord> {
+        return (await this.register(spec)).record;
+    }
+
+    async register(spec: AppSpec): Promise<{ record: AppRecord; adopted: boolean }> {
         for (let attempt = 1; ; attempt++) {
-            if (await this.get(spec.id)) return this.update(spec.id, spec);
+            // Found on a later attempt, the app is the one an earlier attempt of ours created.
+            if (await this.get(spec.id)) return { record: await this.update(spec.id, spec), adopted: attempt === 1 };
             try {
                 await this.adapter.createRecord(spec);
-                return await this.mustGet(spec.id);
+                return { record: await this.mustGet(spec.id), adopted: false };
             } catch (err) {
                 // A lost answer, or "name already exists" because an earlier attempt (ours or a
                 // concurrent run's) did get through: look again, and adopt what is there.

@@ -53,6 +53,8 @@ export interface SupervisorClient {
     get(id: string): Promise<AppRecord | undefined>;
     /** Registers the app; an app that already exists under this id is updated instead. */
     create(spec: AppSpec): Promise<AppRecord>;
+    /** create(), telling whether the app was there before (adopted) or is new. */
+    register(spec: AppSpec): Promise<{ record: AppRecord; adopted: boolean }>;
     update(id: string, spec: AppSpec): Promise<AppRecord>;
     /** Unregisters the app; its database or schema is left in place. False when it was not there. */
     destroy(id: string): Promise<boolean>;

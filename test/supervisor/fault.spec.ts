@@ -599,4 +599,30 @@ describe("NocoBaseApp provider on the fake entry app", () => {
         ]);
         await provider.delete("jwt1", created);
     });
+
+    it("restarts a running app it adopts (it booted with options of its own), and does not restart one it creates", async () => {
+        process.env.NOCOBASE_API_KEY = API_KEY;
+        const lifecycle = async (fn: () => Promise<unknown>) => {
+            const before = server.requests.length;
+            await fn();
+            return server.requests
+                .slice(before)
+                .map((r) => r.action)
+                .filter((a) => a === "applications:stop" || a === "applications:start");
+        };
+        const ins = await checked({ appId: "adopt1", state: "running", jwtSecret: "a".repeat(44) });
+        assert.deepEqual(await lifecycle(() => provider.create(ins)), ["applications:start"]);
+        // The state is lost (or the app was made by hand): create runs again on the running app.
+        let adopted: AppOutputs | undefined;
+        const again = { ...ins, displayName: "Adopted" };
+        assert.deepEqual(await lifecycle(async () => (adopted = (await provider.create(again)).outs as AppOutputs)), [
+            "applications:stop",
+            "applications:start",
+        ]);
+        assert.deepEqual(
+            server.appsNamed("adopt1").map((a) => [a.displayName, a.status]),
+            [["Adopted", "running"]],
+        );
+        await provider.delete("adopt1", adopted!);
+    });
 });
