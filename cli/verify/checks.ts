@@ -88,7 +88,9 @@ export function parseOutputs(raw: unknown): PlatformOutputs {
     outputString(server.host, "databases.server.host");
     outputNumber(server.port, "databases.server.port");
     outputString(server.sslMode, "databases.server.sslMode");
-    outputString(outputObject(databases.entry, "databases.entry").database, "databases.entry.database");
+    // Null for an adopted entry app, whose database the stack does not own.
+    if (databases.entry !== null)
+        outputString(outputObject(databases.entry, "databases.entry").database, "databases.entry.database");
     for (const [name, env] of outputEntries(databases.environments, "databases.environments")) {
         outputString(
             outputObject(env, join("databases.environments", name)).database,
@@ -215,7 +217,9 @@ export async function verifyPlatform(outputs: PlatformOutputs, options: VerifyOp
         });
     }
     const storages: Storage[] = [
-        { label: "the entry app", endpoint: platform, database: databases.entry.database },
+        ...(databases.entry
+            ? [{ label: "the entry app", endpoint: platform, database: databases.entry.database }]
+            : []),
         ...Object.entries(databases.environments).map(([name, env]) => ({
             label: `environment ${name}`,
             endpoint: platform,

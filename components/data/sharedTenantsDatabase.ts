@@ -19,7 +19,8 @@ export class SharedTenantsDatabase extends pulumi.ComponentResource {
 
     constructor(name: string, args: SharedTenantsDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.sharedTenantsDatabase, name, {}, opts);
-        const childOpts = { parent: this, provider: args.provider };
+        // What the storage must wait for, its first resources wait for.
+        const childOpts = { parent: this, provider: args.provider, dependsOn: opts?.dependsOn };
         this.groupRole = new postgresql.Role(
             `${name}-members`,
             { name: TENANTS_GROUP_ROLE, login: false },

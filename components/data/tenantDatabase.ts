@@ -53,7 +53,8 @@ export class TenantDatabase extends pulumi.ComponentResource {
                 createRole: false,
                 roles: storage.mode === "schema" && args.tenantsGroupRole ? [args.tenantsGroupRole] : [],
             },
-            { ...childOpts, ...KEEP },
+            // The role is the first thing made here: what the storage must wait for, it waits for.
+            { ...childOpts, ...KEEP, dependsOn: opts?.dependsOn },
         );
         this.database = storage.database;
         if (storage.mode === "database") {

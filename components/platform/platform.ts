@@ -39,7 +39,8 @@ export interface NocoBasePlatformArgs {
 export interface DatabaseAccess {
     /** The server as `pulumi up` reaches it. */
     server: { host: string; port: number; sslMode: string };
-    entry: { database: string; user: string };
+    /** Null when the entry app is adopted: its database is its owners', not the platform's. */
+    entry: { database: string; user: string } | null;
     environments: Record<string, { database: string; user: string }>;
     tenants: Record<string, Omit<TenantAccess, "password"> & { password: string }>;
 }
@@ -163,7 +164,8 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
             ? new SharedTenantsDatabase(
                   `${name}-tenants`,
                   { name: config.postgres.tenantsDatabase, provider: postgres.provider },
-                  { parent: this },
+                  // On an adopted entry app, nothing is made before its version is checked.
+                  { parent: this, dependsOn: external ? [entry.ready] : [] },
               )
             : undefined;
         // The adopted entry app is reached with its API key, the one this stack runs with its root account.
@@ -203,7 +205,7 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
         this.databases = pulumi.secret(
             pulumi.all([passwords, postgres.adminLogin]).apply(([passwords, admin]): DatabaseAccess => ({
                 server: { host: admin.host, port: admin.port, sslMode: admin.sslMode },
-                entry: { database: ENTRY_DATABASE, user: ENTRY_DATABASE },
+                entry: external ? null : { database: ENTRY_DATABASE, user: ENTRY_DATABASE },
                 environments: Object.fromEntries(
                     config.environments
                         .filter((e) => !e.sharesEntryProcess)

@@ -87,7 +87,15 @@ export class TenantApp extends pulumi.ComponentResource {
                         tenantsGroupRole: args.tenantsGroupRole,
                         protect: !decommissioned,
                     },
-                    { parent: this, dependsOn: args.tenantsDatabase ? [args.tenantsDatabase] : [] },
+                    {
+                        parent: this,
+                        dependsOn: [
+                            ...(args.tenantsDatabase ? [args.tenantsDatabase] : []),
+                            // On an adopted entry app, nothing is made before its version is checked,
+                            // even under `pulumi up --skip-preview`.
+                            ...(args.config.entry.external ? [args.entry.ready] : []),
+                        ],
+                    },
                 );
                 storage.push(tenantDb.storage);
             }

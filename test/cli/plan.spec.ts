@@ -11,6 +11,7 @@ import type { PlanReport } from "../../cli/plan/report";
 import { dataFate, formatPlan } from "../../cli/plan/text";
 import { parseStackFile, stackFilePath } from "../../cli/harness/stackFile";
 import { ConfigEdit, appOf, writeStackFile } from "../support/planStacks";
+import { adoptEntry } from "../support/stacks";
 import { PROJECT_ROOT as ROOT } from "../../components/core/project";
 
 async function diffAgainstStaging(edit: ConfigEdit): Promise<NonNullable<PlanReport["diff"]>> {
@@ -137,12 +138,7 @@ describe("plan: tenant diff and resource steps", function () {
 
     it("adopting the entry app: its workload, database and secrets leave, the version check comes, the apps stay", async () => {
         const url = "https://nocobase.example.com";
-        const file = writeStackFile("staging", (c) => {
-            c.entry = { external: { url, apiKey: { secure: "v1:abc:def" } } };
-            c.environments.forEach(
-                (e: Record<string, unknown>, i: number) => (e.url = `http://worker-${i}.example.com`),
-            );
-        });
+        const file = writeStackFile("staging", adoptEntry(url));
         const result = await plan({ file, stack: "staging", base: stackFilePath("staging"), json: true });
         assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
         const { report } = result;

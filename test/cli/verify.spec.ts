@@ -92,6 +92,18 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
         assert.match(stdout, /checks: \d+, passed \d+, failed 0/);
     });
 
+    it("checks an adopted entry app's health but not its database, which the stack does not own", async () => {
+        const entryDatabase = outputs.databases.entry!.database;
+        const adopted = await verify({ ...outputs, databases: { ...outputs.databases, entry: null } });
+        const text = formatReport(adopted);
+        assert.equal(adopted.failed, 0, text);
+        assert.match(text, /ok +entry app is healthy/);
+        assert.doesNotMatch(text, new RegExp(`database ${entryDatabase}\\b`));
+        // One storage fewer for each tenant to try than on the platform that runs its entry app.
+        const tenants = Object.keys(outputs.databases.tenants).length;
+        assert.equal(adopted.crossTenant.tried, clean.crossTenant.tried - tenants);
+    });
+
     /** Breaks the server, checks that verify fails with `expected`, then repairs it. */
     async function catches(
         breakIt: () => Promise<void>,
@@ -169,7 +181,7 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
     });
 
     it("catches the entry app's database left open to every role", async () => {
-        const entryDatabase = outputs.databases.entry.database;
+        const entryDatabase = outputs.databases.entry!.database;
         await catches(
             () => fixture.admin("postgres", `GRANT CONNECT ON DATABASE ${entryDatabase} TO PUBLIC`),
             () => fixture.admin("postgres", `REVOKE ALL ON DATABASE ${entryDatabase} FROM PUBLIC`),

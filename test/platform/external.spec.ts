@@ -15,13 +15,11 @@ import {
 } from "../../components/lifecycle/externalEntryProvider";
 import type { ExternalEntryInputs } from "../../components/lifecycle/externalEntryProvider";
 import { SecretValue } from "../../cli/harness/render";
-import { EditableConfig, byName, nonEmpty, ofType, renderStack } from "../support/stacks";
+import { adoptEntry, byName, nonEmpty, ofType, renderStack } from "../support/stacks";
 import { API_KEY, FaultServer } from "../support/faultServer";
 
 const URL_OF_ENTRY = "https://nocobase.example.com";
-const adopt = (c: EditableConfig) => {
-    c.entry = { external: { url: `${URL_OF_ENTRY}/`, apiKey: { secure: "v1:abc:def" } } };
-};
+const adopt = adoptEntry(`${URL_OF_ENTRY}/`);
 
 describe("an adopted entry app (entry.external) under mocks", function () {
     this.timeout(60_000);
@@ -99,7 +97,6 @@ describe("an adopted entry app (entry.external) under mocks", function () {
     it("multi-environment: the workers still run, with the secrets they share, and join through Redis at their URL", async () => {
         const r = await renderStack("staging", (c) => {
             adopt(c);
-            c.environments.forEach((e: EditableConfig, i: number) => (e.url = `http://worker-${i}.example.com`));
         });
         const containers = ofType(r, "docker:index/container:Container").map((x) => x.name);
         assert.ok(!containers.includes("platform-entry-workload-container"));

@@ -9,6 +9,7 @@ import { Registration, Rendered, SecretValue } from "../../cli/harness/render";
 import { SECRET_MARKS_POLICY, checkSecretMarks } from "../../cli/plan/secretMarks";
 import { policies } from "../../policies/policies";
 import { appOf, renderStack, withRegistration } from "../support/planStacks";
+import { adoptEntry } from "../support/stacks";
 
 const run = (registrations: Registration[], options?: Parameters<typeof runPolicies>[2]) =>
     runPolicies(policies, registrations, options);
@@ -38,6 +39,17 @@ describe("policy pack on rendered stacks", function () {
     it("leaves the three sample stacks without findings", async () => {
         for (const stack of ["dev", "staging", "prod"])
             assert.deepEqual(await run(samples[stack].registrations), [], stack);
+    });
+
+    it("leaves the sample stacks without findings when they adopt their entry app", async () => {
+        for (const stack of ["dev", "staging", "prod"]) {
+            const adopted = await renderStack(stack, adoptEntry("https://nocobase.example.com"));
+            assert.ok(
+                adopted.registrations.some((r) => r.name === "platform-entry-external"),
+                stack,
+            );
+            assert.deepEqual(await run(adopted.registrations), [], stack);
+        }
     });
 
     describe("nocobase-names-valid-unique", () => {

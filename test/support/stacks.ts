@@ -15,6 +15,14 @@ import { Secret } from "../../components/core/secret";
 export type EditableConfig = Record<string, any>;
 export type ConfigEdit = (config: EditableConfig) => void;
 
+/** Adopts an existing NocoBase at `url` as the entry app; workers get the URLs an adopted supervisor needs. */
+export function adoptEntry(url: string): ConfigEdit {
+    return (c) => {
+        c.entry = { external: { url, apiKey: { secure: "v1:abc:def" } } };
+        c.environments?.forEach((e: EditableConfig, i: number) => (e.url = `http://worker-${i}.example.com`));
+    };
+}
+
 export function stackConfig(file: StackFile): EditableConfig {
     const prefix = `${PROJECT}:`;
     return Object.fromEntries(Object.entries(file.values).map(([k, v]) => [k.slice(prefix.length), JSON.parse(v)]));
