@@ -91,8 +91,9 @@ export class TenantApp extends pulumi.ComponentResource {
                         parent: this,
                         dependsOn: [
                             ...(args.tenantsDatabase ? [args.tenantsDatabase] : []),
-                            // On an adopted entry app, nothing is made before its version is checked,
-                            // even under `pulumi up --skip-preview`.
+                            // On an adopted entry app, nothing is made before its version is checked.
+                            // The engine already checks in registration order and stops at a failing
+                            // check; this keeps it so when the program's order changes.
                             ...(args.config.entry.external ? [args.entry.ready] : []),
                         ],
                     },
