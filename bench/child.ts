@@ -17,7 +17,7 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import "@pulumi/random";
 import { Registration, RenderOptions, SecretValue, renderProgram } from "../cli/harness/render";
-import { readStackFile } from "../cli/harness/stackFile";
+import { readStackFile } from "../components/config/stackFile";
 import "../components/platform/platform";
 import { SECRET, ShapeEntry, ShapeValues, readRecorded } from "./shapeEntry";
 import { TYPES } from "../components/core/typeTokens";

@@ -24,7 +24,7 @@ import {
     stackFileInput,
     stackFilePath,
     stackNameOf,
-} from "./harness/stackFile";
+} from "../components/config/stackFile";
 import { configTooLargeProblem } from "../components/core/engine";
 
 const USAGE = "usage: npm run plan -- [--stack NAME | --file PATH] [--base PATH] [--json]";

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parseDocument } from "yaml";
-import { stackFilePath } from "../harness/stackFile";
+import { stackFilePath } from "../../components/config/stackFile";
 import { PROJECT } from "../../components/core/project";
 
 export interface LocalOverrides {

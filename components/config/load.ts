@@ -3,7 +3,7 @@
  * edge with configuration: past it, only a valid `PlatformConfig` exists.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { describesConfig, readStackFile, stackFilePath } from "../../cli/harness/stackFile";
+import { describesConfig, readStackFile, stackFilePath } from "./stackFile";
 import type { PlatformConfig } from "./types";
 import { formatIssues, stackConfigInput, validateStackConfig } from "./validate";
 

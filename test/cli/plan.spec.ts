@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { PlanResult, plan } from "../../cli/plan";
 import type { PlanReport } from "../../cli/plan/report";
 import { dataFate, formatPlan } from "../../cli/plan/text";
-import { parseStackFile, stackFilePath } from "../../cli/harness/stackFile";
+import { parseStackFile, stackFilePath } from "../../components/config/stackFile";
 import { ConfigEdit, appOf, writeStackFile } from "../support/planStacks";
 import { adoptEntry } from "../support/stacks";
 import { PROJECT_ROOT as ROOT } from "../../components/core/project";

@@ -23,7 +23,7 @@ import {
     readStackFile,
     stackFileInput,
     stackFilePath,
-} from "../../cli/harness/stackFile";
+} from "../../components/config/stackFile";
 import { PROJECT } from "../../components/core/project";
 import { STACK_CONFIG_KEYS } from "../../components/config/stackSchema";
 import { join } from "../../components/core/keyPath";

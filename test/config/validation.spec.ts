@@ -13,7 +13,7 @@ import {
     readStackFile,
     stackFileInput,
     stackFilePath,
-} from "../../cli/harness/stackFile";
+} from "../../components/config/stackFile";
 import { PROJECT } from "../../components/core/project";
 import { imagePinProblem } from "../../policies/images";
 import { editedStackText } from "../support/stacks";

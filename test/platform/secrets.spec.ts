@@ -13,7 +13,7 @@ import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Rendered, SecretValue, mockSecret, renderProgram, reveal } from "../../cli/harness/render";
-import { parseStackFile, readStackFile, stackFilePath } from "../../cli/harness/stackFile";
+import { parseStackFile, readStackFile, stackFilePath } from "../../components/config/stackFile";
 import { PROJECT } from "../../components/core/project";
 import { derived, editedStackText, knownSecrets, plainStrings, stackConfig } from "../support/stacks";
 import { PROJECT_ROOT } from "../../components/core/project";

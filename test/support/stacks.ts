@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import { useOfflineRuntime } from "../../cli/harness/offlineRuntime";
 import { Registration, Rendered, SecretValue, mockOutputs, mockSecret, renderProgram } from "../../cli/harness/render";
-import { StackFile, parseStackFile, stackFilePath } from "../../cli/harness/stackFile";
+import { StackFile, parseStackFile, stackFilePath } from "../../components/config/stackFile";
 import { PROJECT } from "../../components/core/project";
 import { environmentDatabase } from "../../components/platform/naming";
 import { ENTRY_DATABASE } from "../../components/core/identifiers";

@@ -1,6 +1,6 @@
 /** Renders a sample stack through the program with an edit of its typed configuration (typedProgram.ts). */
 import { renderProgram, Rendered } from "../../cli/harness/render";
-import { parseStackFile } from "../../cli/harness/stackFile";
+import { parseStackFile } from "../../components/config/stackFile";
 import { ConfigEdit, editedStackText } from "./stacks";
 import { TypedEdit, setTypedEdit } from "./typedEdit";
 

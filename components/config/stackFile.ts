@@ -8,13 +8,12 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Document, isNode, isScalar, parse, parseDocument, visit } from "yaml";
-import { STACK_CONFIG_KEYS } from "../../components/config/stackSchema";
-import { Secret } from "../../components/core/secret";
-import { at, isPlainObject, join } from "../../components/core/keyPath";
-import { didYouMean } from "../../components/config/messages";
-import { type Issue, type StackConfigInput, readsAsProject, stackConfigInput } from "../../components/config/validate";
-import { PROJECT_ROOT as ROOT } from "../../components/core/project";
-import { PROJECT } from "../../components/core/project";
+import { STACK_CONFIG_KEYS } from "./stackSchema";
+import { Secret } from "../core/secret";
+import { at, isPlainObject, join } from "../core/keyPath";
+import { didYouMean } from "./messages";
+import { type Issue, type StackConfigInput, readsAsProject, stackConfigInput } from "./validate";
+import { PROJECT, PROJECT_ROOT as ROOT } from "../core/project";
 
 /** The keys of a stack file besides `config`, as the CLI writes them. */
 const STACK_FILE_KEYS = ["config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"];
