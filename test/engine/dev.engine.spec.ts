@@ -20,7 +20,15 @@ import {
     stackSupervisor,
     tenantSql as sqlAsTenant,
 } from "./support/dockerStack";
-import { EngineStack, ROOT, SECRET_SIG, previewSteps, protectedDeletes, revealed } from "./support/engine";
+import {
+    EngineStack,
+    ROOT,
+    SECRET_SIG,
+    previewSteps,
+    protectedDeletes,
+    revealed,
+    skipAfterFirstFailure,
+} from "./support/engine";
 import { LOCAL_IMAGES, LOCAL_NOCOBASE_VERSION } from "./support/images";
 import { poll } from "../../components/core/poll";
 
@@ -43,8 +51,7 @@ describe("dev stack under the real engine", function () {
     let base: Config;
     let pgPort: number;
     let entryPort: number;
-    /** Set by a step that leaves the stack unusable for the next ones. */
-    let broken: string | undefined;
+    const suite = skipAfterFirstFailure(() => stack);
 
     const edited = (edit: (c: Config) => void): Config => {
         const c = structuredClone(base);
@@ -78,7 +85,7 @@ describe("dev stack under the real engine", function () {
     });
 
     after(async function () {
-        if (process.env.KEEP_ENGINE_STACK || broken) {
+        if (process.env.KEEP_ENGINE_STACK || suite.failed()) {
             // A failed run keeps its state and log for a look; the next run removes what it left.
             console.log(`kept: ${stack.dir} (engine log: ${stack.log})`);
             return;
@@ -88,17 +95,6 @@ describe("dev stack under the real engine", function () {
         await stack.destroy([], { allowFailure: true });
         removeLeftovers(host, PREFIX);
         stack.remove();
-    });
-
-    beforeEach(function () {
-        if (broken) this.skip();
-    });
-
-    afterEach(function () {
-        if (this.currentTest?.state === "failed") {
-            broken = this.currentTest.title;
-            console.log(`engine log: ${stack.log}`);
-        }
     });
 
     describe("1.", () => {

@@ -6,12 +6,11 @@
  * it does not name, and refuse, in preview, a `platform.nocobaseVersion` that NocoBase does not run.
  */
 import * as assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import * as path from "node:path";
+import { LOCAL_NOCOBASE_ROOT, LocalNocoBase } from "../support/localNocoBase";
 import type { PlatformStatus } from "../../components/platform/status";
 import { DEFAULT_TIMEOUTS, Session, createRootApiKey, createSupervisorClient } from "../../components/supervisor";
 import { adminSql } from "../support/localPostgres";
-import { EngineStack, ROOT } from "./support/engine";
+import { EngineStack } from "./support/engine";
 import { dropDatabasesAndRoles, encrypted, localServer } from "./support/stackConfig";
 
 const VERSION = "2.2.15";
@@ -35,18 +34,15 @@ const APPS = [
 ];
 const DATABASES = [ADOPTED, TENANTS, FOREIGN_DB, NEVER];
 const ROLES = [ADOPTED, CREATED, NEVER, FOREIGN_DB, "nocobase_tenants_members"];
-const NOCOBASE = path.join(ROOT, ".ci/nocobase.sh");
-/** The real NocoBase's root account (.ci/nocobase.sh): the test's, never the stack's. */
-const ROOT_ACCOUNT = { account: "admin@nocobase.com", password: "admin123" };
+/** The real NocoBase's root account: the test's, never the stack's. */
+const ROOT_ACCOUNT = LOCAL_NOCOBASE_ROOT;
 
 describe("an adopted entry app (entry.external) on a real NocoBase", function () {
-    let startedHere = false;
+    const nocobase = new LocalNocoBase();
     let nocobaseUrl: string;
     let apiKey: string;
     const stacks: EngineStack[] = [];
 
-    const nocobase = (cmd: string) =>
-        execFileSync(NOCOBASE, [cmd], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
     const rootClient = () =>
         createSupervisorClient({ baseUrl: nocobaseUrl, adapter: "applications", auth: ROOT_ACCOUNT });
 
@@ -75,13 +71,7 @@ describe("an adopted entry app (entry.external) on a real NocoBase", function ()
     }
 
     before(async function () {
-        try {
-            nocobase("status");
-        } catch {
-            nocobase("start");
-            startedHere = true;
-        }
-        nocobaseUrl = nocobase("url");
+        nocobaseUrl = nocobase.start();
         await removeApps();
         const session = new Session({ baseUrl: nocobaseUrl, timeouts: DEFAULT_TIMEOUTS }, ROOT_ACCOUNT);
         apiKey = await createRootApiKey(session, `engine-suite-${Date.now()}`);
@@ -118,7 +108,7 @@ describe("an adopted entry app (entry.external) on a real NocoBase", function ()
             stack.remove();
         }
         if (nocobaseUrl) await removeApps();
-        if (startedHere) nocobase("stop");
+        nocobase.release();
     });
 
     it("pulumi up registers the stack's apps on it, adopts the one it already had, and makes nothing for the entry app", async () => {

@@ -14,8 +14,8 @@
  * relay records it and signs in to the stand-in with the stand-in's own.
  */
 import * as assert from "node:assert/strict";
+import { LOCAL_NOCOBASE_ROOT, LocalNocoBase } from "../support/localNocoBase";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { execFileSync } from "node:child_process";
 import { createHmac, createHash, pbkdf2Sync } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -24,7 +24,7 @@ import { plan } from "../../cli/plan";
 import type { PlatformStatus } from "../../components/platform/status";
 import { createSupervisorClient } from "../../components/supervisor";
 import { ADMIN, FaultServer } from "../support/faultServer";
-import { EngineStack, ROOT, previewSteps } from "./support/engine";
+import { EngineStack, ROOT, previewSteps, skipAfterFirstFailure } from "./support/engine";
 import { Cluster, kubeconfigPath, secretValues } from "./support/kube";
 import { adminSql } from "../support/localPostgres";
 import { dropDatabasesAndRoles, encrypted, localServer } from "./support/stackConfig";
@@ -184,8 +184,7 @@ describe("the prod shape against real Kubernetes API servers", function () {
         let fake: FaultServer;
         let relay: Awaited<ReturnType<typeof signInRelay>>;
         let base: Config;
-        /** Set by a step that fails: the later steps build on its state, so they are skipped, not run on it. */
-        let broken: string | undefined;
+        const suite = skipAfterFirstFailure(() => stack);
         const edited = (edit: (c: Config) => void): Config => {
             const c = structuredClone(base);
             edit(c);
@@ -258,7 +257,7 @@ describe("the prod shape against real Kubernetes API servers", function () {
         });
 
         after(async function () {
-            if (process.env.KEEP_ENGINE_STACK || broken) {
+            if (process.env.KEEP_ENGINE_STACK || suite.failed()) {
                 console.log(`kept: ${stack?.dir} (engine log: ${stack?.log})`);
             } else if (stack) {
                 await stack.run(["state", "unprotect", "--all", "--yes", "--stack", STACK], { allowFailure: true });
@@ -270,16 +269,6 @@ describe("the prod shape against real Kubernetes API servers", function () {
             // The next stack of this suite shares the PostgreSQL server (and nocobase_main).
             for (const c of [eu, us]) await c.removeNamespace(NS);
             dropDatabasesAndRoles(DATABASES, ROLES);
-        });
-
-        beforeEach(function () {
-            if (broken) this.skip();
-        });
-        afterEach(function () {
-            if (this.currentTest?.state === "failed") {
-                broken = this.currentTest.title;
-                console.log(`engine log: ${stack.log}`);
-            }
         });
 
         it("1. pulumi up: every object accepted, every await done, the clusters hold what the README says", async () => {
@@ -607,25 +596,14 @@ describe("the prod shape against real Kubernetes API servers", function () {
         ];
         const DATABASES = ["ks_crm", TENANTS, "nocobase_main"];
         const ROLES = ["ks_crm", "ks_desk", "nocobase_main", "nocobase_tenants_members"];
-        const NOCOBASE = path.join(ROOT, ".ci/nocobase.sh");
-        /** The real NocoBase's root account (.ci/nocobase.sh). */
-        const ROOT_ACCOUNT = { account: "admin@nocobase.com", password: "admin123" };
-        let startedHere = false;
+        const ROOT_ACCOUNT = LOCAL_NOCOBASE_ROOT;
+        const nocobase = new LocalNocoBase();
         let nocobaseUrl: string;
         let stack: EngineStack;
         let relay: Awaited<ReturnType<typeof signInRelay>>;
 
-        const nocobase = (cmd: string) =>
-            execFileSync(NOCOBASE, [cmd], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
-
         before(async function () {
-            try {
-                nocobase("status");
-            } catch {
-                nocobase("start");
-                startedHere = true;
-            }
-            nocobaseUrl = nocobase("url");
+            nocobaseUrl = nocobase.start();
             await eu.removeNamespace(NS);
             const client = createSupervisorClient({
                 baseUrl: nocobaseUrl,
@@ -669,7 +647,7 @@ describe("the prod shape against real Kubernetes API servers", function () {
                         await client.destroy(a.id).catch(() => undefined);
             }
             dropDatabasesAndRoles(DATABASES, ROLES);
-            if (startedHere) nocobase("stop");
+            nocobase.release();
         });
 
         it("pulumi up registers and starts the apps in NocoBase, next to their objects on prod-eu", async () => {

@@ -23,7 +23,7 @@ import type { PlatformStatus } from "../../components/platform/status";
 import { UPGRADE_MANIFEST } from "../../components/core/backups";
 import { docker, dockerHost, removeLeftovers } from "./support/docker";
 import { freePort, postgresAdminPassword, psqlAt, stackSupervisor, tenantSql } from "./support/dockerStack";
-import { EngineStack } from "./support/engine";
+import { EngineStack, skipAfterFirstFailure } from "./support/engine";
 import { LOCAL_IMAGES, LOCAL_NOCOBASE_VERSION } from "./support/images";
 
 const STACK = "upgradetest";
@@ -55,7 +55,7 @@ describe("upgrade with a backup first, and restore from a dump, under the real e
     let entryPort: number;
     let adminPassword: string;
     let backups: string;
-    let broken: string | undefined;
+    const suite = skipAfterFirstFailure(() => stack);
     /** The stand-in image, once this run made it. */
     let standIn: string | undefined;
 
@@ -104,7 +104,7 @@ describe("upgrade with a backup first, and restore from a dump, under the real e
     });
 
     after(async function () {
-        if (process.env.KEEP_ENGINE_STACK || broken) {
+        if (process.env.KEEP_ENGINE_STACK || suite.failed()) {
             console.log(`kept: ${stack.dir} (engine log: ${stack.log})`);
             return;
         }
@@ -116,17 +116,6 @@ describe("upgrade with a backup first, and restore from a dump, under the real e
         if (standIn) docker(host, ["rmi", standIn]);
         // The backups, the upgrade's and the decommission's, are under the stack's own directory.
         stack.remove();
-    });
-
-    beforeEach(function () {
-        if (broken) this.skip();
-    });
-
-    afterEach(function () {
-        if (this.currentTest?.state === "failed") {
-            broken = this.currentTest.title;
-            console.log(`engine log: ${stack.log}`);
-        }
     });
 
     it(`pulumi up at ${FROM}: the tenants hold rows in their own storage`, async () => {

@@ -7,9 +7,10 @@ import { AppInputs, AppOutputs, NocoBaseAppProvider } from "../../components/lif
 import { providerBundle } from "../../components/lifecycle/providerBundle";
 import { SupervisorClient, createSupervisorClient } from "../../components/supervisor";
 import { adminSql, localAdmin } from "../support/localPostgres";
+import { LOCAL_NOCOBASE_ROOT } from "../support/localNocoBase";
 import { ProviderHost } from "../support/providerHost";
 
-const ROOT = { account: "admin@nocobase.com", password: "admin123" };
+const ROOT = LOCAL_NOCOBASE_ROOT;
 const PG = localAdmin();
 
 // Own database: role it_db_owner owns database it_db.

@@ -212,3 +212,22 @@ export function revealed<T = unknown>(value: unknown): T {
         return JSON.parse((value as unknown as { plaintext: string }).plaintext) as T;
     return value as T;
 }
+
+/**
+ * An engine suite's steps build on each other's state: once one fails, the later ones are skipped
+ * rather than run on what it left, and the suite's `after` keeps the stack for a look. Call it in
+ * the suite's `describe`; `failed()` is the failed step's title.
+ */
+export function skipAfterFirstFailure(stack: () => EngineStack | undefined): { failed: () => string | undefined } {
+    let failed: string | undefined;
+    beforeEach(function () {
+        if (failed) this.skip();
+    });
+    afterEach(function () {
+        if (this.currentTest?.state === "failed") {
+            failed = this.currentTest.title;
+            console.log(`engine log: ${stack()?.log}`);
+        }
+    });
+    return { failed: () => failed };
+}
