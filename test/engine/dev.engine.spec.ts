@@ -90,9 +90,8 @@ describe("dev stack under the real engine", function () {
             console.log(`kept: ${stack.dir} (engine log: ${stack.log})`);
             return;
         }
-        // Whatever the steps left: unprotect, destroy, then remove the retained volumes.
-        await stack.run(["state", "unprotect", "--all", "--yes", "--stack", STACK], { allowFailure: true });
-        await stack.destroy([], { allowFailure: true });
+        // Whatever the steps left goes, then the retained volumes.
+        await stack.destroyAll();
         removeLeftovers(host, PREFIX);
         stack.remove();
     });

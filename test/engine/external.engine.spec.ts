@@ -103,8 +103,7 @@ describe("an adopted entry app (entry.external) on a real NocoBase", function ()
     after(async function () {
         for (const stack of stacks) {
             if (process.env.KEEP_ENGINE_STACK) continue;
-            await stack.run(["state", "unprotect", "--all", "--yes", "--stack", stack.stack], { allowFailure: true });
-            await stack.destroy([], { allowFailure: true });
+            await stack.destroyAll();
             stack.remove();
         }
         if (nocobaseUrl) await removeApps();

@@ -260,8 +260,7 @@ describe("the prod shape against real Kubernetes API servers", function () {
             if (process.env.KEEP_ENGINE_STACK || suite.failed()) {
                 console.log(`kept: ${stack?.dir} (engine log: ${stack?.log})`);
             } else if (stack) {
-                await stack.run(["state", "unprotect", "--all", "--yes", "--stack", STACK], { allowFailure: true });
-                await stack.destroy([], { allowFailure: true });
+                await stack.destroyAll();
                 stack.remove();
             }
             await relay?.close();
@@ -630,8 +629,7 @@ describe("the prod shape against real Kubernetes API servers", function () {
 
         after(async function () {
             if (stack && !process.env.KEEP_ENGINE_STACK) {
-                await stack.run(["state", "unprotect", "--all", "--yes", "--stack", STACK], { allowFailure: true });
-                await stack.destroy([], { allowFailure: true });
+                await stack.destroyAll();
                 stack.remove();
             }
             await relay?.close();

@@ -108,8 +108,7 @@ describe("upgrade with a backup first, and restore from a dump, under the real e
             console.log(`kept: ${stack.dir} (engine log: ${stack.log})`);
             return;
         }
-        await stack.run(["state", "unprotect", "--all", "--yes", "--stack", STACK], { allowFailure: true });
-        await stack.destroy([], { allowFailure: true });
+        await stack.destroyAll();
         // The databases (the scratch ones too) and roles live in the PostgreSQL container's volume:
         // removing it removes them.
         removeLeftovers(host, PREFIX);

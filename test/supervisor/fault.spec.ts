@@ -578,16 +578,18 @@ describe("NocoBaseApp provider on the fake entry app", () => {
         }
     });
 
+    /** The stops and starts `fn` asks NocoBase for. */
+    const lifecycle = async (fn: () => Promise<unknown>) => {
+        const before = server.requests.length;
+        await fn();
+        return server.requests
+            .slice(before)
+            .map((r) => r.action)
+            .filter((a) => a === "applications:stop" || a === "applications:start");
+    };
+
     it("restarts a running app for a new JWT secret (it keeps the options it booted with), not for a new name", async () => {
         process.env.NOCOBASE_API_KEY = API_KEY;
-        const lifecycle = async (fn: () => Promise<unknown>) => {
-            const before = server.requests.length;
-            await fn();
-            return server.requests
-                .slice(before)
-                .map((r) => r.action)
-                .filter((a) => a === "applications:stop" || a === "applications:start");
-        };
         const ins = await checked({ appId: "jwt1", state: "running", jwtSecret: "a".repeat(44) });
         const created = (await provider.create(ins)).outs as AppOutputs;
         const renamed = { ...ins, displayName: "Renamed" };
@@ -602,14 +604,6 @@ describe("NocoBaseApp provider on the fake entry app", () => {
 
     it("restarts a running app it adopts (it booted with options of its own), and does not restart one it creates", async () => {
         process.env.NOCOBASE_API_KEY = API_KEY;
-        const lifecycle = async (fn: () => Promise<unknown>) => {
-            const before = server.requests.length;
-            await fn();
-            return server.requests
-                .slice(before)
-                .map((r) => r.action)
-                .filter((a) => a === "applications:stop" || a === "applications:start");
-        };
         const ins = await checked({ appId: "adopt1", state: "running", jwtSecret: "a".repeat(44) });
         assert.deepEqual(await lifecycle(() => provider.create(ins)), ["applications:start"]);
         // The state is lost (or the app was made by hand): create runs again on the running app.

@@ -149,6 +149,12 @@ export class EngineStack {
         return this.run(["refresh", "--yes", "--skip-preview", ...this.stackArgs(), ...extra], options);
     }
 
+    /** A suite's clean-up: unprotects everything and destroys whatever the steps left; never fails. */
+    async destroyAll(): Promise<void> {
+        await this.run(["state", "unprotect", "--all", "--yes", "--stack", this.stack], { allowFailure: true });
+        await this.destroy([], { allowFailure: true });
+    }
+
     destroy(extra: string[] = [], options: { allowFailure?: boolean; preview?: boolean } = {}): Promise<CommandResult> {
         return this.run(
             ["destroy", "--yes", ...(options.preview ? [] : ["--skip-preview"]), ...this.stackArgs(), ...extra],
