@@ -27,7 +27,6 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { HelpRequested, UsageError, parseCommandLine, positiveInteger } from "../../cli/harness/commandLine";
@@ -48,6 +47,7 @@ import {
 } from "./stackConfig";
 import { psql as psqlAs } from "../../test/support/localPostgres";
 import { docker, dockerHost } from "../../test/engine/support/docker";
+import { freePort } from "../../test/engine/support/dockerStack";
 import { ENVIRONMENT_STRING_LIMIT } from "../../components/core/engine";
 
 const USAGE =
@@ -154,17 +154,6 @@ function cleanUp(dockerHost: string): void {
         ),
     );
     for (const r of roles) psql(`drop role if exists "${r}"`);
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = createServer();
-        s.once("error", reject);
-        s.listen(0, "127.0.0.1", () => {
-            const { port } = s.address() as { port: number };
-            s.close(() => resolve(port));
-        });
-    });
 }
 
 /** This machine's own addresses: the source of every connection that does not come from a container. */

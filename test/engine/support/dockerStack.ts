@@ -9,15 +9,31 @@ import { SupervisorClient, createSupervisorClient } from "../../../components/su
 import { psql as runPsql } from "../../support/localPostgres";
 import { EngineStack, revealed } from "./engine";
 
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
+/**
+ * Ports a container publishes are picked below Linux's ephemeral range (32768-60999): a port the
+ * kernel hands out is also the local end of any outgoing connection, and one taken that way between
+ * this pick and the container's start failed a run ("address already in use").
+ */
+const PUBLISHED_PORTS = { from: 20_000, to: 32_000 };
+
+/** True when nothing listens on `port` on any address (docker-proxy binds 0.0.0.0). */
+function bindable(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
         const server = createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as { port: number };
-            server.close(() => resolve(port));
-        });
+        server.once("error", () => resolve(false));
+        server.listen(port, "0.0.0.0", () => server.close(() => resolve(true)));
     });
+}
+
+/** A port to publish on the Docker host, free now, outside the ephemeral range. */
+export async function freePort(): Promise<number> {
+    const span = PUBLISHED_PORTS.to - PUBLISHED_PORTS.from;
+    const start = Math.floor(Math.random() * span);
+    for (let i = 0; i < 200; i++) {
+        const port = PUBLISHED_PORTS.from + ((start + i * 7919) % span);
+        if (await bindable(port)) return port;
+    }
+    throw new Error(`no free port in ${PUBLISHED_PORTS.from}-${PUBLISHED_PORTS.to} after 200 tries`);
 }
 
 /** The PostgreSQL container's admin password, as the stack generated it. */
