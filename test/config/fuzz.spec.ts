@@ -48,6 +48,8 @@ import {
 // fails by the day's dice. Every seed that found something became a case in validation.spec.ts.
 const CI_SEED = 20261122;
 const SEED = Number(process.env.FUZZ_SEED ?? (process.env.CI ? CI_SEED : Date.now() % 2 ** 31));
+/** Every failure names the run it came from, so that it can be replayed. */
+const REPLAY = `seed ${SEED} (FUZZ_SEED=${SEED} replays it)`;
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000);
 const TEXT_RUNS = Math.ceil(RUNS / 5);
 const PAIRS = Math.ceil(RUNS / 5);
@@ -254,7 +256,7 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
         assert.equal(
             findings.crashes.length,
             0,
-            first && `${findings.crashes.length} crashes; first:\n${first.error}\ninput: ${first.input}`,
+            first && `${REPLAY}: ${findings.crashes.length} crashes; first:\n${first.error}\ninput: ${first.input}`,
         );
     });
 
@@ -263,7 +265,8 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
         assert.equal(
             findings.badIssues.length,
             0,
-            first && `${findings.badIssues.length} bad issues; first: ${first.problem}\ninput: ${first.input}`,
+            first &&
+                `${REPLAY}: ${findings.badIssues.length} bad issues; first: ${first.problem}\ninput: ${first.input}`,
         );
     });
 
@@ -272,7 +275,8 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
         assert.equal(
             findings.echoed.length,
             0,
-            first && `${findings.echoed.length} issues echo a secret; first: ${first.issue}\ninput: ${first.input}`,
+            first &&
+                `${REPLAY}: ${findings.echoed.length} issues echo a secret; first: ${first.issue}\ninput: ${first.input}`,
         );
     });
 
@@ -286,7 +290,7 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
             findings.pairs.missed.length,
             0,
             first &&
-                `${findings.pairs.missed.length} pairs with a problem missed; first: ${first.injected}\n${first.issues}`,
+                `${REPLAY}: ${findings.pairs.missed.length} pairs with a problem missed; first: ${first.injected}\n${first.issues}`,
         );
     });
 
@@ -298,7 +302,7 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
             findings.unsafe.length,
             0,
             problem &&
-                `${findings.unsafe.length} accepted configs with unsafe identifiers (${kinds.size} distinct), e.g.:\n${[...kinds.keys()].slice(0, 15).join("\n")}\nfirst input: ${input}`,
+                `${REPLAY}: ${findings.unsafe.length} accepted configs with unsafe identifiers (${kinds.size} distinct), e.g.:\n${[...kinds.keys()].slice(0, 15).join("\n")}\nfirst input: ${input}`,
         );
     });
 
