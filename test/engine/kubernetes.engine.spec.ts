@@ -529,7 +529,7 @@ describe("the prod shape against real Kubernetes API servers", function () {
                     claims.set(`${c.context}/${p.metadata.name}`, p.metadata.uid);
             await stack.up();
             for (const c of [eu, us]) {
-                for (const d of await c.items(`${appsNs(NS)}/deployments`)) {
+                for (const d of await c.rolledOutDeployments(`${appsNs(NS)}/deployments`)) {
                     assert.equal(
                         d.spec.template.spec.containers[0].image,
                         `nocobase/nocobase:${NEXT_VERSION}`,

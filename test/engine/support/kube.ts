@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import * as https from "node:https";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { sleep } from "../../../components/core/poll";
 
 const ROOT = path.resolve(__dirname, "../../..");
 
@@ -119,6 +120,24 @@ export class Cluster {
 
     async items<T = any>(apiPath: string): Promise<T[]> {
         return (await this.get<{ items: T[] }>(apiPath)).items;
+    }
+
+    /**
+     * The Deployments at `apiPath` once the controller manager has reported every one rolled out
+     * (all replicas updated and available), or as they are after `timeoutMs`: on a loaded machine
+     * a status was seen without `updatedReplicas` right after `pulumi up` returned.
+     */
+    async rolledOutDeployments(apiPath: string, timeoutMs = 60_000): Promise<any[]> {
+        const done = (d: any) =>
+            d.status?.observedGeneration === d.metadata.generation &&
+            d.status?.updatedReplicas === d.spec.replicas &&
+            d.status?.availableReplicas === d.spec.replicas;
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+            const all = await this.items(apiPath);
+            if (all.every(done) || Date.now() >= deadline) return all;
+            await sleep(1_000);
+        }
     }
 
     /**
