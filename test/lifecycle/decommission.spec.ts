@@ -157,6 +157,7 @@ describe("decommission provider on a real PostgreSQL", function () {
     const schemaRole = `dc_sc_${id}`;
     const neighbourRole = `dc_nb_${id}`;
     const tenants = `dc_tenants_${id}`;
+    let scratch: string;
     let location: string;
 
     const tenantLogin = (user: string, database: string, schema?: string) => ({
@@ -183,7 +184,9 @@ describe("decommission provider on a real PostgreSQL", function () {
     });
 
     before(() => {
-        location = mkdtempSync(path.join(tmpdir(), "nocobase-backups-"));
+        scratch = mkdtempSync(path.join(tmpdir(), "nocobase-backups-"));
+        // A location that does not exist yet: the provider makes the whole path.
+        location = path.join(scratch, "backups", "nocobase");
         // Exactly what TenantDatabase creates: an owning login role, PUBLIC's CONNECT revoked.
         adminSql("postgres", `CREATE ROLE ${dbRole} LOGIN PASSWORD 'pw' NOSUPERUSER NOCREATEDB NOCREATEROLE`);
         adminSql("postgres", `CREATE DATABASE ${dbRole} OWNER ${dbRole}`);
@@ -208,7 +211,7 @@ describe("decommission provider on a real PostgreSQL", function () {
         adminSql("postgres", `DROP DATABASE IF EXISTS ${tenants} WITH (FORCE)`);
         adminSql("postgres", `DROP DATABASE IF EXISTS ${dbRole}_restored WITH (FORCE)`);
         for (const role of [dbRole, schemaRole, neighbourRole]) adminSql("postgres", `DROP ROLE IF EXISTS ${role}`);
-        rmSync(location, { recursive: true, force: true });
+        rmSync(scratch, { recursive: true, force: true });
     });
 
     const provider = new AppDecommissionProvider();
@@ -226,7 +229,11 @@ describe("decommission provider on a real PostgreSQL", function () {
         const created = await provider.create(inputs("crm", tenantLogin(dbRole, dbRole), dbRole));
         dumped = created.outs as DecommissionOutputs;
         assert.equal(created.id, "it/crm");
-        assert.match(dumped.backupFile, new RegExp(`^${location}/it/crm-.*\\.dump$`));
+        // Named by the app and the moment, with nothing a file system or a shell would trip on.
+        assert.match(
+            dumped.backupFile,
+            new RegExp(`^${location}/it/crm-\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}-\\d{3}Z\\.dump$`),
+        );
         assert.ok(dumped.backupBytes > 0 && existsSync(dumped.backupFile));
         assert.match(
             execFileSync("pg_restore", ["--list", dumped.backupFile], { encoding: "utf8" }),
@@ -331,5 +338,22 @@ describe("decommission provider on a real PostgreSQL", function () {
             result.failures?.map((f) => f.property),
             ["tenant.database"],
         );
+        // Every name that reaches SQL is checked, each failure at its own property.
+        const all = await provider.check(
+            inputs("crm", tenantLogin(dbRole, dbRole), dbRole),
+            inputs("crm-1", tenantLogin(dbRole, "db two", "s;"), "Role"),
+        );
+        assert.deepEqual(
+            all.failures?.map((f) => [f.property, f.reason]),
+            [
+                ["appId", 'appId: "crm-1" is not a plain PostgreSQL identifier'],
+                ["tenant.database", 'tenant.database: "db two" is not a plain PostgreSQL identifier'],
+                ["tenant.schema", 'tenant.schema: "s;" is not a plain PostgreSQL identifier'],
+                ["role", 'role: "Role" is not a plain PostgreSQL identifier'],
+            ],
+        );
+        // In a preview the login may not be known yet: nothing to check, and no crash.
+        const unknown = { ...inputs("crm", tenantLogin(dbRole, dbRole), dbRole), tenant: undefined as never };
+        assert.deepEqual((await provider.check(unknown, unknown)).failures, []);
     });
 });
