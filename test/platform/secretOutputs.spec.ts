@@ -7,7 +7,6 @@
  */
 import * as assert from "node:assert/strict";
 import { TYPES } from "../../components/core/typeTokens";
-import type { Rendered } from "../../cli/harness/render";
 import { EditableConfig, adoptEntry, nonEmpty, ofType, renderStack } from "../support/stacks";
 
 const CREDENTIAL_OUTPUTS: Record<string, { outputs: string[]; why: string }> = {
@@ -35,21 +34,27 @@ function dayTwo(c: EditableConfig): void {
 
 describe("dynamic resources keep the outputs that carry a credential secret", function () {
     this.timeout(60_000);
-    const rendered: Rendered[] = [];
-    before(async () => {
-        rendered.push(await renderStack("dev", dayTwo));
-        rendered.push(await renderStack("dev", adoptEntry("https://nocobase.example.com")));
-    });
 
-    for (const [type, { outputs, why }] of Object.entries(CREDENTIAL_OUTPUTS)) {
-        it(`${type.split(":").pop()}: ${outputs.join(", ")} (${why})`, () => {
+    // One test that renders as well as checks: the mutation runner credits a test only with code
+    // that runs inside it, not in a before-hook.
+    it(`marks ${Object.values(CREDENTIAL_OUTPUTS)
+        .map((c) => c.outputs.join(", "))
+        .join("; ")} secret, on every such resource the program renders`, async () => {
+        const rendered = [
+            await renderStack("dev", dayTwo),
+            await renderStack("dev", adoptEntry("https://nocobase.example.com")),
+        ];
+        for (const [type, { outputs, why }] of Object.entries(CREDENTIAL_OUTPUTS)) {
             const resources = nonEmpty(
                 rendered.flatMap((r) => ofType(r, type)),
                 `${type} resource`,
             );
             for (const r of resources)
                 for (const output of outputs)
-                    assert.ok(r.additionalSecretOutputs.includes(output), `${r.name}: ${output} is not secret`);
-        });
-    }
+                    assert.ok(
+                        r.additionalSecretOutputs.includes(output),
+                        `${r.name}: ${output} (${why}) is not secret`,
+                    );
+        }
+    });
 });
