@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { SecretValue, reveal } from "../../cli/harness/render";
@@ -274,6 +274,33 @@ describe("decommission provider on a real PostgreSQL", function () {
         );
         assert.equal(adminSql(dbRole, "SELECT count(*) FROM customers"), "250");
         writeFileSync(dumped.backupFile, original);
+    });
+
+    it("refuses to drop when the dump is gone", async () => {
+        const away = `${dumped.backupFile}.away`;
+        renameSync(dumped.backupFile, away);
+        try {
+            await assert.rejects(
+                provider.update("it/crm", dumped, inputs("crm", tenantLogin(dbRole, dbRole), dbRole, true)),
+                new RegExp(`not dropping crm: its dump ${dumped.backupFile} is gone`),
+            );
+        } finally {
+            renameSync(away, dumped.backupFile);
+        }
+        assert.equal(adminSql(dbRole, "SELECT count(*) FROM customers"), "250");
+    });
+
+    it("refuses to drop data the stack does not own (an external connection: no admin login, no role)", async () => {
+        const external = {
+            ...inputs("crm", tenantLogin(dbRole, dbRole), dbRole, true),
+            admin: undefined,
+            role: undefined,
+        };
+        await assert.rejects(
+            provider.update("it/crm", { ...dumped, admin: undefined, role: undefined }, external),
+            /not dropping crm: its data is not this stack's \(external connection\)/,
+        );
+        assert.equal(adminSql(dbRole, "SELECT count(*) FROM customers"), "250");
     });
 
     it("with dropData, drops the database and the role after checking the dump", async () => {
