@@ -587,7 +587,7 @@ export function unsafeIdentifiers(config: PlatformConfig, stack: string): string
     check("entry url", config.entry.url, urlProblem);
     check("entry apiUrl", config.entry.apiUrl, urlProblem);
     for (const env of config.environments) {
-        sql("environment name", env.name);
+        // The name itself reaches SQL only inside its database's name (nocobase_env_<name>), checked here.
         if (!env.sharesEntryProcess) sql(`environment ${env.name} database`, environmentDatabase(env.name));
         check(`environment ${env.name} url`, env.url, urlProblem);
     }
