@@ -15,11 +15,10 @@ import {
     AppDecommissionProvider,
     DecommissionInputs,
     DecommissionOutputs,
-    PgLogin,
 } from "../../components/lifecycle/decommissionProvider";
 import type { PlatformStatus } from "../../components/platform/status";
 import { formatIssues, validateStackConfig } from "../../components/config/validate";
-import { adminSql, localAdmin } from "../support/localPostgres";
+import { adminSql, localAdminLogin, tenantLogin } from "../support/localPostgres";
 import { ProviderHost } from "../support/providerHost";
 import { byName, compare, ofType, renderStack } from "../support/stacks";
 
@@ -148,11 +147,10 @@ describe("decommissioning under mocks", function () {
     });
 });
 
-/** psql as the local admin; trust authentication on loopback. */
 describe("decommission provider on a real PostgreSQL", function () {
     this.timeout(60_000);
     const id = randomBytes(4).toString("hex");
-    const admin: PgLogin = { ...localAdmin(), password: "", sslMode: "disable" };
+    const admin = localAdminLogin();
     const dbRole = `dc_db_${id}`;
     const schemaRole = `dc_sc_${id}`;
     const neighbourRole = `dc_nb_${id}`;
@@ -160,13 +158,6 @@ describe("decommission provider on a real PostgreSQL", function () {
     let scratch: string;
     let location: string;
 
-    const tenantLogin = (user: string, database: string, schema?: string) => ({
-        ...admin,
-        user,
-        password: "pw",
-        database,
-        ...(schema ? { schema } : {}),
-    });
     const inputs = (
         appId: string,
         tenant: DecommissionInputs["tenant"],

@@ -12,7 +12,8 @@ import * as path from "node:path";
 import { reveal } from "../../cli/harness/render";
 import { AppDecommissionProvider } from "../../components/lifecycle/decommissionProvider";
 import { providerBundle } from "../../components/lifecycle/providerBundle";
-import { adminSql, localAdmin } from "../support/localPostgres";
+import { adminSql, localAdminLogin, tenantLogin } from "../support/localPostgres";
+import type { PgTarget } from "../../components/lifecycle/pgTools";
 import { HostError, ProviderHost } from "../support/providerHost";
 import { byName } from "../support/stacks";
 import { renderTyped } from "../support/typedStacks";
@@ -45,7 +46,7 @@ describe("restoreFrom under mocks", function () {
 describe("restore provider on a real PostgreSQL, through Pulumi's provider host", function () {
     this.timeout(120_000);
     const id = randomBytes(4).toString("hex");
-    const admin = { ...localAdmin(), password: "", sslMode: "disable" };
+    const admin = localAdminLogin();
     const source = `rs_src_${id}`;
     const fresh = `rs_new_${id}`;
     const tenants = `rs_tenants_${id}`;
@@ -55,14 +56,7 @@ describe("restore provider on a real PostgreSQL, through Pulumi's provider host"
     let databaseDump: string;
     let schemaDump: string;
 
-    const login = (user: string, database: string, schema?: string) => ({
-        ...admin,
-        user,
-        password: "pw",
-        database,
-        ...(schema ? { schema } : {}),
-    });
-    const restore = async (appId: string, file: string, target: ReturnType<typeof login>) => {
+    const restore = async (appId: string, file: string, target: PgTarget) => {
         const checked = await host.check(appId, {}, { appId, file, target, providerVersion: "1" });
         assert.deepEqual(checked.failures, []);
         return host.create(appId, checked.inputs);
@@ -89,13 +83,13 @@ describe("restore provider on a real PostgreSQL, through Pulumi's provider host"
         const decommission = new AppDecommissionProvider();
         const common = { stack: "it", location, admin, dropData: false, providerVersion: "1" };
         databaseDump = (
-            await decommission.create({ ...common, appId: "crm", tenant: login(source, source), role: source })
+            await decommission.create({ ...common, appId: "crm", tenant: tenantLogin(source, source), role: source })
         ).outs!.backupFile;
         schemaDump = (
             await decommission.create({
                 ...common,
                 appId: "helpdesk",
-                tenant: login(schemaRole, tenants, schemaRole),
+                tenant: tenantLogin(schemaRole, tenants, schemaRole),
                 role: schemaRole,
             })
         ).outs!.backupFile;
@@ -113,7 +107,7 @@ describe("restore provider on a real PostgreSQL, through Pulumi's provider host"
     });
 
     it("restores a decommissioned tenant's dump into fresh storage: the rows are back, owned by the app's role", async () => {
-        const created = await restore("crm", databaseDump, login(fresh, fresh));
+        const created = await restore("crm", databaseDump, tenantLogin(fresh, fresh));
         assert.equal(created.outs.verified, true, "the SHA-256 written beside the dump was checked");
         assert.equal(adminSql(fresh, "SELECT count(*), sum(id) FROM customers"), "75|2850");
         assert.equal(adminSql(fresh, "SELECT tableowner FROM pg_tables WHERE tablename = 'customers'"), fresh);
@@ -126,7 +120,7 @@ describe("restore provider on a real PostgreSQL, through Pulumi's provider host"
 
     it("refuses a restore into storage that already holds data, and leaves it as it was", async () => {
         await assert.rejects(
-            restore("crm", databaseDump, login(fresh, fresh)),
+            restore("crm", databaseDump, tenantLogin(fresh, fresh)),
             (e: Error) =>
                 e instanceof HostError &&
                 new RegExp(`not restoring .* into ${fresh}: it already holds \\d+ tables, views or sequences`).test(
@@ -144,7 +138,7 @@ describe("restore provider on a real PostgreSQL, through Pulumi's provider host"
         adminSql("postgres", `DROP DATABASE ${fresh} WITH (FORCE)`);
         adminSql("postgres", `CREATE DATABASE ${fresh} OWNER ${fresh}`);
         await assert.rejects(
-            restore("crm", copy, login(fresh, fresh)),
+            restore("crm", copy, tenantLogin(fresh, fresh)),
             /does not match the SHA-256 recorded in .*tampered\.dump\.sha256/,
         );
         assert.equal(adminSql(fresh, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "0");
@@ -154,10 +148,10 @@ describe("restore provider on a real PostgreSQL, through Pulumi's provider host"
         adminSql(tenants, `DROP SCHEMA ${schemaRole} CASCADE; CREATE SCHEMA ${schemaRole} AUTHORIZATION ${schemaRole}`);
         // The database-mode dump holds nothing of this schema: restoring it here would put rows elsewhere.
         await assert.rejects(
-            restore("helpdesk", databaseDump, login(schemaRole, tenants, schemaRole)),
+            restore("helpdesk", databaseDump, tenantLogin(schemaRole, tenants, schemaRole)),
             new RegExp(`holds nothing in schema ${schemaRole}`),
         );
-        const created = await restore("helpdesk", schemaDump, login(schemaRole, tenants, schemaRole));
+        const created = await restore("helpdesk", schemaDump, tenantLogin(schemaRole, tenants, schemaRole));
         assert.equal(created.outs.relations, 1);
         assert.equal(adminSql(tenants, `SELECT count(*) FROM ${schemaRole}.tickets`), "40");
     });
@@ -166,7 +160,7 @@ describe("restore provider on a real PostgreSQL, through Pulumi's provider host"
         const checked = await host.check(
             "crm",
             {},
-            { appId: "crm", file: "backups/crm.dump", target: login(fresh, 'x"; DROP'), providerVersion: "1" },
+            { appId: "crm", file: "backups/crm.dump", target: tenantLogin(fresh, 'x"; DROP'), providerVersion: "1" },
         );
         assert.deepEqual(
             checked.failures.map((f) => f.property),

@@ -14,7 +14,7 @@ import { reveal } from "../../cli/harness/render";
 import { providerBundle } from "../../components/lifecycle/providerBundle";
 import { PlatformStatus, buildStatus } from "../../components/platform/status";
 import type { PlatformConfig } from "../../components/config/types";
-import { adminSql, localAdmin } from "../support/localPostgres";
+import { adminSql, localAdminLogin, tenantLogin } from "../support/localPostgres";
 import { HostError, ProviderHost } from "../support/providerHost";
 import { byName, renderStack } from "../support/stacks";
 
@@ -86,7 +86,7 @@ describe("upgrade backup under mocks", function () {
 describe("upgrade backup provider on a real PostgreSQL, through Pulumi's provider host", function () {
     this.timeout(120_000);
     const id = randomBytes(4).toString("hex");
-    const admin = { ...localAdmin(), password: "", sslMode: "disable" };
+    const admin = localAdminLogin();
     const main = `ub_main_${id}`;
     const crm = `ub_crm_${id}`;
     const tenants = `ub_tenants_${id}`;
@@ -94,24 +94,17 @@ describe("upgrade backup provider on a real PostgreSQL, through Pulumi's provide
     let location: string;
     let host: ProviderHost;
 
-    const login = (user: string, database: string, schema?: string) => ({
-        ...admin,
-        user,
-        password: "pw",
-        database,
-        ...(schema ? { schema } : {}),
-    });
     const inputs = (version: string, extra: Record<string, unknown> = {}) => ({
         stack: "it",
         nocobaseVersion: version,
         location,
         admin,
         databases: [
-            { name: `entry-${main}`, owned: true, ...login(main, main) },
-            { name: "app-crm", owned: true, ...login(crm, crm) },
-            { name: "app-helpdesk", owned: true, ...login(helpdesk, tenants, helpdesk) },
+            { name: `entry-${main}`, owned: true, ...tenantLogin(main, main) },
+            { name: "app-crm", owned: true, ...tenantLogin(crm, crm) },
+            { name: "app-helpdesk", owned: true, ...tenantLogin(helpdesk, tenants, helpdesk) },
             // Added in the same edit as the upgrade: not on the server yet.
-            { name: "app-newcomer", owned: true, ...login(`ub_new_${id}`, `ub_new_${id}`) },
+            { name: "app-newcomer", owned: true, ...tenantLogin(`ub_new_${id}`, `ub_new_${id}`) },
         ],
         notUpgraded: ["helpdesk"],
         providerVersion: "1",
@@ -249,7 +242,7 @@ describe("upgrade backup provider on a real PostgreSQL, through Pulumi's provide
     it("the backup restores to the same rows", () => {
         const file = path.join(upgraded.lastUpgrade.directory, "app-crm.dump");
         adminSql("postgres", `CREATE DATABASE ${crm}_restored`);
-        const a = localAdmin();
+        const a = admin;
         execFileSync("pg_restore", [
             "-h",
             a.host,
@@ -275,7 +268,7 @@ describe("upgrade backup provider on a real PostgreSQL, through Pulumi's provide
     it("a dump that fails fails the update, naming the database, and leaves no manifest: not a backup", async () => {
         const broken = inputs("2.2.17");
         // External data is never skipped: a database that is not there is a failed dump.
-        broken.databases.push({ name: "app-external", owned: false, ...login(crm, `ub_missing_${id}`) });
+        broken.databases.push({ name: "app-external", owned: false, ...tenantLogin(crm, `ub_missing_${id}`) });
         const checked = await host.check("backup", inputs("2.2.16"), broken);
         assert.deepEqual(checked.failures, []);
         await assert.rejects(

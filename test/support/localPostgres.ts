@@ -1,5 +1,6 @@
 /** The local test server's admin role (overridable the way libpq is), and psql as that role. */
 import { execFileSync } from "node:child_process";
+import type { PgLogin, PgTarget } from "../../components/lifecycle/pgTools";
 
 export interface AdminConnection {
     host: string;
@@ -60,4 +61,14 @@ export function psql(login: PsqlLogin, database: string, statement: string): str
 /** Runs one statement as the local server's admin in `database`. */
 export function adminSql(database: string, statement: string): string {
     return psql(localAdmin(), database, statement);
+}
+
+/** The local admin as the providers' pgTools take a login: trust on loopback, no TLS. */
+export function localAdminLogin(): PgLogin {
+    return { ...localAdmin(), password: "", sslMode: "disable" };
+}
+
+/** A tenant's own login on the local server, the way the program hands it to a provider. */
+export function tenantLogin(user: string, database: string, schema?: string): PgTarget {
+    return { ...localAdminLogin(), user, password: "pw", database, ...(schema ? { schema } : {}) };
 }
