@@ -51,7 +51,8 @@ export class AppDecommission extends BundledDynamicResource {
                 backupAt: undefined,
                 dropped: undefined,
             },
-            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "tenant", "admin"] },
+            ["tenant", "admin"],
+            opts,
         );
     }
 }

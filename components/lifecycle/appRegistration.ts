@@ -54,14 +54,8 @@ export class NocoBaseApp extends BundledDynamicResource {
             TYPES.app,
             name,
             { ...args, providerVersion: PROVIDER_VERSION, observedStatus: undefined, observedAt: undefined },
-            {
-                ...opts,
-                additionalSecretOutputs: [
-                    ...(opts?.additionalSecretOutputs ?? []),
-                    "credentials",
-                    "secretsFingerprint",
-                ],
-            },
+            ["credentials", "secretsFingerprint"],
+            opts,
         );
     }
 }

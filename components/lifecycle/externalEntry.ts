@@ -37,7 +37,8 @@ export class ExternalEntry extends BundledDynamicResource {
                 runningVersion: undefined,
                 unmanagedApps: undefined,
             },
-            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "apiKey"] },
+            ["apiKey"],
+            opts,
         );
     }
 }

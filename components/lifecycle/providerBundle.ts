@@ -76,7 +76,9 @@ export function providerBundle(entry: string): string {
 /**
  * A resource of type `token` (a `pulumi-nodejs:dynamic/<module>:<type>`, so that the engine routes it
  * to the dynamic provider host) run by the provider that `entry` bundles. Subclasses pass their
- * output properties as `undefined` in `props`, as provider SDKs do.
+ * output properties as `undefined` in `props`, as provider SDKs do, and name in `secretOutputs`
+ * those that carry a credential: a dynamic provider's outputs are stored as it returns them, so
+ * only `additionalSecretOutputs` keeps them encrypted in the state.
  */
 export abstract class BundledDynamicResource extends pulumi.CustomResource {
     protected constructor(
@@ -84,9 +86,15 @@ export abstract class BundledDynamicResource extends pulumi.CustomResource {
         token: string,
         name: string,
         props: pulumi.Inputs,
+        secretOutputs: string[],
         opts?: pulumi.CustomResourceOptions,
     ) {
         if ("__provider" in props) throw new Error(`${name}: "__provider" is reserved for the provider's code`);
-        super(token, name, { ...props, __provider: providerBundle(entry) }, opts);
+        super(
+            token,
+            name,
+            { ...props, __provider: providerBundle(entry) },
+            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secretOutputs] },
+        );
     }
 }

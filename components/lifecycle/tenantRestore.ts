@@ -35,7 +35,8 @@ export class TenantRestore extends BundledDynamicResource {
                 relations: undefined,
                 restoredAt: undefined,
             },
-            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "target"] },
+            ["target"],
+            opts,
         );
     }
 }

@@ -31,7 +31,8 @@ export class UpgradeBackup extends BundledDynamicResource {
             name,
             { ...args, providerVersion: UPGRADE_BACKUP_PROVIDER_VERSION, lastUpgrade: undefined },
             // Every login's password is in these two.
-            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "databases", "admin"] },
+            ["databases", "admin"],
+            opts,
         );
     }
 }
