@@ -85,11 +85,7 @@ describe("dev stack under the real engine", function () {
     });
 
     after(async function () {
-        if (process.env.KEEP_ENGINE_STACK || suite.failed()) {
-            // A failed run keeps its state and log for a look; the next run removes what it left.
-            console.log(`kept: ${stack.dir} (engine log: ${stack.log})`);
-            return;
-        }
+        if (suite.kept()) return;
         // Whatever the steps left goes, then the retained volumes.
         await stack.destroyAll();
         removeLeftovers(host, PREFIX);

@@ -257,9 +257,7 @@ describe("the prod shape against real Kubernetes API servers", function () {
         });
 
         after(async function () {
-            if (process.env.KEEP_ENGINE_STACK || suite.failed()) {
-                console.log(`kept: ${stack?.dir} (engine log: ${stack?.log})`);
-            } else if (stack) {
+            if (!suite.kept() && stack) {
                 await stack.destroyAll();
                 stack.remove();
             }

@@ -104,10 +104,7 @@ describe("upgrade with a backup first, and restore from a dump, under the real e
     });
 
     after(async function () {
-        if (process.env.KEEP_ENGINE_STACK || suite.failed()) {
-            console.log(`kept: ${stack.dir} (engine log: ${stack.log})`);
-            return;
-        }
+        if (suite.kept()) return;
         await stack.destroyAll();
         // The databases (the scratch ones too) and roles live in the PostgreSQL container's volume:
         // removing it removes them.

@@ -221,19 +221,26 @@ export function revealed<T = unknown>(value: unknown): T {
 
 /**
  * An engine suite's steps build on each other's state: once one fails, the later ones are skipped
- * rather than run on what it left, and the suite's `after` keeps the stack for a look. Call it in
- * the suite's `describe`; `failed()` is the failed step's title.
+ * rather than run on what it left. Call it in the suite's `describe`; `kept()` tells the suite's
+ * `after` to leave the stack for a look (a failed step, or KEEP_ENGINE_STACK set), saying where
+ * it is; the next run removes what it left.
  */
-export function skipAfterFirstFailure(stack: () => EngineStack | undefined): { failed: () => string | undefined } {
-    let failed: string | undefined;
+export function skipAfterFirstFailure(stack: () => EngineStack | undefined): { kept: () => boolean } {
+    let failed = false;
     beforeEach(function () {
         if (failed) this.skip();
     });
     afterEach(function () {
         if (this.currentTest?.state === "failed") {
-            failed = this.currentTest.title;
+            failed = true;
             console.log(`engine log: ${stack()?.log}`);
         }
     });
-    return { failed: () => failed };
+    return {
+        kept: () => {
+            if (!process.env.KEEP_ENGINE_STACK && !failed) return false;
+            console.log(`kept: ${stack()?.dir} (engine log: ${stack()?.log})`);
+            return true;
+        },
+    };
 }
