@@ -9,6 +9,7 @@ import * as path from "node:path";
 import type { ServiceError } from "@grpc/grpc-js";
 import type * as provpbTypes from "@pulumi/pulumi/proto/provider_pb";
 import type * as provrpcTypes from "@pulumi/pulumi/proto/provider_grpc_pb";
+import { childNodeOptions } from "../mutation/hookCoverage";
 
 const SDK = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
 const HOST = path.join(SDK, "cmd", "dynamic-provider", "index.js");
@@ -52,7 +53,8 @@ export class ProviderHost {
 
     /** Starts a host for resources of `type` whose provider is the module text `provider`. */
     static async start(provider: string, type: string): Promise<ProviderHost> {
-        const { NODE_OPTIONS: _loader, ...env } = process.env;
+        // As the engine starts it: without the tests' TypeScript loader (spawn drops an undefined).
+        const env = { ...process.env, NODE_OPTIONS: childNodeOptions() };
         // The host wants the engine's address as its argument; it only logs through it.
         const child = spawn(process.execPath, [HOST, "127.0.0.1:1"], { env, stdio: ["ignore", "pipe", "inherit"] });
         const port = await new Promise<string>((resolve, reject) => {

@@ -1,0 +1,37 @@
+// `npm run mutate`: mutation testing of the program, the CLI and the policy pack against the default
+// mocha suite. Incremental: a rerun tests only the mutants in code or tests that changed.
+// Surviving mutants that no test can or needs to kill are listed, with the reason, in
+// stryker.equivalent.md. `npm run mutate:score` prints the score per folder.
+//
+// `MUTATE_SHARD=<folder or file> npm run mutate` tests only that part, with an incremental file and
+// reports of its own: on two cores the whole scope takes hours, and a part that was finished is
+// kept even if a later one is stopped. `npm run mutate:score` adds the parts up.
+
+const SCOPE = ["components/**/*.ts", "cli/**/*.ts", "policies/**/*.ts"];
+const shard = process.env.MUTATE_SHARD?.replace(/\/+$/, "");
+const reports = shard ? `reports/mutation/shards/${shard.replaceAll("/", "-")}` : "reports/mutation";
+
+/** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
+export default {
+    testRunner: "mocha",
+    // hookCoverage.ts credits a before-all hook's coverage to its suite's tests and reaches the
+    // tests' child processes; without it most mutants would be tried against the wrong tests.
+    mochaOptions: { config: ".mocharc.json", require: ["tsx/cjs", "test/mutation/hookCoverage.ts"] },
+    checkers: ["typescript"],
+    tsconfigFile: "tsconfig.json",
+    typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+    coverageAnalysis: "perTest",
+    mutate: shard ? [shard.endsWith(".ts") ? shard : `${shard}/**/*.ts`] : SCOPE,
+    ignorePatterns: ["bench", ".ci", "reports", "docs"],
+    incremental: true,
+    incrementalFile: `${reports}/stryker-incremental.json`,
+    reporters: ["clear-text", "progress", "html", "json"],
+    htmlReporter: { fileName: `${reports}/index.html` },
+    jsonReporter: { fileName: `${reports}/mutation.json` },
+    tempDirName: "reports/mutation/.stryker-tmp",
+    // Stryker gives half of this to type checkers until every mutant is checked, then all of it to
+    // test runners. Three on two cores ran two checkers beside one runner, which starved it.
+    concurrency: 2,
+    timeoutMS: 30000,
+    thresholds: { high: 90, low: 85, break: null },
+};
