@@ -38,6 +38,8 @@ interface ChildReport {
 
 /** The variable Stryker's instrumented code reads when its process was not told the mutant. */
 const ACTIVE_MUTANT_ENV = "__STRYKER_ACTIVE_MUTANT__";
+/** stryker.config.mjs's switch for static mutants (it sets `ignoreStatic` from the same variable). */
+const STATIC_ENV = "MUTATE_STATIC";
 /** Read by childCoverage.cjs. */
 const CHILD_COVERAGE_ENV = "NOCOBASE_MUTATION_COVERAGE";
 const CHILD_PRELOAD = path.join(__dirname, "childCoverage.cjs");
@@ -141,6 +143,19 @@ async function mergeCoverage(): Promise<void> {
         delete coverage.perTest[owner];
         if (counts) testsUnder(suite).forEach((test) => add(bucket(test.fullTitle()), counts));
     }
+    if (process.env[STATIC_ENV] !== "1") forgetLoadTimeOfTestedMutants(coverage);
+}
+
+/**
+ * With static mutants ignored, Stryker tries a mutant that also ran at load ("hybrid") against its
+ * tests only, with the mutant switched on after loading, as any other, but first restarts the
+ * runner and reloads every spec: seconds a mutant, for a fresh process the mutant never reaches.
+ * Forgetting the load-time half of such a mutant's coverage spares the restart and changes nothing
+ * else. With MUTATE_STATIC=1 they are tried against every test from a fresh load, as they should.
+ */
+function forgetLoadTimeOfTestedMutants(coverage: Coverage): void {
+    const tested = new Set(Object.values(coverage.perTest).flatMap((counts) => Object.keys(counts)));
+    for (const mutant of Object.keys(coverage.static)) if (tested.has(mutant)) delete coverage.static[mutant];
 }
 
 function rootOf(context: Context): Suite {
