@@ -132,18 +132,27 @@ async function childReports(): Promise<ChildReport[]> {
 async function mergeCoverage(): Promise<void> {
     const coverage = instrumenter().mutantCoverage;
     if (!coverage) return;
+    const ignoreStatic = process.env[STATIC_ENV] !== "1";
+    // What ran here when the modules loaded; a child that loads the same modules runs it too.
+    const loadTime = new Set(Object.keys(coverage.static));
     const bucket = (owner: string | undefined): Counts =>
         owner === undefined ? coverage.static : (coverage.perTest[owner] ??= {});
     for (const { owner, coverage: child } of await childReports()) {
-        add(bucket(owner), child.static);
-        Object.values(child.perTest).forEach((counts) => add(bucket(owner), counts));
+        for (const counts of [child.static, ...Object.values(child.perTest)]) {
+            // With static mutants ignored, a child's load of a module makes its constants no more
+            // tested than here: otherwise every one of them would run the plan CLI's fifteen processes.
+            const ran = ignoreStatic
+                ? Object.fromEntries(Object.entries(counts).filter(([m]) => !loadTime.has(m)))
+                : counts;
+            add(bucket(owner), ran);
+        }
     }
     for (const [owner, suite] of hookOwners) {
         const counts = coverage.perTest[owner];
         delete coverage.perTest[owner];
         if (counts) testsUnder(suite).forEach((test) => add(bucket(test.fullTitle()), counts));
     }
-    if (process.env[STATIC_ENV] !== "1") forgetLoadTimeOfTestedMutants(coverage);
+    if (ignoreStatic) forgetLoadTimeOfTestedMutants(coverage);
 }
 
 /**
