@@ -1,0 +1,208 @@
+/**
+ * The app provider's `check`, which runs on every preview before any HTTP: what it makes of the
+ * inputs (the engine stores that, and `diff` compares it) and what it refuses, property by property.
+ * Pure, so it is tested here rather than only against a real NocoBase.
+ */
+import * as assert from "node:assert/strict";
+import { UNKNOWN_VALUE } from "../../components/core/engine";
+import { AppInputs, NocoBaseAppProvider } from "../../components/lifecycle/appProvider";
+
+const provider = new NocoBaseAppProvider();
+
+/** Inputs as the program sends them, before any default. */
+function raw(over: Record<string, unknown> = {}): AppInputs {
+    return {
+        entryUrl: "http://entry.example.com:13000",
+        credentials: { apiKey: "k" },
+        appId: "acme",
+        displayName: "Acme",
+        database: { host: "pg", port: 5432, username: "acme", password: "pw", database: "acme" },
+        ...over,
+    } as unknown as AppInputs;
+}
+
+const badId = (id: string) => ({
+    property: "appId",
+    reason: `"${id}" must match /^[a-z][a-z0-9_]{0,62}$/ (lower case, starts with a letter, at most 63 bytes); "main" is reserved`,
+});
+
+async function check(over: Record<string, unknown> = {}) {
+    const { inputs, failures } = await provider.check({} as AppInputs, raw(over));
+    return { inputs: inputs as unknown as Record<string, unknown>, failures: failures ?? [] };
+}
+
+describe("app provider: check", () => {
+    it("fills the documented defaults and accepts a minimal app", async () => {
+        const { inputs, failures } = await check();
+        assert.deepEqual(failures, []);
+        assert.equal(inputs.adapter, "applications");
+        assert.equal(inputs.environment, "local");
+        assert.equal(inputs.startMode, "first-visit");
+        assert.equal(inputs.state, "running");
+        assert.equal(inputs.upgrade, true);
+        assert.equal(inputs.providerVersion, "1");
+        assert.ok(!("cname" in inputs) && !("jwtSecret" in inputs));
+    });
+
+    it("keeps what was given over the defaults", async () => {
+        const given = { adapter: "app-supervisor", environment: "eu", startMode: "with-main", state: "stopped" };
+        const { inputs, failures } = await check({ ...given, upgrade: false, providerVersion: "7" });
+        assert.deepEqual(failures, []);
+        assert.deepEqual(
+            { ...given, upgrade: false, providerVersion: "7" },
+            {
+                adapter: inputs.adapter,
+                environment: inputs.environment,
+                startMode: inputs.startMode,
+                state: inputs.state,
+                upgrade: inputs.upgrade,
+                providerVersion: inputs.providerVersion,
+            },
+        );
+    });
+
+    it("normalises what a stack file may spell loosely, so that diff sees no change in it", async () => {
+        const { inputs, failures } = await check({
+            entryUrl: " http://entry.example.com:13000// ",
+            appId: " acme ",
+            displayName: " Acme ",
+            cname: " Acme.Example.COM ",
+            environment: " eu ",
+            jwtSecret: " s3cret ",
+            database: {
+                host: " pg ",
+                port: "6432",
+                username: " acme ",
+                password: "pw",
+                database: " acme ",
+                schema: " tenant ",
+            },
+        });
+        assert.deepEqual(failures, []);
+        assert.equal(inputs.entryUrl, "http://entry.example.com:13000");
+        assert.equal(inputs.appId, "acme");
+        assert.equal(inputs.displayName, "Acme");
+        assert.equal(inputs.cname, "acme.example.com");
+        assert.equal(inputs.environment, "eu");
+        assert.equal(inputs.jwtSecret, "s3cret");
+        assert.deepEqual(inputs.database, {
+            host: "pg",
+            port: 6432,
+            username: "acme",
+            password: "pw",
+            database: "acme",
+            schema: "tenant",
+        });
+    });
+
+    it("drops an empty domain, JWT secret and schema instead of storing them", async () => {
+        for (const empty of ["", null]) {
+            const { inputs } = await check({
+                cname: empty,
+                jwtSecret: empty,
+                database: { host: "pg", port: 5432, username: "a", password: "p", database: "d", schema: empty },
+            });
+            assert.ok(!("cname" in inputs), `cname ${String(empty)}`);
+            assert.ok(!("jwtSecret" in inputs), `jwtSecret ${String(empty)}`);
+            assert.ok(!("schema" in (inputs.database as object)), `schema ${String(empty)}`);
+        }
+    });
+
+    it("leaves values the engine does not know yet as they are, and refuses none of them", async () => {
+        const { inputs, failures } = await check({
+            appId: UNKNOWN_VALUE,
+            displayName: UNKNOWN_VALUE,
+            entryUrl: UNKNOWN_VALUE,
+            database: UNKNOWN_VALUE,
+        });
+        assert.deepEqual(failures, []);
+        assert.equal(inputs.database, UNKNOWN_VALUE);
+        const db = await check({
+            database: {
+                host: UNKNOWN_VALUE,
+                port: UNKNOWN_VALUE,
+                username: UNKNOWN_VALUE,
+                password: UNKNOWN_VALUE,
+                database: UNKNOWN_VALUE,
+            },
+        });
+        assert.deepEqual(db.failures, []);
+        assert.equal((db.inputs.database as Record<string, unknown>).port, UNKNOWN_VALUE);
+    });
+
+    // One row per refusal: the property it names and the exact reason.
+    const refusals: Array<[string, Record<string, unknown>, Array<{ property: string; reason: string }>]> = [
+        ["an id NocoBase would take but a database name cannot", { appId: "Acme-1" }, [badId("Acme-1")]],
+        ["an id of 64 characters", { appId: `a${"b".repeat(63)}` }, [badId(`a${"b".repeat(63)}`)]],
+        ["an id that is not text", { appId: 7 }, [badId("7")]],
+        [
+            "the entry app's own id",
+            { appId: "main" },
+            [{ property: "appId", reason: '"main" is reserved by NocoBase' }],
+        ],
+        ["an empty display name", { displayName: "" }, [{ property: "displayName", reason: "must not be empty" }]],
+        [
+            "a display name that is not text",
+            { displayName: 42 },
+            [{ property: "displayName", reason: "must not be empty" }],
+        ],
+        [
+            "an entry URL without a scheme",
+            { entryUrl: "entry.example.com" },
+            [{ property: "entryUrl", reason: '"entry.example.com" is not an http(s) URL' }],
+        ],
+        [
+            "an entry URL without a host",
+            { entryUrl: "http:///x" },
+            [{ property: "entryUrl", reason: '"http:///x" is not an http(s) URL' }],
+        ],
+        [
+            "an unknown adapter",
+            { adapter: "supervisor" },
+            [{ property: "adapter", reason: "must be one of applications, app-supervisor" }],
+        ],
+        [
+            "an unknown start mode",
+            { startMode: "eager" },
+            [{ property: "startMode", reason: "must be one of first-visit, with-main" }],
+        ],
+        [
+            "a retired state, which only a decommission sets",
+            { state: "decommissioned" },
+            [{ property: "state", reason: "must be one of running, stopped" }],
+        ],
+        ["no database", { database: undefined }, [{ property: "database", reason: "is required" }]],
+        [
+            "a database with empty fields",
+            { database: { host: "", port: 5432, username: "", password: "", database: "" } },
+            ["host", "username", "password", "database"].map((k) => ({
+                property: `database.${k}`,
+                reason: "must not be empty",
+            })),
+        ],
+        ...[0, 65536, 1.5, "x"].map(
+            (port): [string, Record<string, unknown>, Array<{ property: string; reason: string }>] => [
+                `database port ${JSON.stringify(port)}`,
+                { database: { host: "pg", port, username: "a", password: "p", database: "d" } },
+                [{ property: "database.port", reason: `${port === "x" ? "NaN" : String(port)} is not a TCP port` }],
+            ],
+        ),
+    ];
+    for (const [what, over, failures] of refusals) {
+        it(`refuses ${what}`, async () => {
+            assert.deepEqual((await check(over)).failures, failures);
+        });
+    }
+
+    it("accepts the ends of the ranges it checks", async () => {
+        for (const over of [
+            { appId: `a${"b".repeat(62)}` },
+            { appId: "a" },
+            { entryUrl: "https://e" },
+            { database: { host: "pg", port: 1, username: "a", password: "p", database: "d" } },
+            { database: { host: "pg", port: 65535, username: "a", password: "p", database: "d" } },
+        ]) {
+            assert.deepEqual((await check(over)).failures, [], JSON.stringify(over));
+        }
+    });
+});
