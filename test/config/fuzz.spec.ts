@@ -26,7 +26,7 @@ import {
 } from "../../components/config/stackFile";
 import { PROJECT } from "../../components/core/project";
 import { STACK_CONFIG_KEYS } from "../../components/config/stackSchema";
-import { at, isPlainObject, join } from "../../components/core/keyPath";
+import { join } from "../../components/core/keyPath";
 import { Issue, StackConfigInput, validateStackConfig } from "../../components/config/validate";
 import {
     CANARY,
@@ -39,6 +39,7 @@ import {
     mutation,
     nameTokens,
     stackFileBytes,
+    stringsOf,
     textMutation,
     unsafeIdentifiers,
     validationInput,
@@ -103,14 +104,6 @@ function replayable(body: () => void): void {
 
 const ENCRYPTED_TOKEN = new RegExp(`${CANARY.encrypted}\\w+`, "g");
 
-/** Every string of a config with its key path, spelled as issues and `encryptedPaths` spell it. */
-function strings(value: unknown, path = ""): Array<[string, string]> {
-    if (typeof value === "string") return [[path, value]];
-    if (Array.isArray(value)) return value.flatMap((v, i) => strings(v, at(path, i)));
-    if (isPlainObject(value)) return Object.entries(value).flatMap(([k, v]) => strings(v, path ? join(path, k) : k));
-    return [];
-}
-
 /**
  * The canary a message gives away, if any. An encrypted value counts only where the program could
  * know it: the stack file was read, and the reader took the value as encrypted. A `secure:` key
@@ -122,8 +115,9 @@ function echoedSecret(message: string, input: StackConfigInput): string | undefi
     const encrypted = input.encryptedPaths;
     const tokens = message.match(ENCRYPTED_TOKEN);
     if (plain !== undefined || !encrypted || !tokens) return plain;
-    const readAsPlain = strings(input.values)
-        .filter(([path]) => ![...encrypted].some((e) => path === e || path.startsWith(`${e}.`)))
+    const encryptedPaths = [...encrypted];
+    const readAsPlain = stringsOf(input.values)
+        .filter(([path]) => !encryptedPaths.some((e) => path === e || path.startsWith(`${e}.`)))
         .map(([, value]) => value);
     return tokens.find((token) => !readAsPlain.some((value) => value.includes(token)));
 }

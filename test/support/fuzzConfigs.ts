@@ -329,6 +329,14 @@ export function keyPath(place: Path): string {
     );
 }
 
+/** Every string in a config, with its key path. */
+export function stringsOf(values: Record<string, unknown>): Array<[string, string]> {
+    return paths(values).flatMap((place) => {
+        const value = valueAt(values, place);
+        return typeof value === "string" ? [[keyPath(place), value] as [string, string]] : [];
+    });
+}
+
 /** What the program is given: decrypted values, the secret top-level keys, and the encrypted key paths when the file was read. */
 export function validationInput(input: FuzzInput): StackConfigInput {
     const encrypted = new Set<string>();
