@@ -9,6 +9,16 @@ import { AppInputs, NocoBaseAppProvider } from "../../components/lifecycle/appPr
 
 const provider = new NocoBaseAppProvider();
 
+/** A database the provider accepts, with some fields changed. */
+const database = (over: Record<string, unknown> = {}) => ({
+    host: "pg",
+    port: 5432,
+    username: "acme",
+    password: "pw",
+    database: "acme",
+    ...over,
+});
+
 /** Inputs as the program sends them, before any default. */
 function raw(over: Record<string, unknown> = {}): AppInputs {
     return {
@@ -16,15 +26,21 @@ function raw(over: Record<string, unknown> = {}): AppInputs {
         credentials: { apiKey: "k" },
         appId: "acme",
         displayName: "Acme",
-        database: { host: "pg", port: 5432, username: "acme", password: "pw", database: "acme" },
+        database: database(),
         ...over,
     } as unknown as AppInputs;
 }
 
-const badId = (id: string) => ({
-    property: "appId",
-    reason: `"${id}" must match /^[a-z][a-z0-9_]{0,62}$/ (lower case, starts with a letter, at most 63 bytes); "main" is reserved`,
-});
+interface Failure {
+    property: string;
+    reason: string;
+}
+const failure = (property: string, reason: string): Failure => ({ property, reason });
+const badId = (id: string) =>
+    failure(
+        "appId",
+        `"${id}" must match /^[a-z][a-z0-9_]{0,62}$/ (lower case, starts with a letter, at most 63 bytes); "main" is reserved`,
+    );
 
 async function check(over: Record<string, unknown> = {}) {
     const { inputs, failures } = await provider.check({} as AppInputs, raw(over));
@@ -100,7 +116,7 @@ describe("app provider: check", () => {
             const { inputs } = await check({
                 cname: empty,
                 jwtSecret: empty,
-                database: { host: "pg", port: 5432, username: "a", password: "p", database: "d", schema: empty },
+                database: database({ schema: empty }),
             });
             assert.ok(!("cname" in inputs), `cname ${String(empty)}`);
             assert.ok(!("jwtSecret" in inputs), `jwtSecret ${String(empty)}`);
@@ -131,62 +147,49 @@ describe("app provider: check", () => {
     });
 
     // One row per refusal: the property it names and the exact reason.
-    const refusals: Array<[string, Record<string, unknown>, Array<{ property: string; reason: string }>]> = [
+    const refusals: Array<[string, Record<string, unknown>, Failure[]]> = [
         ["an id NocoBase would take but a database name cannot", { appId: "Acme-1" }, [badId("Acme-1")]],
         ["an id of 64 characters", { appId: `a${"b".repeat(63)}` }, [badId(`a${"b".repeat(63)}`)]],
         ["an id that is not text", { appId: 7 }, [badId("7")]],
-        [
-            "the entry app's own id",
-            { appId: "main" },
-            [{ property: "appId", reason: '"main" is reserved by NocoBase' }],
-        ],
-        ["an empty display name", { displayName: "" }, [{ property: "displayName", reason: "must not be empty" }]],
-        [
-            "a display name that is not text",
-            { displayName: 42 },
-            [{ property: "displayName", reason: "must not be empty" }],
-        ],
+        ["the entry app's own id", { appId: "main" }, [failure("appId", '"main" is reserved by NocoBase')]],
+        ["an empty display name", { displayName: "" }, [failure("displayName", "must not be empty")]],
+        ["a display name that is not text", { displayName: 42 }, [failure("displayName", "must not be empty")]],
         [
             "an entry URL without a scheme",
             { entryUrl: "entry.example.com" },
-            [{ property: "entryUrl", reason: '"entry.example.com" is not an http(s) URL' }],
+            [failure("entryUrl", '"entry.example.com" is not an http(s) URL')],
         ],
         [
             "an entry URL without a host",
             { entryUrl: "http:///x" },
-            [{ property: "entryUrl", reason: '"http:///x" is not an http(s) URL' }],
+            [failure("entryUrl", '"http:///x" is not an http(s) URL')],
         ],
         [
             "an unknown adapter",
             { adapter: "supervisor" },
-            [{ property: "adapter", reason: "must be one of applications, app-supervisor" }],
+            [failure("adapter", "must be one of applications, app-supervisor")],
         ],
         [
             "an unknown start mode",
             { startMode: "eager" },
-            [{ property: "startMode", reason: "must be one of first-visit, with-main" }],
+            [failure("startMode", "must be one of first-visit, with-main")],
         ],
         [
             "a retired state, which only a decommission sets",
             { state: "decommissioned" },
-            [{ property: "state", reason: "must be one of running, stopped" }],
+            [failure("state", "must be one of running, stopped")],
         ],
-        ["no database", { database: undefined }, [{ property: "database", reason: "is required" }]],
+        ["no database", { database: undefined }, [failure("database", "is required")]],
         [
             "a database with empty fields",
-            { database: { host: "", port: 5432, username: "", password: "", database: "" } },
-            ["host", "username", "password", "database"].map((k) => ({
-                property: `database.${k}`,
-                reason: "must not be empty",
-            })),
+            { database: database({ host: "", username: "", password: "", database: "" }) },
+            ["host", "username", "password", "database"].map((k) => failure(`database.${k}`, "must not be empty")),
         ],
-        ...[0, 65536, 1.5, "x"].map(
-            (port): [string, Record<string, unknown>, Array<{ property: string; reason: string }>] => [
-                `database port ${JSON.stringify(port)}`,
-                { database: { host: "pg", port, username: "a", password: "p", database: "d" } },
-                [{ property: "database.port", reason: `${port === "x" ? "NaN" : String(port)} is not a TCP port` }],
-            ],
-        ),
+        ...[0, 65536, 1.5, "x"].map((port): [string, Record<string, unknown>, Failure[]] => [
+            `database port ${JSON.stringify(port)}`,
+            { database: database({ port }) },
+            [failure("database.port", `${port === "x" ? "NaN" : String(port)} is not a TCP port`)],
+        ]),
     ];
     for (const [what, over, failures] of refusals) {
         it(`refuses ${what}`, async () => {
@@ -199,8 +202,8 @@ describe("app provider: check", () => {
             { appId: `a${"b".repeat(62)}` },
             { appId: "a" },
             { entryUrl: "https://e" },
-            { database: { host: "pg", port: 1, username: "a", password: "p", database: "d" } },
-            { database: { host: "pg", port: 65535, username: "a", password: "p", database: "d" } },
+            { database: database({ port: 1 }) },
+            { database: database({ port: 65535 }) },
         ]) {
             assert.deepEqual((await check(over)).failures, [], JSON.stringify(over));
         }
