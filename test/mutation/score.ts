@@ -10,7 +10,10 @@ import { parseArgs } from "node:util";
 import type { MetricsResult } from "mutation-testing-metrics";
 import { PROJECT_ROOT } from "../../components/core/project";
 
-type Report = { files: Record<string, { mutants: Mutant[] }> } & Record<string, unknown>;
+type Files = Record<string, { mutants: Mutant[] }>;
+interface Report {
+    files: Files;
+}
 interface Mutant {
     mutatorName: string;
     replacement?: string;
@@ -36,11 +39,12 @@ function reportFiles(dir: string): string[] {
 }
 
 /** Every report's files in one, a file from the newest report that has it. */
-function merged(): Report | undefined {
-    const reports = reportFiles(REPORTS).sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
+function mergedFiles(): Files | undefined {
+    const reports = reportFiles(REPORTS)
+        .map((file) => ({ file, mtime: statSync(file).mtimeMs }))
+        .sort((a, b) => a.mtime - b.mtime);
     if (reports.length === 0) return undefined;
-    const all = reports.map((f) => JSON.parse(readFileSync(f, "utf8")) as Report);
-    return { ...all[all.length - 1], files: Object.assign({}, ...all.map((r) => r.files)) as Report["files"] };
+    return Object.assign({}, ...reports.map(({ file }) => (JSON.parse(readFileSync(file, "utf8")) as Report).files));
 }
 
 const pct = (n: number) => (Number.isNaN(n) ? "n/a" : `${n.toFixed(1)}%`);
@@ -58,20 +62,20 @@ function folders(result: MetricsResult, at: string, depth = 0): [string, Metrics
 
 async function main(): Promise<void> {
     const { values } = parseArgs({ options: { survivors: { type: "string" } } });
-    const report = merged();
-    if (!report) {
+    const files = mergedFiles();
+    if (!files) {
         console.error(`no mutation report under ${path.relative(process.cwd(), REPORTS)}: run npm run mutate first`);
         process.exit(1);
     }
     const { calculateMetrics } = await import("mutation-testing-metrics");
-    const root = calculateMetrics(report.files as Parameters<typeof calculateMetrics>[0]);
+    const root = calculateMetrics(files as Parameters<typeof calculateMetrics>[0]);
     console.log("| folder | valid | killed | timed out | survived | no coverage | type errors | ignored | score |");
     console.log("|---|---|---|---|---|---|---|---|---|");
     for (const [name, folder] of folders(root, "")) console.log(row(name, folder.metrics));
     console.log(row("**all**", root.metrics));
     if (values.survivors === undefined) return;
     console.log();
-    for (const [file, { mutants }] of Object.entries(report.files).sort()) {
+    for (const [file, { mutants }] of Object.entries(files).sort()) {
         if (!file.startsWith(values.survivors)) continue;
         for (const m of mutants.filter((x) => UNDETECTED.has(x.status))) {
             const { line, column } = m.location.start;
