@@ -20,6 +20,7 @@ import {
     Credentials,
     DatabaseSpec,
     SupervisorClient,
+    Timeouts,
     createSupervisorClient,
 } from "../supervisor";
 import { UNKNOWN_VALUE } from "../core/engine";
@@ -64,8 +65,35 @@ export interface AppOutputs extends Omit<AppInputs, "jwtSecret" | "database"> {
     observedAt: string;
 }
 
-/** Deadlines, in ms. Starting includes NocoBase installing itself into a fresh database. */
-const WAIT = { healthy: 120_000, running: 300_000, stopped: 30_000, restartStop: 5_000, settled: 120_000 };
+/** How long the provider waits for NocoBase, in ms. */
+export interface Waits {
+    /** For the entry app's health check, before the first call of the process to it. */
+    healthy: number;
+    /** For a started app to answer; includes NocoBase installing itself into a fresh database. */
+    running: number;
+    /** For a stopped app to report it. */
+    stopped: number;
+    /** The same before a restart, where a stale `running` is expected (see waitStopped). */
+    restartStop: number;
+    /** For an app that is starting or stopping to settle before it is commanded. */
+    settled: number;
+}
+
+export const DEFAULT_WAITS: Waits = {
+    healthy: 120_000,
+    running: 300_000,
+    stopped: 30_000,
+    restartStop: 5_000,
+    settled: 120_000,
+};
+
+/** For tests, which cannot wait minutes; Pulumi's provider host uses the defaults. */
+export interface AppProviderOptions {
+    /** Default DEFAULT_WAITS. */
+    waits?: Partial<Waits>;
+    /** The supervisor client's; default its DEFAULT_TIMEOUTS. */
+    timeouts?: Partial<Timeouts>;
+}
 
 // Fields whose change is an in-place update; appId alone replaces.
 const UPDATABLE: readonly (keyof AppOutputs)[] = [
@@ -124,9 +152,11 @@ function normalise(news: Record<string, unknown>): Record<string, unknown> {
 
 function validate(i: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
     const failures: pulumi.dynamic.CheckFailure[] = [];
-    const known = (v: unknown) => v !== UNKNOWN_VALUE && v !== undefined;
+    // The engine's placeholder is a non-empty string: only checks of a shape must let it pass.
+    const known = (v: unknown) => v !== UNKNOWN_VALUE;
     const fail = (property: string, reason: string) => failures.push({ property, reason });
-    if (known(i.appId) && !(typeof i.appId === "string" && APP_ID.test(i.appId))) {
+    if (i.appId === undefined) fail("appId", "is required");
+    else if (known(i.appId) && !(typeof i.appId === "string" && APP_ID.test(i.appId))) {
         // NocoBase accepts more, but the id becomes a database or schema name, and NocoBase does not
         // quote it everywhere (reference section 2).
         fail(
@@ -135,9 +165,8 @@ function validate(i: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
         );
     }
     if (i.appId === "main") fail("appId", '"main" is reserved by NocoBase');
-    if (i.displayName !== UNKNOWN_VALUE && (typeof i.displayName !== "string" || i.displayName === ""))
-        fail("displayName", "must not be empty");
-    if (i.entryUrl !== UNKNOWN_VALUE && !(typeof i.entryUrl === "string" && /^https?:\/\/[^/]/.test(i.entryUrl))) {
+    if (typeof i.displayName !== "string" || i.displayName === "") fail("displayName", "must be a non-empty string");
+    if (known(i.entryUrl) && !(typeof i.entryUrl === "string" && /^https?:\/\/[^/]/.test(i.entryUrl))) {
         fail("entryUrl", `"${String(i.entryUrl)}" is not an http(s) URL`);
     }
     if (known(i.adapter) && !isOneOf(SUPERVISORS, i.adapter))
@@ -149,16 +178,12 @@ function validate(i: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
     const db = i.database as Record<string, unknown> | undefined;
     if (db && typeof db === "object") {
         for (const k of ["host", "username", "password", "database"]) {
-            if (db[k] !== UNKNOWN_VALUE && (typeof db[k] !== "string" || db[k] === ""))
-                fail(`database.${k}`, "must not be empty");
+            if (typeof db[k] !== "string" || db[k] === "") fail(`database.${k}`, "must be a non-empty string");
         }
-        if (
-            db.port !== UNKNOWN_VALUE &&
-            !(Number.isInteger(db.port) && (db.port as number) > 0 && (db.port as number) < 65536)
-        ) {
+        if (known(db.port) && !(Number.isInteger(db.port) && (db.port as number) > 0 && (db.port as number) < 65536)) {
             fail("database.port", `${String(db.port)} is not a TCP port`);
         }
-    } else if (db !== UNKNOWN_VALUE) {
+    } else if (known(db)) {
         fail("database", "is required");
     }
     return failures;
@@ -196,14 +221,17 @@ function same(a: unknown, b: unknown): boolean {
  */
 const clients = new Map<string, SupervisorClient>();
 
-function connect(p: Pick<AppInputs, "entryUrl" | "adapter" | "credentials">): SupervisorClient {
+function connect(
+    p: Pick<AppInputs, "entryUrl" | "adapter" | "credentials">,
+    timeouts: Partial<Timeouts> | undefined,
+): SupervisorClient {
     const credentials: Credentials = process.env.NOCOBASE_API_KEY
         ? { apiKey: process.env.NOCOBASE_API_KEY }
         : p.credentials;
     const login =
         "apiKey" in credentials ? ["key", credentials.apiKey] : ["account", credentials.account, credentials.password];
     const key = createHash("sha256")
-        .update(JSON.stringify([p.adapter, p.entryUrl, ...login]))
+        .update(JSON.stringify([p.adapter, p.entryUrl, timeouts ?? null, ...login]))
         .digest("hex");
     let client = clients.get(key);
     if (client === undefined) {
@@ -211,6 +239,7 @@ function connect(p: Pick<AppInputs, "entryUrl" | "adapter" | "credentials">): Su
             adapter: p.adapter,
             baseUrl: p.entryUrl,
             auth: credentials,
+            timeouts,
         });
         clients.set(key, client);
     }
@@ -223,9 +252,9 @@ function connect(p: Pick<AppInputs, "entryUrl" | "adapter" | "credentials">): Su
  */
 const healthyEntries = new Set<string>();
 
-async function ensureHealthy(client: SupervisorClient, entryUrl: string): Promise<void> {
+async function ensureHealthy(client: SupervisorClient, entryUrl: string, waits: Waits): Promise<void> {
     if (healthyEntries.has(entryUrl)) return;
-    await client.waitForHealthy(WAIT.healthy);
+    await client.waitForHealthy(waits.healthy);
     healthyEntries.add(entryUrl);
 }
 
@@ -269,23 +298,24 @@ async function converge(
     i: AppInputs,
     record: AppRecord,
     restart: boolean,
+    waits: Waits,
 ): Promise<AppRecord> {
     let r = record;
-    if (TRANSITIONAL.includes(r.status)) r = await client.waitForStatus(i.appId, SETTLED, WAIT.settled);
+    if (TRANSITIONAL.includes(r.status)) r = await client.waitForStatus(i.appId, SETTLED, waits.settled);
     if (i.state === "running") {
         if (restart && r.status === "running") {
             // The legacy adapter drops the app instance on stop, so the next start reads the new options.
             await client.stop(i.appId);
-            r = await waitStopped(client, i.appId, true);
+            r = await waitStopped(client, i.appId, true, waits);
         }
         if (r.status !== "running" || !(await client.appHealthy(i.appId))) {
             await client.start(i.appId);
-            await client.waitForAppHealthy(i.appId, WAIT.running);
-            r = await client.waitForStatus(i.appId, "running", WAIT.settled);
+            await client.waitForAppHealthy(i.appId, waits.running);
+            r = await client.waitForStatus(i.appId, "running", waits.settled);
         }
     } else if (!STOPPED_ENOUGH.includes(r.status)) {
         await client.stop(i.appId);
-        r = await waitStopped(client, i.appId, false);
+        r = await waitStopped(client, i.appId, false, waits);
     }
     return r;
 }
@@ -295,9 +325,14 @@ async function converge(
  * was already installed in, keeps reporting `running` (observed; a request to the app then starts it
  * again). Before a restart that stale status is harmless: start boots a fresh instance either way.
  */
-async function waitStopped(client: SupervisorClient, appId: string, restarting: boolean): Promise<AppRecord> {
+async function waitStopped(
+    client: SupervisorClient,
+    appId: string,
+    restarting: boolean,
+    waits: Waits,
+): Promise<AppRecord> {
     try {
-        return await client.waitForStatus(appId, STOPPED_ENOUGH, restarting ? WAIT.restartStop : WAIT.stopped);
+        return await client.waitForStatus(appId, STOPPED_ENOUGH, restarting ? waits.restartStop : waits.stopped);
     } catch (err) {
         const stale = (err as { lastStatus?: string }).lastStatus === "running";
         if (restarting && stale) return { ...(await client.get(appId))!, status: "stopped" };
@@ -323,6 +358,20 @@ function partialFailure(err: unknown, i: AppInputs & { __provider?: string }, ou
 }
 
 export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> {
+    private readonly waits: Waits;
+    private readonly timeouts?: Partial<Timeouts>;
+
+    constructor(options: AppProviderOptions = {}) {
+        this.waits = { ...DEFAULT_WAITS, ...options.waits };
+        this.timeouts = options.timeouts;
+    }
+
+    private async connected(p: Pick<AppInputs, "entryUrl" | "adapter" | "credentials">): Promise<SupervisorClient> {
+        const client = connect(p, this.timeouts);
+        await ensureHealthy(client, p.entryUrl, this.waits);
+        return client;
+    }
+
     async check(_olds: AppInputs, news: AppInputs): Promise<pulumi.dynamic.CheckResult<AppInputs>> {
         const inputs = normalise(news as unknown as Record<string, unknown>);
         return { inputs: wire(inputs) as unknown as AppInputs, failures: validate(inputs) };
@@ -352,13 +401,12 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
     }
 
     async create(inputs: AppInputs): Promise<pulumi.dynamic.CreateResult<AppOutputs>> {
-        const client = connect(inputs);
-        await ensureHealthy(client, inputs.entryUrl);
+        const client = await this.connected(inputs);
         // Adopts an app that already has this id (an earlier run that lost its state, a manual one,
         // one on an adopted entry app). If it runs, it booted with options of its own: restart it on ours.
         const { record: registered, adopted } = await client.register(toSpec(inputs));
         try {
-            const record = await converge(client, inputs, registered, adopted);
+            const record = await converge(client, inputs, registered, adopted, this.waits);
             return { id: inputs.appId, outs: wire(toOutputs(inputs, record)) };
         } catch (err) {
             throw partialFailure(err, inputs, toOutputs(inputs, registered));
@@ -366,8 +414,7 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
     }
 
     async update(id: string, olds: AppOutputs, news: AppInputs): Promise<pulumi.dynamic.UpdateResult<AppOutputs>> {
-        const client = connect(news);
-        await ensureHealthy(client, news.entryUrl);
+        const client = await this.connected(news);
         const { password, ...database } = news.database;
         // A running app keeps the options it booted with; a new secret or database needs a restart.
         const restart =
@@ -375,7 +422,7 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
             !same(olds.database, database);
         const updated = await client.update(id, toSpec(news));
         try {
-            const record = await converge(client, news, updated, restart);
+            const record = await converge(client, news, updated, restart, this.waits);
             return { outs: wire(toOutputs(news, record)) };
         } catch (err) {
             throw partialFailure(err, news, toOutputs(news, updated));
@@ -384,8 +431,7 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
 
     /** Unregisters the app. Its database or schema, and its files, stay. */
     async delete(id: string, props: AppOutputs): Promise<void> {
-        const client = connect(props);
-        await ensureHealthy(client, props.entryUrl);
+        const client = await this.connected(props);
         await client.destroy(id);
     }
 
@@ -394,8 +440,7 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
         // `pulumi import` and `get` call read without state, so there are no credentials to use.
         if (!props?.entryUrl)
             throw new Error(`nocobase:App "${id}": read needs the stored state (import is not supported)`);
-        const client = connect(props);
-        await ensureHealthy(client, props.entryUrl);
+        const client = await this.connected(props);
         const live = await client.get(id);
         if (!live) return {};
         const {

@@ -152,12 +152,22 @@ describe("app provider: check", () => {
         ["an id of 64 characters", { appId: `a${"b".repeat(63)}` }, [badId(`a${"b".repeat(63)}`)]],
         ["an id that is not text", { appId: 7 }, [badId("7")]],
         ["the entry app's own id", { appId: "main" }, [failure("appId", '"main" is reserved by NocoBase')]],
-        ["an empty display name", { displayName: "" }, [failure("displayName", "must not be empty")]],
-        ["a display name that is not text", { displayName: 42 }, [failure("displayName", "must not be empty")]],
+        ["no id", { appId: undefined }, [failure("appId", "is required")]],
+        ["an empty display name", { displayName: "" }, [failure("displayName", "must be a non-empty string")]],
+        [
+            "a display name that is not text",
+            { displayName: 42 },
+            [failure("displayName", "must be a non-empty string")],
+        ],
         [
             "an entry URL without a scheme",
             { entryUrl: "entry.example.com" },
             [failure("entryUrl", '"entry.example.com" is not an http(s) URL')],
+        ],
+        [
+            "an entry URL with a scheme that is not its first word",
+            { entryUrl: "ftp://entry.example.com/?via=http://proxy" },
+            [failure("entryUrl", '"ftp://entry.example.com/?via=http://proxy" is not an http(s) URL')],
         ],
         [
             "an entry URL without a host",
@@ -183,7 +193,16 @@ describe("app provider: check", () => {
         [
             "a database with empty fields",
             { database: database({ host: "", username: "", password: "", database: "" }) },
-            ["host", "username", "password", "database"].map((k) => failure(`database.${k}`, "must not be empty")),
+            ["host", "username", "password", "database"].map((k) =>
+                failure(`database.${k}`, "must be a non-empty string"),
+            ),
+        ],
+        [
+            "a database whose fields are not text",
+            { database: database({ host: 10, username: true, password: {}, database: ["acme"] }) },
+            ["host", "username", "password", "database"].map((k) =>
+                failure(`database.${k}`, "must be a non-empty string"),
+            ),
         ],
         ...[0, 65536, 1.5, "x"].map((port): [string, Record<string, unknown>, Failure[]] => [
             `database port ${JSON.stringify(port)}`,

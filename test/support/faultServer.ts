@@ -38,6 +38,8 @@ interface StoredApp {
     environments?: string[] | null;
     options: any;
     status: string;
+    /** False once a stale stop dropped the instance (see `staleStop`); a request starts it again. */
+    loaded?: boolean;
 }
 
 export const ADMIN = { account: "admin@example.com", password: "fake-password" };
@@ -53,6 +55,11 @@ export class FaultServer {
     uniqueNames = true;
     /** ms an app stays `commanding` after start. */
     startDelayMs = 50;
+    /**
+     * As NocoBase 2.2.15 does for an app started on a database it was installed in: stop drops the
+     * instance, but the list keeps reporting `running` until a request starts the app again.
+     */
+    staleStop = false;
     healthy = true;
     /** What `app:getInfo` says the entry app runs. */
     version = "2.2.15";
@@ -113,7 +120,7 @@ export class FaultServer {
             });
             const app = this.apps.find((a) => a.name === appHealth[1]);
             if (!app) return void res.writeHead(404).end();
-            if (app.status === "running") return void res.writeHead(200).end("ok");
+            if (this.serving(app)) return void res.writeHead(200).end("ok");
             this.startApp(app);
             return void res
                 .writeHead(503, { "content-type": "application/json" })
@@ -233,16 +240,22 @@ export class FaultServer {
             }
             case "stop": {
                 const app = find();
-                if (app) app.status = "stopped";
+                if (app?.status === "running" && this.staleStop) app.loaded = false;
+                else if (app) app.status = "stopped";
                 return [200, { data: "ok" }];
             }
         }
         return [404, "Not Found"];
     }
 
+    private serving(app: StoredApp): boolean {
+        return app.status === "running" && app.loaded !== false;
+    }
+
     private startApp(app: StoredApp): void {
-        if (app.status === "running" || app.status === "commanding") return;
+        if (this.serving(app) || app.status === "commanding") return;
         app.status = "commanding";
+        app.loaded = true;
         this.timers.push(setTimeout(() => (app.status = "running"), this.startDelayMs));
     }
 
