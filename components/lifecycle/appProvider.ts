@@ -24,6 +24,7 @@ import {
     createSupervisorClient,
 } from "../supervisor";
 import { UNKNOWN_VALUE } from "../core/engine";
+import { sameOnWire, wire } from "./wire";
 
 /** Bump when the provider's behaviour changes: Pulumi does not notice new provider code by itself. */
 export const PROVIDER_VERSION = "1";
@@ -117,14 +118,6 @@ function trimmed(v: unknown): unknown {
     return typeof v === "string" ? v.trim() : v;
 }
 
-/**
- * A result as the provider host can send it: it converts results to protobuf Structs, which refuse
- * `undefined` (the engine's own values never hold it; ours may, for an absent domain or secret).
- */
-function wire<T>(value: T): T {
-    return JSON.parse(JSON.stringify(value)) as T;
-}
-
 function normalise(news: Record<string, unknown>): Record<string, unknown> {
     const out: Record<string, unknown> = { ...news };
     for (const k of ["entryUrl", "appId", "displayName", "cname", "environment", "jwtSecret"])
@@ -195,22 +188,6 @@ function fingerprint(appId: string, jwtSecret: string | undefined, dbPassword: s
         .update(JSON.stringify(["nocobase-app", appId, jwtSecret ?? null, dbPassword]))
         .digest("hex")
         .slice(0, 32);
-}
-
-function same(a: unknown, b: unknown): boolean {
-    if (a === b) return true;
-    if (a === null || b === null || typeof a !== "object" || typeof b !== "object")
-        return a === undefined && b === undefined;
-    const ka = Object.keys(a as object)
-        .filter((k) => (a as Record<string, unknown>)[k] !== undefined)
-        .sort();
-    const kb = Object.keys(b as object)
-        .filter((k) => (b as Record<string, unknown>)[k] !== undefined)
-        .sort();
-    return (
-        ka.length === kb.length &&
-        ka.every((k, n) => k === kb[n] && same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
-    );
 }
 
 /**
@@ -384,9 +361,9 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
         const changed = UPDATABLE.filter((k) => {
             if (k === "database" && fresh) {
                 const { password, ...rest } = fresh;
-                return !same(olds.database, rest);
+                return !sameOnWire(olds.database, rest);
             }
-            return !same(olds[k], (news as unknown as Record<string, unknown>)[k]);
+            return !sameOnWire(olds[k], (news as unknown as Record<string, unknown>)[k]);
         });
         const secretsChanged =
             !fresh ||
@@ -419,7 +396,7 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
         // A running app keeps the options it booted with; a new secret or database needs a restart.
         const restart =
             olds.secretsFingerprint !== fingerprint(news.appId, news.jwtSecret, password) ||
-            !same(olds.database, database);
+            !sameOnWire(olds.database, database);
         const updated = await client.update(id, toSpec(news));
         try {
             const record = await converge(client, news, updated, restart, this.waits);

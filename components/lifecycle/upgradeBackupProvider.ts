@@ -28,6 +28,7 @@ import { UPGRADE_MANIFEST, fileTimestamp, upgradeBackupDirectory } from "../core
 import { NOCOBASE_RELEASE, compareReleases } from "../core/identifiers";
 import { DumpFile, IDENTIFIER, PgLogin, PgTarget, dumpTo, psql } from "./pgTools";
 import { isKnownString } from "../core/engine";
+import { wire } from "./wire";
 
 export const UPGRADE_BACKUP_PROVIDER_VERSION = "1";
 
@@ -95,11 +96,6 @@ export function versionChangeProblem(from: string, to: string, location: string 
     if (compareReleases(to, from) < 0) return downgradeProblem(from, to);
     if (!location) return missingLocationProblem(from, to);
     return undefined;
-}
-
-/** A result as the provider host can send it: protobuf Structs refuse `undefined`. */
-function wire<T>(value: T): T {
-    return JSON.parse(JSON.stringify(value)) as T;
 }
 
 function inputFailures(i: UpgradeBackupInputs): pulumi.dynamic.CheckFailure[] {
