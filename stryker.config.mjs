@@ -20,7 +20,14 @@ export default {
     testRunner: "mocha",
     // hookCoverage.ts credits a before-all hook's coverage to its suite's tests and reaches the
     // tests' child processes; without it most mutants would be tried against the wrong tests.
-    mochaOptions: { config: ".mocharc.json", require: ["tsx/cjs", "test/mutation/hookCoverage.ts"] },
+    mochaOptions: {
+        config: ".mocharc.json",
+        require: ["tsx/cjs", "test/mutation/hookCoverage.ts"],
+        // Stryker stops a mutant's run at its first failing test, in the order the files load: the
+        // in-process specs first, so that a mutant they kill never waits for the fuzz suite's
+        // thousands of configurations or the CLI suites' processes.
+        spec: ["test/**/!(fuzz|plan|verify).spec.ts", "test/config/fuzz.spec.ts", "test/cli/{plan,verify}.spec.ts"],
+    },
     checkers: ["typescript"],
     tsconfigFile: "tsconfig.json",
     typescriptChecker: { prioritizePerformanceOverAccuracy: true },
