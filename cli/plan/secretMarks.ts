@@ -24,14 +24,16 @@ export function checkSecretMarks(rendered: Rendered): PolicyFinding[] {
     }
     for (const [name, output] of Object.entries(rendered.outputs)) {
         if (output.secret) continue;
-        for (const path of unmarked(output.value, [])) report(`stack output ${name}${path ? `.${path}` : ""}`);
+        // A path is never empty: a value is secret by its key or its env entry, never on its own.
+        for (const path of unmarked(output.value, [])) report(`stack output ${name}.${path}`);
     }
     return findings;
 }
 
 /** Paths of secret-bearing values not under a `SecretValue`. */
 function unmarked(value: unknown, path: string[]): string[] {
-    if (value instanceof SecretValue || value === null || value === undefined) return [];
+    // undefined is no object: the check below returns it.
+    if (value instanceof SecretValue || value === null) return [];
     if (Array.isArray(value)) {
         return value.flatMap((v, i) => {
             // Docker's `NAME=value` environment entries.

@@ -36,7 +36,16 @@ describe("the plan's secret-mark check", () => {
             ["r: input envs.[0] REDIS_URL"],
         ],
         ["a URL without one", { envs: ["REDIS_URL=redis://redis:6379"] }, []],
-        ["a value that only contains = is no env entry", { args: ["--port=5432", "=APP_KEY"] }, []],
+        [
+            "a flag, or a value that only contains =, is no env entry",
+            { args: ["--port=5432", "--DB_PASSWORD=pw", "=APP_KEY"] },
+            [],
+        ],
+        [
+            "an env entry in a list in a list",
+            { envs: [["TZ=UTC", "DB_PASSWORD=pw"]] },
+            ["r: input envs.[0].[1] DB_PASSWORD"],
+        ],
         [
             "a Kubernetes env entry, nested in arrays",
             {
