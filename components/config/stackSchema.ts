@@ -22,6 +22,7 @@ import {
 } from "../core/identifiers";
 import { APP_STATES, JWT_SECRET_MODES, MODES, RETIRED_STATE, SSL_MODES, START_MODES, SUPERVISORS } from "../core/modes";
 import * as s from "./schemaParts";
+import { describe } from "./messages";
 
 /** Where the reserved-word list sits in the editor schema: once, however many names it guards. */
 const PG_RESERVED_DEF = "pgReservedWord";
@@ -74,8 +75,7 @@ const plainHttpUrl = (value: string) => {
     if (!URL.canParse(value)) return "is not a valid URL";
     const url = new URL(value);
     if (url.username || url.password) return "must not carry credentials (user:password@)";
-    if (!HOST.test(url.hostname))
-        return `must name a host (a DNS name or IPv4 address), not ${JSON.stringify(url.hostname)}`;
+    if (!HOST.test(url.hostname)) return `must name a host (a DNS name or IPv4 address), not ${describe(url.hostname)}`;
     return serverHost(url.hostname);
 };
 

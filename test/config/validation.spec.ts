@@ -520,6 +520,18 @@ describe("stack configuration validation", () => {
             multiConfig,
         ],
         [
+            // Found by the fuzz suite (seed 851351912): the whole host was quoted back.
+            "environment url whose bad host is 100 000 characters long, quoted cut",
+            (c) => (c.environments[0].url = `https://us-1${"x".repeat(100_000)}../`),
+            [
+                [
+                    "environments[0].url",
+                    /^must name a host \(a DNS name or IPv4 address\), not "us-1x{52}\.\.\., got "https:\/\/us-1x{44}\.\.\.$/,
+                ],
+            ],
+            multiConfig,
+        ],
+        [
             "environment url with credentials",
             (c) => (c.environments[0].url = "https://us-1.env.example.coma@b"),
             [["environments[0].url", /must not carry credentials/]],
