@@ -256,6 +256,15 @@ describe("decommission provider on a real PostgreSQL", function () {
         assert.equal(diff.changes, false);
     });
 
+    it("updates in place, without a new dump, for a new provider version", async () => {
+        const bumped = { ...inputs("crm", tenantLogin(dbRole, dbRole), dbRole), providerVersion: "2" };
+        assert.deepEqual(await provider.diff("it/crm", dumped, bumped), {
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: false,
+        });
+    });
+
     it("refuses to drop when the dump changed since it was written", async () => {
         const original = execFileSync("cat", [dumped.backupFile]);
         writeFileSync(dumped.backupFile, Buffer.concat([original, Buffer.from("tampered")]));
