@@ -323,15 +323,13 @@ async function waitStopped(
 }
 
 /** Carries what was already done into the state when a later step fails (Pulumi's partial failure). */
-function partialFailure(err: unknown, i: AppInputs & { __provider?: string }, outs: AppOutputs | undefined): Error {
+function partialFailure(err: unknown, i: AppInputs & { __provider?: string }, outs: AppOutputs): Error {
     const e = err instanceof Error ? err : new Error(String(err));
-    if (outs)
-        Object.assign(e, {
-            id: i.appId,
-            properties: wire({ ...outs, __provider: i.__provider }),
-            reasons: [e.message],
-        });
-    return e;
+    return Object.assign(e, {
+        id: i.appId,
+        properties: wire({ ...outs, __provider: i.__provider }),
+        reasons: [e.message],
+    });
 }
 
 export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> {
@@ -365,11 +363,9 @@ export class NocoBaseAppProvider implements pulumi.dynamic.ResourceProvider<AppI
             }
             return !sameOnWire(olds[k], (news as unknown as Record<string, unknown>)[k]);
         });
+        // A password or JWT secret the preview does not know yet fingerprints unlike any stored one.
         const secretsChanged =
-            !fresh ||
-            fresh.password === UNKNOWN_VALUE ||
-            news.jwtSecret === UNKNOWN_VALUE ||
-            olds.secretsFingerprint !== fingerprint(news.appId, news.jwtSecret, fresh.password);
+            !fresh || olds.secretsFingerprint !== fingerprint(news.appId, news.jwtSecret, fresh.password);
         return {
             changes: replaces.length > 0 || changed.length > 0 || secretsChanged,
             replaces,

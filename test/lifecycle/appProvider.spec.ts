@@ -436,6 +436,40 @@ describe("NocoBaseApp provider on the fake entry app", () => {
         assert.equal(server.appsNamed("prov2").length, 0);
     });
 
+    it("signs in again for another password, instead of using the session of the first", async () => {
+        const login = (password: string, appId: string) =>
+            checked({ appId, state: "stopped", credentials: { account: ADMIN.account, password } });
+        await provider.create(await login(ADMIN.password, "prov1"));
+        await assert.rejects(provider.create(await login("not-the-password", "prov2")), /password is incorrect/);
+        assert.equal(server.appsNamed("prov2").length, 0);
+    });
+
+    for (const restarting of [false, true]) {
+        it(`reports a stop that ends in error as it is, not as NocoBase's stale status${restarting ? " (before a restart)" : ""}`, async () => {
+            process.env.NOCOBASE_API_KEY = API_KEY;
+            server.stopsTo = "error";
+            const ins = await checked({ state: "running" });
+            const created = (await provider.create(ins)).outs as AppOutputs;
+            const edit = restarting ? { jwtSecret: "k".repeat(44) } : { state: "stopped" as const };
+            const err = await provider.update("prov1", created, { ...ins, ...edit }).then(
+                () => assert.fail("a stop that ended in error was reported as done"),
+                (e: Error) => e,
+            );
+            assert.match(err.message, /error/);
+            assert.doesNotMatch(err.message, /keep reporting "running"/);
+        });
+    }
+
+    it("updates on the next up an app whose registration lost its database, and keeps the stored one meanwhile", async () => {
+        process.env.NOCOBASE_API_KEY = API_KEY;
+        const ins = await checked({ state: "stopped" });
+        const outs = (await provider.create(ins)).outs as AppOutputs;
+        server.appsNamed("prov1")[0].options = {};
+        const read = (await provider.read("prov1", outs)).props as AppOutputs;
+        assert.deepEqual(read.database, outs.database);
+        assert.equal((await provider.diff("prov1", read, ins)).changes, true);
+    });
+
     it("diffs a state written by provider version 1 as unchanged (no update of every app after an upgrade)", async () => {
         // Recorded from version 1 for these inputs. If the fingerprint or a default changes on purpose,
         // bump PROVIDER_VERSION: every app then updates once, and this record is taken again.

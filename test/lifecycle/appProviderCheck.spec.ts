@@ -204,6 +204,11 @@ describe("app provider: check", () => {
                 failure(`database.${k}`, "must be a non-empty string"),
             ),
         ],
+        [
+            "a database without a port",
+            { database: database({ port: undefined }) },
+            [failure("database.port", "undefined is not a TCP port")],
+        ],
         ...[0, 65536, 1.5, "x"].map((port): [string, Record<string, unknown>, Failure[]] => [
             `database port ${JSON.stringify(port)}`,
             { database: database({ port }) },

@@ -60,6 +60,8 @@ export class FaultServer {
      * instance, but the list keeps reporting `running` until a request starts the app again.
      */
     staleStop = false;
+    /** The status a stop leaves; `error` stands for a stop NocoBase could not complete. */
+    stopsTo = "stopped";
     healthy = true;
     /** What `app:getInfo` says the entry app runs. */
     version = "2.2.15";
@@ -241,7 +243,7 @@ export class FaultServer {
             case "stop": {
                 const app = find();
                 if (app?.status === "running" && this.staleStop) app.loaded = false;
-                else if (app) app.status = "stopped";
+                else if (app) app.status = this.stopsTo;
                 return [200, { data: "ok" }];
             }
         }
