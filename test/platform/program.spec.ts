@@ -173,6 +173,15 @@ describe("program under mocks", function () {
             );
         });
 
+        it("dev: the PostgreSQL admin connection waits for the container it connects to", () => {
+            const container = byName(stacks.dev, "platform-postgres-container");
+            assert.equal(container.type, "docker:index/container:Container");
+            assert.ok(
+                byName(stacks.dev, "platform-postgres-admin").dependencies.includes(container.urn),
+                "the first up would connect before the server exists",
+            );
+        });
+
         it("prod: each environment's workload runs on its own cluster's provider", () => {
             const r = stacks.prod;
             const providerOf = (name: string) =>
