@@ -1,0 +1,51 @@
+/**
+ * The mutation run's own test list (stryker.config.mjs reorders the specs so that quick ones run
+ * first) must load every spec `npm test`'s unit run loads, each once: a spec left out would make its
+ * mutants survive for no reason, as a pattern mocha cannot expand once did.
+ */
+import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+
+// Mocha's own file collection, as both runners use it.
+const collectFiles = require("mocha/lib/cli/collect-files.js") as (options: object) => { files: string[] };
+
+const ROOT = path.join(__dirname, "..", "..");
+const mocharc = JSON.parse(readFileSync(path.join(ROOT, ".mocharc.json"), "utf8")) as {
+    spec: string[];
+    ignore: string[];
+};
+
+function specFiles(spec: string[]): string[] {
+    const cwd = process.cwd();
+    process.chdir(ROOT);
+    try {
+        return collectFiles({
+            spec,
+            ignore: mocharc.ignore,
+            extension: ["ts"],
+            file: [],
+            recursive: false,
+            sort: false,
+        }).files.map((f) => path.relative(ROOT, f));
+    } finally {
+        process.chdir(cwd);
+    }
+}
+
+describe("mutation run configuration", () => {
+    it("loads every unit spec, each once, the fuzz and CLI suites last", async () => {
+        const { default: config } = (await import(path.join(ROOT, "stryker.config.mjs"))) as {
+            default: { mochaOptions: { spec: string[] } };
+        };
+        const unit = specFiles(mocharc.spec);
+        const mutation = specFiles(config.mochaOptions.spec);
+        assert.ok(unit.length > 10, `${unit.length} unit specs`);
+        assert.deepEqual([...mutation].sort(), [...unit].sort());
+        assert.deepEqual(mutation.slice(-3), [
+            "test/config/fuzz.spec.ts",
+            "test/cli/plan.spec.ts",
+            "test/cli/verify.spec.ts",
+        ]);
+    });
+});
