@@ -10,16 +10,12 @@ import * as random from "@pulumi/random";
 import type { PostgresConfig, SslMode } from "../config/types";
 import type { PgLogin } from "../lifecycle/decommissionProvider";
 import { dockerHostAddress } from "../platform/naming";
-import type { DockerTarget } from "../runtimes/runtime";
+import type { ServerArgs } from "../runtimes/runtime";
 import { TYPES } from "../core/typeTokens";
 import { POSTGRES_PORT } from "../core/defaults";
 
-export interface PostgresServerArgs {
-    config: PostgresConfig;
-    /** The Docker runtime named by `postgres.runtime`, for a container. */
-    runtime?: DockerTarget;
-    namePrefix: string;
-}
+/** A container comes with the Docker runtime `postgres.runtime` names. */
+export type PostgresServerArgs = ServerArgs<PostgresConfig>;
 
 export class PostgresServer extends pulumi.ComponentResource {
     /** Admin connection used by `pulumi up` to manage roles, databases and schemas. */
@@ -33,8 +29,8 @@ export class PostgresServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: PostgresServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.postgresServer, name, {}, opts);
-        const config = args.config;
-        if (config.kind === "external") {
+        if (!("runtime" in args)) {
+            const config = args.config;
             this.host = config.host;
             this.port = config.port;
             this.sslMode = config.sslMode;
@@ -60,10 +56,7 @@ export class PostgresServer extends pulumi.ComponentResource {
                 { parent: this },
             );
         } else {
-            if (!args.runtime)
-                throw new Error(
-                    `postgres.runtime ${config.runtime} is not a docker runtime (validation guarantees one)`,
-                );
+            const config = args.config;
             const { provider: dockerProvider, network } = args.runtime;
             const hostName = `${args.namePrefix}-postgres`;
             const password = new random.RandomPassword(

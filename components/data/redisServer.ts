@@ -5,14 +5,11 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisConfig } from "../config/types";
-import type { DockerTarget } from "../runtimes/runtime";
+import type { ServerArgs } from "../runtimes/runtime";
 import { TYPES } from "../core/typeTokens";
 
-export interface RedisServerArgs {
-    config: RedisConfig;
-    runtime?: DockerTarget;
-    namePrefix: string;
-}
+/** A container comes with the Docker runtime `redis.runtime` names. */
+export type RedisServerArgs = ServerArgs<RedisConfig>;
 
 export class RedisServer extends pulumi.ComponentResource {
     /** redis:// URL as NocoBase processes use it; secret, as it may carry a password. */
@@ -20,12 +17,10 @@ export class RedisServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: RedisServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPES.redisServer, name, {}, opts);
-        const config = args.config;
-        if (config.kind === "external") {
-            this.url = pulumi.secret(config.url.reveal());
+        if (!("runtime" in args)) {
+            this.url = pulumi.secret(args.config.url.reveal());
         } else {
-            if (!args.runtime)
-                throw new Error(`redis.runtime ${config.runtime} is not a docker runtime (validation guarantees one)`);
+            const config = args.config;
             const { provider, network } = args.runtime;
             const hostName = `${args.namePrefix}-redis`;
             const image = new docker.RemoteImage(

@@ -87,21 +87,17 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
         const shared = secrets.instance && { ...secrets.instance, aesKey: secrets.aesKey };
         const postgres = new PostgresServer(
             `${name}-postgres`,
-            {
-                config: config.postgres,
-                runtime: config.postgres.kind === "container" ? dockerTarget(config.postgres.runtime) : undefined,
-                namePrefix,
-            },
+            config.postgres.kind === "container"
+                ? { config: config.postgres, runtime: dockerTarget(config.postgres.runtime), namePrefix }
+                : { config: config.postgres, namePrefix },
             { parent: this },
         );
         const redisUrl = config.redis
             ? new RedisServer(
                   `${name}-redis`,
-                  {
-                      config: config.redis,
-                      runtime: config.redis.kind === "container" ? dockerTarget(config.redis.runtime) : undefined,
-                      namePrefix,
-                  },
+                  config.redis.kind === "container"
+                      ? { config: config.redis, runtime: dockerTarget(config.redis.runtime), namePrefix }
+                      : { config: config.redis, namePrefix },
                   { parent: this },
               ).url
             : undefined;

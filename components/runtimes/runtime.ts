@@ -29,6 +29,14 @@ export type KubernetesTarget = {
 };
 export type RuntimeTarget = DockerTarget | KubernetesTarget;
 
+/**
+ * The args of a server the platform either runs as a container on a Docker runtime or uses as it
+ * is (`kind: "external"`): PostgreSQL and Redis. A container always comes with its runtime.
+ */
+export type ServerArgs<C extends { kind: "container" | "external" }> = { namePrefix: string } & (
+    { config: Extract<C, { kind: "external" }> } | { config: Extract<C, { kind: "container" }>; runtime: DockerTarget }
+);
+
 export class Runtime extends pulumi.ComponentResource {
     readonly target: RuntimeTarget;
 
