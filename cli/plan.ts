@@ -124,8 +124,8 @@ export async function plan(args: PlanArgs): Promise<PlanResult> {
 /** Runs plan as the command line does; returns the exit code. */
 export async function main(
     argv: string[],
-    out = (t: string) => process.stdout.write(t),
-    err = (t: string) => process.stderr.write(t),
+    out: (text: string) => void = (t) => process.stdout.write(t),
+    err: (text: string) => void = (t) => process.stderr.write(t),
 ): Promise<number> {
     const json = argv.includes("--json");
     let args: PlanArgs;

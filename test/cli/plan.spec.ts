@@ -1,12 +1,12 @@
 /**
  * The offline plan: the tenant diff and resource steps for the edits engineers make to a stack
- * file (in-process, on the staging sample), and the command's exit codes and output (as a child
- * process, the way `npm run plan` runs it).
+ * file (on the staging sample), and the command's exit codes and output: through its `main`, in
+ * this process, and for a few cases as a child process, the way `npm run plan` runs it.
  */
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { PlanResult, plan } from "../../cli/plan";
+import { PlanResult, main, plan } from "../../cli/plan";
 import type { PlanReport } from "../../cli/plan/report";
 import { dataFate, formatPlan } from "../../cli/plan/text";
 import { parseStackFile, stackFilePath } from "../../components/config/stackFile";
@@ -272,7 +272,7 @@ interface CliRun {
 }
 
 /** The command as `npm run plan` runs it (tsx), with the Node that runs the tests. */
-function runCli(args: string[]): Promise<CliRun> {
+function runProcess(args: string[]): Promise<CliRun> {
     return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, ["--import", "tsx", "cli/plan.ts", ...args], { cwd: ROOT });
         let stdout = "";
@@ -284,9 +284,22 @@ function runCli(args: string[]): Promise<CliRun> {
     });
 }
 
+/** The command through its `main`, in this process. */
+async function runMain(args: string[]): Promise<CliRun> {
+    let stdout = "";
+    let stderr = "";
+    const code = await main(
+        args,
+        (t) => (stdout += t),
+        (t) => (stderr += t),
+    );
+    return { code, stdout, stderr };
+}
+
 describe("plan: command line", function () {
     this.timeout(120_000);
     const runs: Record<string, CliRun> = {};
+    let cases: Record<string, string[]> = {};
     let complexKeyLine = 0;
     before(async () => {
         const invalid = writeStackFile("dev", (c) => {
@@ -311,7 +324,7 @@ describe("plan: command line", function () {
         const text = readFileSync(complexKey, "utf8");
         complexKeyLine = text.split("\n").length;
         writeFileSync(complexKey, `${text}  ? [a, b]\n  : c\n`);
-        const cases: Record<string, string[]> = {
+        cases = {
             dev: [],
             devJson: ["--stack", "dev", "--json"],
             prod: ["--stack", "prod"],
@@ -331,9 +344,22 @@ describe("plan: command line", function () {
             yamlLevel: ["--file", yamlLevel],
             complexKey: ["--file", complexKey, "--json"],
         };
-        // Each run starts Node and loads the SDK; side by side they take the time of the slowest.
-        const results = await Promise.all(Object.values(cases).map(runCli));
-        Object.keys(cases).forEach((name, i) => (runs[name] = results[i]));
+        // In this process, one after the other (the render's mocks are global): a child process per
+        // case cost a Node start and an SDK load each, and a mutation run pays that for every mutant.
+        for (const [name, args] of Object.entries(cases)) runs[name] = await runMain(args);
+    });
+
+    it("runs the same as a process: output and exit code of a valid, an invalid and a mistyped command", async () => {
+        const asProcess = await Promise.all([runProcess([]), runProcess(cases.invalid), runProcess(cases.unknownFlag)]);
+        const timing = (text: string) => text.replace(/Rendered in \d+ ms/, "Rendered in N ms");
+        assert.deepEqual(
+            asProcess.map((r) => [r.code, timing(r.stdout), r.stderr]),
+            [runs.dev, runs.invalid, runs.unknownFlag].map((r) => [r.code, timing(r.stdout), r.stderr]),
+        );
+        assert.deepEqual(
+            asProcess.map((r) => r.code),
+            [0, 1, 2],
+        );
     });
 
     it("exits 0 on a valid stack without mandatory violations, and prints the platform", () => {
