@@ -111,10 +111,19 @@ describe("policy pack on rendered stacks", function () {
                 (r) => (r.protect = false),
             );
             regs = withRegistration(regs, "platform-app-helpdesk-db-schema", (r) => (r.protect = false));
-            assert.deepEqual(named(await run(regs), policy).map(resourceOf), [
-                "platform-app-crm-db-database",
-                "platform-app-helpdesk-db-schema",
-            ]);
+            assert.deepEqual(
+                named(await run(regs), policy).map((f) => [resourceOf(f), f.message]),
+                [
+                    [
+                        "platform-app-crm-db-database",
+                        'Database "crm" holds tenant data and must be protected (protect: true)',
+                    ],
+                    [
+                        "platform-app-helpdesk-db-schema",
+                        'Schema "helpdesk" holds tenant data and must be protected (protect: true)',
+                    ],
+                ],
+            );
         });
         it("accepts the unprotected storage of an app being decommissioned (its data is dumped first)", async () => {
             const rendered = await renderStack("dev", (c) => {
@@ -219,9 +228,35 @@ describe("policy pack on rendered stacks", function () {
                 );
             });
             const messages = named(await run(regs), "no-plaintext-secrets").map((f) => f.message);
-            assert.equal(messages.length, 2);
-            assert.match(messages[0], /sets DB_PASSWORD as a plain value/);
-            assert.match(messages[1], /sets APP_COMMAND_REDIS_URL as a plain value/);
+            assert.deepEqual(
+                messages,
+                ["DB_PASSWORD", "APP_COMMAND_REDIS_URL"].map(
+                    (name) =>
+                        `container nocobase sets ${name} as a plain value; load it from a Secret (envFrom or valueFrom.secretKeyRef)`,
+                ),
+            );
+        });
+        it("reports a ConfigMap key that holds a secret, and a ConfigMap without data not at all", async () => {
+            const base = samples.prod.registrations.find((r) => r.name === "platform-entry-workload-deployment")!;
+            const configMap = (name: string, data?: Record<string, string>): Registration => ({
+                ...base,
+                name,
+                urn: base.urn.replace(/[^:]+$/, name).replace(/apps\/v1:Deployment/, "core/v1:ConfigMap"),
+                type: "kubernetes:core/v1:ConfigMap",
+                inputs: data ? { data } : {},
+            });
+            const found = named(
+                await run([
+                    ...samples.prod.registrations,
+                    configMap("platform-settings", { TZ: "UTC", DB_PASSWORD: "hunter2" }),
+                    configMap("platform-empty"),
+                ]),
+                "no-plaintext-secrets",
+            );
+            assert.deepEqual(
+                found.map((f) => [resourceOf(f), f.message]),
+                [["platform-settings", "ConfigMap key DB_PASSWORD holds a secret; use a Secret"]],
+            );
         });
         it("accepts a Redis URL without credentials as a plain value", async () => {
             const regs = withRegistration(samples.prod.registrations, "platform-env-eu_1-workload-deployment", (r) => {
