@@ -92,6 +92,103 @@ describe("policy pack on rendered stacks", function () {
             assert.ok(messages.some((m) => /domain "acme.apps.example.com" is already used/.test(m)));
             assert.ok(messages.some((m) => /environment "us_2", which the stack does not deploy/.test(m)));
         });
+        it("reports an app id that is not one, at its app", async () => {
+            const regs = withRegistration(
+                samples.staging.registrations,
+                "platform-app-wiki-registration",
+                (r) => (r.inputs.appId = "Wiki-1"),
+            );
+            assert.deepEqual(
+                named(await run(regs), policy).map((f) => [resourceOf(f), f.message]),
+                [["platform-app-wiki-registration", 'app id "Wiki-1" must match ^[a-z][a-z0-9_]{0,62}$']],
+            );
+        });
+        it("reports a worker's environment name that is invalid, taken or missing, and the apps left without one", async () => {
+            const renamed = (from: string, to: string | undefined) =>
+                withRegistration(
+                    samples.staging.registrations,
+                    `platform-env-${from}-workload-container`,
+                    editEnvs((envs) =>
+                        envs.flatMap((e) =>
+                            e.startsWith("ENVIRONMENT_NAME=")
+                                ? to === undefined
+                                    ? []
+                                    : [`ENVIRONMENT_NAME=${to}`]
+                                : [e],
+                        ),
+                    ),
+                );
+            const messages = async (regs: Registration[]) => named(await run(regs), policy).map((f) => f.message);
+            const unknown = (app: string, env: string, known: string) =>
+                `app ${app} runs on environment "${env}", which the stack does not deploy (${known})`;
+            assert.deepEqual(await messages(renamed("env_a", "env-A")), [
+                'environment name "env-A" must match ^[a-z][a-z0-9_]*$',
+                unknown("crm", "env_a", "env-A, env_b"),
+                unknown("billing", "env_a", "env-A, env_b"),
+            ]);
+            const first = samples.staging.registrations.find(
+                (r) => r.name === "platform-env-env_a-workload-container",
+            )!;
+            assert.deepEqual(await messages(renamed("env_b", "env_a")), [
+                `environment name "env_a" is already used by ${first.urn}`,
+                unknown("helpdesk", "env_b", "env_a"),
+                unknown("wiki", "env_b", "env_a"),
+            ]);
+            assert.deepEqual(
+                (await messages(renamed("env_b", undefined)))[0],
+                'environment name "" must match ^[a-z][a-z0-9_]*$',
+            );
+        });
+        it("reports a PostgreSQL name that is no identifier, naming its kind", async () => {
+            let regs = withRegistration(
+                samples.staging.registrations,
+                "platform-app-crm-db-role",
+                (r) => (r.inputs.name = "crm-app"),
+            );
+            regs = withRegistration(regs, "platform-app-wiki-db-schema", (r) => (r.inputs.name = "Wiki"));
+            regs = withRegistration(regs, "platform-app-helpdesk-db-database", (r) => (r.inputs.name = 7));
+            assert.deepEqual(
+                named(await run(regs), policy).map((f) => [resourceOf(f), f.message]),
+                [
+                    [
+                        "platform-app-crm-db-role",
+                        'role name "crm-app" must be a PostgreSQL identifier (^[a-z_][a-z0-9_]{0,62}$)',
+                    ],
+                    [
+                        "platform-app-helpdesk-db-database",
+                        "database name 7 must be a PostgreSQL identifier (^[a-z_][a-z0-9_]{0,62}$)",
+                    ],
+                    [
+                        "platform-app-wiki-db-schema",
+                        'schema name "Wiki" must be a PostgreSQL identifier (^[a-z_][a-z0-9_]{0,62}$)',
+                    ],
+                ],
+            );
+        });
+        it("reports a schema claimed twice in one database, not the same name in two databases or kinds", async () => {
+            const twice = withRegistration(
+                samples.staging.registrations,
+                "platform-app-wiki-db-schema",
+                (r) => (r.inputs.name = "billing"),
+            );
+            const billing = samples.staging.registrations.find((r) => r.name === "platform-app-billing-db-schema")!;
+            assert.deepEqual(
+                named(await run(twice), policy).map((f) => [resourceOf(f), f.message]),
+                [
+                    [
+                        "platform-app-wiki-db-schema",
+                        `schema "nocobase_tenants.billing" is already used by ${billing.urn}`,
+                    ],
+                ],
+            );
+            // A schema "crm" in the tenants' database beside a database "crm" and a role "crm".
+            const elsewhere = withRegistration(
+                samples.staging.registrations,
+                "platform-app-wiki-db-schema",
+                (r) => (r.inputs.name = "crm"),
+            );
+            assert.deepEqual(named(await run(elsewhere), policy), []);
+        });
         it("reports a database name claimed twice on one server", async () => {
             const regs = withRegistration(
                 samples.dev.registrations,
