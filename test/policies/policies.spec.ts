@@ -450,6 +450,19 @@ describe("policy pack on rendered stacks", function () {
                 ],
             );
         });
+        it("names every Redis variable a supervisor lacks", async () => {
+            const regs = withRegistration(
+                samples.staging.registrations,
+                "platform-entry-workload-container",
+                editEnvs((envs) => envs.filter((e) => !/^APP_(SUPERVISOR|COMMAND)_REDIS_URL=/.test(e))),
+            );
+            assert.deepEqual(
+                named(await run(regs), policy).map((f) => f.message),
+                [
+                    "supervisor platform-entry-workload-container has no APP_SUPERVISOR_REDIS_URL, APP_COMMAND_REDIS_URL: the supervisor and its workers talk through Redis",
+                ],
+            );
+        });
         it("reads Kubernetes workloads' Redis variables from their Secret", async () => {
             const regs = withRegistration(samples.prod.registrations, "platform-env-us_1-workload-env", (r) => {
                 const data = (r.inputs.stringData as SecretValue).value as Record<string, string>;
@@ -468,10 +481,26 @@ describe("policy pack on rendered stacks", function () {
             );
             const found = named(await run(regs), "schema-mode-on-postgresql");
             assert.deepEqual(
-                found.map(resourceOf),
-                ["platform-app-wiki-registration"],
+                found.map((f) => [resourceOf(f), f.message]),
+                [
+                    [
+                        "platform-app-wiki-registration",
+                        "app wiki uses schema wiki, but environment env_b runs on mysql; schema mode needs PostgreSQL",
+                    ],
+                ],
                 "helpdesk, also on env_b, has its own database",
             );
+        });
+        it("in shared-memory mode, judges every app by the one process", async () => {
+            const regs = withRegistration(
+                samples.dev.registrations,
+                "platform-entry-workload-container",
+                editEnvs((envs) => envs.map((e) => (e.startsWith("DB_DIALECT=") ? "DB_DIALECT=mysql" : e))),
+            );
+            assert.deepEqual(named(await run(regs), "schema-mode-on-postgresql").map(resourceOf), [
+                "platform-app-helpdesk-registration",
+                "platform-app-sandbox-registration",
+            ]);
         });
     });
 
