@@ -5,7 +5,7 @@
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { NOCOBASE_RELEASE } from "../components/core/identifiers";
-import { K8S_WORKLOAD_TYPES, isNocobaseImage, nocobaseWorkloads, parseImage, podContainers } from "./resources";
+import { isNocobaseImage, nocobaseWorkloads, parseImage, podContainers } from "./resources";
 import { TYPES } from "../components/core/typeTokens";
 
 export function imagePinProblem(ref: string): string | undefined {
@@ -16,10 +16,10 @@ export function imagePinProblem(ref: string): string | undefined {
     return undefined;
 }
 
+/** A Docker image's reference, or the images of anything with a pod template (a Job's too). */
 function imagesOf(type: string, props: Record<string, unknown>): string[] {
-    if (type === TYPES.dockerImage) return typeof props.name === "string" ? [props.name] : [];
-    if (K8S_WORKLOAD_TYPES.includes(type)) return podContainers(props).flatMap((c) => (c.image ? [c.image] : []));
-    return [];
+    if (type === TYPES.dockerImage) return [String(props.name)];
+    return podContainers(props).flatMap((c) => (c.image ? [c.image] : []));
 }
 
 export const imagePinned: ResourceValidationPolicy = {
@@ -47,11 +47,8 @@ export const sameVersion: StackValidationPolicy = {
         const byImage = new Map<string, PolicyResource["urn"][]>();
         for (const w of nocobaseWorkloads(args.resources))
             byImage.set(w.image, [...(byImage.get(w.image) ?? []), w.urn]);
-        if (byImage.size <= 1) return;
-        const [majority] = [...byImage.entries()].sort((a, b) => b[1].length - a[1].length)[0];
-        for (const [image, urns] of byImage) {
-            if (image === majority) continue;
-            for (const urn of urns) report(`runs ${image}, but the other NocoBase processes run ${majority}`, urn);
-        }
+        const [majority, ...others] = [...byImage.entries()].sort((a, b) => b[1].length - a[1].length);
+        for (const [image, urns] of others)
+            for (const urn of urns) report(`runs ${image}, but the other NocoBase processes run ${majority[0]}`, urn);
     },
 };

@@ -7,7 +7,7 @@
  * checks secret marks too (cli/plan/secretMarks.ts), because the render keeps them.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { K8S_WORKLOAD_TYPES, podContainers } from "./resources";
+import { podContainers } from "./resources";
 import { TYPES } from "../components/core/typeTokens";
 import { isSecretEnv } from "./secretNames";
 
@@ -19,17 +19,17 @@ export const noPlaintextSecrets: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "critical",
     validateResource: (args, report) => {
-        if (K8S_WORKLOAD_TYPES.includes(args.type)) {
-            for (const c of podContainers(args.props)) {
-                for (const e of c.env ?? []) {
-                    if (typeof e.value === "string" && isSecretEnv(e.name, e.value)) {
-                        report(
-                            `container ${c.name} sets ${e.name} as a plain value; load it from a Secret (envFrom or valueFrom.secretKeyRef)`,
-                        );
-                    }
+        // Anything with a pod template: a Job's variables are as readable as a Deployment's.
+        for (const c of podContainers(args.props)) {
+            for (const e of c.env ?? []) {
+                if (typeof e.value === "string" && isSecretEnv(e.name, e.value)) {
+                    report(
+                        `container ${c.name} sets ${e.name} as a plain value; load it from a Secret (envFrom or valueFrom.secretKeyRef)`,
+                    );
                 }
             }
-        } else if (args.type === TYPES.k8sConfigMap) {
+        }
+        if (args.type === TYPES.k8sConfigMap) {
             for (const [key, value] of Object.entries((args.props.data as Record<string, unknown>) ?? {})) {
                 if (typeof value === "string" && isSecretEnv(key, value))
                     report(`ConfigMap key ${key} holds a secret; use a Secret`);

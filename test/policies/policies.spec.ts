@@ -291,6 +291,63 @@ describe("policy pack on rendered stacks", function () {
                 /runs nocobase\/nocobase:2.2.14, but the other NocoBase processes run nocobase\/nocobase:2.2.15/,
             );
         });
+        it("names the version most processes run, also when the odd one out is the first", async () => {
+            const regs = withRegistration(
+                samples.staging.registrations,
+                "platform-entry-workload-image",
+                (r) => (r.inputs.name = "nocobase/nocobase:2.2.14"),
+            );
+            assert.deepEqual(
+                named(await run(regs), "nocobase-same-version").map((f) => [resourceOf(f), f.message]),
+                [
+                    [
+                        "platform-entry-workload-container",
+                        "runs nocobase/nocobase:2.2.14, but the other NocoBase processes run nocobase/nocobase:2.2.15",
+                    ],
+                ],
+            );
+        });
+        it("checks a Job's NocoBase image and plain variables, but counts no Job as a NocoBase process", async () => {
+            const deployment = samples.prod.registrations.find((r) => r.name === "platform-entry-workload-deployment")!;
+            const job: Registration = {
+                ...deployment,
+                name: "platform-migrate",
+                urn: deployment.urn.replace(/apps\/v1:Deployment::.*$/, "batch/v1:Job::platform-migrate"),
+                type: "kubernetes:batch/v1:Job",
+                inputs: {
+                    spec: {
+                        template: {
+                            spec: {
+                                containers: [
+                                    {
+                                        name: "migrate",
+                                        image: "nocobase/nocobase:latest",
+                                        env: [{ name: "DB_PASSWORD", value: "hunter2" }],
+                                    },
+                                ],
+                            },
+                        },
+                    },
+                },
+            };
+            const found = await run([...samples.prod.registrations, job]);
+            assert.deepEqual(
+                found.map((f) => [f.policy, resourceOf(f), f.message]),
+                [
+                    [
+                        "nocobase-image-pinned",
+                        "platform-migrate",
+                        "image nocobase/nocobase:latest: tag latest is not a pinned release like 2.2.15",
+                    ],
+                    [
+                        "no-plaintext-secrets",
+                        "platform-migrate",
+                        "container migrate sets DB_PASSWORD as a plain value; load it from a Secret (envFrom or valueFrom.secretKeyRef)",
+                    ],
+                ],
+                "a Job of another version is no process of the platform: nocobase-same-version stays quiet",
+            );
+        });
     });
 
     describe("no-shared-jwt-secret-in-production", () => {
