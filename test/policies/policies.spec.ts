@@ -484,6 +484,18 @@ describe("policy pack on rendered stacks", function () {
                 ["container nocobase: livenessProbe must GET /api/__health_check"],
             );
         });
+        it("asks a sidecar for requests and limits, not for NocoBase's probes", async () => {
+            const regs = withRegistration(samples.prod.registrations, "platform-entry-workload-deployment", (r) => {
+                (r.inputs.spec as any).template.spec.containers.push(
+                    { name: "log-shipper", image: "fluent/fluent-bit:3.1", resources: container(r).resources },
+                    { name: "sidecar", image: "busybox:1.36", resources: { requests: { cpu: "10m" } } },
+                );
+            });
+            assert.deepEqual(
+                named(await run(regs), policy).map((f) => f.message),
+                ["container sidecar has no requests for memory", "container sidecar has no limits for cpu and memory"],
+            );
+        });
     });
 
     describe("multi-environment-topology", () => {
