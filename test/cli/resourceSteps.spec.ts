@@ -1,0 +1,160 @@
+/**
+ * The plan's resource steps on registrations made here, a field at a time: which edit is an update
+ * and which a replacement (the providers' rules, as `pulumi preview` shows them), which step puts
+ * data at risk, and how a replacement reaches the resources that read its outputs.
+ */
+import * as assert from "node:assert/strict";
+import type { Registration } from "../../cli/harness/render";
+import { resourceSteps } from "../../cli/plan/resourceSteps";
+
+const DATABASE = "postgresql:index/database:Database";
+const SCHEMA = "postgresql:index/schema:Schema";
+const ROLE = "postgresql:index/role:Role";
+const IMAGE = "docker:index/remoteImage:RemoteImage";
+const CONTAINER = "docker:index/container:Container";
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const RANDOM_STRING = "random:index/randomString:RandomString";
+
+const urn = (type: string, name: string) => `urn:pulumi:dev::nocobase-platform::${type}::${name}`;
+
+function reg(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    over: Partial<Registration> = {},
+): Registration {
+    return {
+        urn: urn(type, name),
+        type,
+        name,
+        custom: true,
+        parent: "",
+        provider: "",
+        inputs,
+        protect: false,
+        retainOnDelete: false,
+        dependencies: [],
+        additionalSecretOutputs: [],
+        deleteBeforeReplace: false,
+        ignoreChanges: [],
+        ...over,
+    } as Registration;
+}
+
+/** `op name [changed]`, and `!` for a step that puts data at risk. */
+const show = (base: Registration[], next: Registration[]) =>
+    resourceSteps(base, next).map(
+        (s) => `${s.dataAtRisk ? "!" : ""}${s.op} ${s.name}${s.changed.length ? ` [${s.changed.join(", ")}]` : ""}`,
+    );
+
+describe("plan: resource steps", () => {
+    const db = reg(DATABASE, "crm-db", { name: "crm", owner: "crm", lcCollate: "C" });
+
+    it("shows nothing for identical inputs, and ignores the provider reference", () => {
+        assert.deepEqual(show([db], [reg(DATABASE, "crm-db", { ...db.inputs, __provider: "p" })]), []);
+    });
+
+    it("creates what is new, without data at risk, and deletes what is gone, with its options as deployed", () => {
+        assert.deepEqual(show([], [db]), ["create crm-db"]);
+        const protectedDb = { ...db, protect: true, retainOnDelete: true };
+        const [gone] = resourceSteps([protectedDb], []);
+        assert.deepEqual([gone.op, gone.dataAtRisk, gone.protect, gone.retainOnDelete], ["delete", true, true, true]);
+    });
+
+    const EDITS: Array<[string, Registration, Registration, string[]]> = [
+        [
+            "renaming a database is an update",
+            db,
+            reg(DATABASE, "crm-db", { ...db.inputs, name: "crm2" }),
+            ["update crm-db [name]"],
+        ],
+        [
+            "another collation replaces the database",
+            db,
+            reg(DATABASE, "crm-db", { ...db.inputs, lcCollate: "en_US" }),
+            ["!replace crm-db [lcCollate]"],
+        ],
+        [
+            "a schema moved to another database is replaced",
+            reg(SCHEMA, "s", { name: "wiki", database: "a" }),
+            reg(SCHEMA, "s", { name: "wiki", database: "b" }),
+            ["!replace s [database]"],
+        ],
+        [
+            "a role's new password is an update",
+            reg(ROLE, "r", { name: "crm", password: "a" }),
+            reg(ROLE, "r", { name: "crm", password: "b" }),
+            ["update r [password]"],
+        ],
+        [
+            "a container's memory is an update, its image a replacement listed first",
+            reg(CONTAINER, "c", { memory: 512, image: "a" }),
+            reg(CONTAINER, "c", { memory: 1024, image: "b" }),
+            ["replace c [image, memory]"],
+        ],
+        [
+            "a container's memory alone is an update",
+            reg(CONTAINER, "c", { memory: 512 }),
+            reg(CONTAINER, "c", { memory: 1024 }),
+            ["update c [memory]"],
+        ],
+        [
+            "a Deployment renamed is replaced; its labels and pod template are updates, named at the rules' depth",
+            reg(DEPLOYMENT, "d", {
+                metadata: { name: "a", labels: { x: "1" } },
+                spec: { template: { spec: { image: "a" } } },
+            }),
+            reg(DEPLOYMENT, "d", {
+                metadata: { name: "b", labels: { x: "2" } },
+                spec: { template: { spec: { image: "b" } } },
+            }),
+            ["replace d [metadata.name, metadata.labels, spec.template]"],
+        ],
+        [
+            "a Deployment's labels and pod template alone are an update",
+            reg(DEPLOYMENT, "d", {
+                metadata: { name: "a", labels: { x: "1" } },
+                spec: { template: { spec: { image: "a" } } },
+            }),
+            reg(DEPLOYMENT, "d", {
+                metadata: { name: "a", labels: { x: "2" } },
+                spec: { template: { spec: { image: "b" } } },
+            }),
+            ["update d [metadata.labels, spec.template]"],
+        ],
+        [
+            "a type without a rule is updated",
+            reg(RANDOM_STRING, "x", { length: 8 }),
+            reg(RANDOM_STRING, "x", { length: 9 }),
+            ["update x [length]"],
+        ],
+    ];
+    for (const [what, before, after, expected] of EDITS)
+        it(what, () => assert.deepEqual(show([before], [after]), expected));
+
+    it("carries a replacement to what reads its outputs, through a chain, but never to what is new", () => {
+        const image = (name: string) => reg(IMAGE, "img", { name });
+        const app = reg(CONTAINER, "app", { image: "id" }, { dependencies: [urn(IMAGE, "img")] });
+        const sidecar = reg(CONTAINER, "sidecar", { image: "s" }, { dependencies: [urn(CONTAINER, "app")] });
+        const note = reg(RANDOM_STRING, "note", { length: 8 }, { dependencies: [urn(CONTAINER, "sidecar")] });
+        const fresh = reg(CONTAINER, "fresh", { image: "f" }, { dependencies: [urn(IMAGE, "img")] });
+        assert.deepEqual(show([image("a"), app, sidecar, note], [image("b"), app, sidecar, note, fresh]), [
+            "replace img [name]",
+            "create fresh",
+            "replace app [outputs of img]",
+            "replace sidecar [outputs of app]",
+            "update note [outputs of sidecar]",
+        ]);
+    });
+
+    it("keeps a dependent's own changes, before the outputs it reads, and makes one step of both", () => {
+        const image = (name: string) => reg(IMAGE, "img", { name });
+        const app = (memory: number) => reg(CONTAINER, "app", { memory }, { dependencies: [urn(IMAGE, "img")] });
+        const role = (password: string) => reg(ROLE, "role", { password }, { dependencies: [urn(IMAGE, "img")] });
+        assert.deepEqual(show([image("a"), app(512), role("x")], [image("b"), app(1024), role("y")]), [
+            "replace img [name]",
+            "replace app [memory, outputs of img]",
+            "update role [password]",
+        ]);
+    });
+});
