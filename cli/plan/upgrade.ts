@@ -53,10 +53,7 @@ export function upgradePlan(
         backups: refused ? [] : databases.map((d) => d.name),
         workloads: refused
             ? []
-            : steps
-                  .filter((s) => WORKLOAD_TYPES.includes(s.type))
-                  .map((s) => ({ op: s.op, name: s.name }))
-                  .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+            : steps.filter((s) => WORKLOAD_TYPES.includes(s.type)).map((s) => ({ op: s.op, name: s.name })),
         notUpgraded: (reveal(backup?.inputs.notUpgraded) ?? []) as string[],
     };
 }

@@ -14,11 +14,11 @@ import { ConfigEdit, appOf, writeStackFile } from "../support/planStacks";
 import { adoptEntry } from "../support/stacks";
 import { PROJECT_ROOT as ROOT } from "../../components/core/project";
 
-async function diffAgainstStaging(edit: ConfigEdit): Promise<NonNullable<PlanReport["diff"]>> {
+async function diffAgainstSample(edit: ConfigEdit, stack = "staging"): Promise<NonNullable<PlanReport["diff"]>> {
     const result: PlanResult = await plan({
-        file: writeStackFile("staging", edit),
-        stack: "staging",
-        base: stackFilePath("staging"),
+        file: writeStackFile(stack, edit),
+        stack,
+        base: stackFilePath(stack),
         json: true,
     });
     assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
@@ -32,13 +32,13 @@ describe("plan: tenant diff and resource steps", function () {
     this.timeout(60_000);
 
     it("shows nothing to do against an identical base", async () => {
-        const diff = await diffAgainstStaging(() => {});
+        const diff = await diffAgainstSample(() => {});
         assert.deepEqual(diff.steps, []);
         assert.deepEqual(diff.tenants.appsAdded.concat(diff.tenants.appsRemoved), []);
     });
 
     it("adds an app: only its storage and registration are created", async () => {
-        const diff = await diffAgainstStaging((c) =>
+        const diff = await diffAgainstSample((c) =>
             c.apps.push({
                 id: "hr",
                 displayName: "HR",
@@ -56,11 +56,39 @@ describe("plan: tenant diff and resource steps", function () {
             "create platform-app-hr-db-role",
             "create platform-app-hr-registration",
         ]);
+        assert.deepEqual(diff.counts, { create: 6, update: 0, replace: 0, delete: 0 });
         assert.deepEqual(diff.dataAtRisk, []);
+        assert.ok(!("upgrade" in diff), "no version change, no upgrade plan");
+    });
+
+    it("sorts findings by level: an environment over the apps cap is advisory, and the plan passes", async () => {
+        const result = await plan({
+            file: writeStackFile("staging", (c) => {
+                for (let n = 0; n < 50; n++)
+                    c.apps.push({
+                        id: `t${n}`,
+                        displayName: `T${n}`,
+                        environment: "env_a",
+                        database: { mode: "schema" },
+                    });
+            }),
+            stack: "staging",
+            json: true,
+        });
+        assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
+        assert.deepEqual(result.problems, []);
+        const { mandatory, advisory } = result.report.policies;
+        assert.deepEqual(
+            [mandatory, advisory.map((f) => [f.policy, f.enforcementLevel])],
+            [[], [["apps-per-environment", "advisory"]]],
+        );
+        const types = Object.keys(result.report.resources.byType);
+        assert.deepEqual(types, [...types].sort(), "resource types are listed in order");
+        assert.equal(result.report.resources.byType["pulumi-nodejs:dynamic/nocobase:App"], 54);
     });
 
     it("removes an app: its data-holding resources are flagged, protected and retained", async () => {
-        const diff = await diffAgainstStaging(
+        const diff = await diffAgainstSample(
             (c) => (c.apps = c.apps.filter((a: { id: string }) => a.id !== "helpdesk")),
         );
         assert.deepEqual(diff.tenants.appsRemoved, ["helpdesk"]);
@@ -158,7 +186,7 @@ describe("plan: tenant diff and resource steps", function () {
     });
 
     it("renames an app's display name: one update of its registration", async () => {
-        const diff = await diffAgainstStaging((c) => (appOf(c, "crm").displayName = "Customer CRM"));
+        const diff = await diffAgainstSample((c) => (appOf(c, "crm").displayName = "Customer CRM"));
         assert.deepEqual(diff.tenants.appsChanged, [
             { id: "crm", changes: [{ field: "displayName", from: "Sales CRM", to: "Customer CRM" }] },
         ]);
@@ -166,14 +194,52 @@ describe("plan: tenant diff and resource steps", function () {
     });
 
     it("moves an app to another environment: an update of its registration, its database untouched", async () => {
-        const diff = await diffAgainstStaging((c) => (appOf(c, "billing").environment = "env_b"));
+        const diff = await diffAgainstSample((c) => (appOf(c, "billing").environment = "env_b"));
         assert.deepEqual(diff.tenants.appsMoved, [{ id: "billing", from: "env_a", to: "env_b" }]);
         assert.deepEqual(diff.tenants.appsChanged, []);
         assert.deepEqual(stepsOf(diff), ["update platform-app-billing-registration [environment]"]);
     });
 
+    it("renames an environment: one added, one removed, its apps moved and changed in nothing else", async () => {
+        const diff = await diffAgainstSample((c) => {
+            for (const e of c.environments) if (e.name === "env_b") e.name = "env_c";
+            for (const a of c.apps) if (a.environment === "env_b") a.environment = "env_c";
+        });
+        assert.deepEqual([diff.tenants.environmentsAdded, diff.tenants.environmentsRemoved], [["env_c"], ["env_b"]]);
+        assert.deepEqual(diff.tenants.appsMoved, [
+            { id: "helpdesk", from: "env_b", to: "env_c" },
+            { id: "wiki", from: "env_b", to: "env_c" },
+        ]);
+        assert.deepEqual(diff.tenants.appsChanged, []);
+    });
+
+    it("describes a connection that moves by its address, never its password", async () => {
+        const diff = await diffAgainstSample(
+            (c) => (appOf(c, "wayne").database.host = "wayne-db2.us.example.com"),
+            "prod",
+        );
+        assert.deepEqual(diff.tenants.appsChanged, [
+            {
+                id: "wayne",
+                changes: [
+                    {
+                        field: "database",
+                        from: "connection wayne_app@wayne-db.us.example.com:5432/wayne",
+                        to: "connection wayne_app@wayne-db2.us.example.com:5432/wayne",
+                    },
+                ],
+            },
+        ]);
+        const tyrell = await diffAgainstSample((c) => (appOf(c, "tyrell").database.schema = "tenant"), "prod");
+        assert.deepEqual(tyrell.tenants.appsChanged[0].changes[0], {
+            field: "database",
+            from: "connection tyrell_app@tyrell-db.us.example.com:6432/tyrell.nocobase",
+            to: "connection tyrell_app@tyrell-db.us.example.com:6432/tyrell.tenant",
+        });
+    });
+
     it("changes an app's database mode: the old database is a delete the engine refuses, the schema a create", async () => {
-        const diff = await diffAgainstStaging((c) => (appOf(c, "helpdesk").database = { mode: "schema" }));
+        const diff = await diffAgainstSample((c) => (appOf(c, "helpdesk").database = { mode: "schema" }));
         assert.deepEqual(diff.tenants.appsChanged, [
             {
                 id: "helpdesk",
@@ -200,7 +266,7 @@ describe("plan: tenant diff and resource steps", function () {
     });
 
     it("replaces images, and the containers that run them, on a version bump", async () => {
-        const diff = await diffAgainstStaging((c) => (c.platform.nocobaseVersion = "2.2.16"));
+        const diff = await diffAgainstSample((c) => (c.platform.nocobaseVersion = "2.2.16"));
         assert.deepEqual(diff.tenants.platform, [{ field: "nocobaseVersion", from: "2.2.15", to: "2.2.16" }]);
         const replaced = diff.steps.filter((s) => s.op === "replace").map((s) => s.name);
         for (const w of ["entry", "env-env_a", "env-env_b"]) {
@@ -217,9 +283,9 @@ describe("plan: tenant diff and resource steps", function () {
     });
 
     it("an upgrade dumps every database first, then replaces the workloads; upgrade: false is named", async () => {
-        const diff = await diffAgainstStaging((c) => {
+        const diff = await diffAgainstSample((c) => {
             c.platform.nocobaseVersion = "2.2.16";
-            c.backups = { location: "/var/backups/nocobase/" };
+            c.backups = { location: "/var/backups/nocobase//" };
             appOf(c, "wiki").upgrade = false;
         });
         assert.deepEqual(diff.upgrade, {
@@ -251,13 +317,13 @@ describe("plan: tenant diff and resource steps", function () {
     });
 
     it("an upgrade is refused before anything changes: a downgrade, or no backup location", async () => {
-        const down = await diffAgainstStaging((c) => {
+        const down = await diffAgainstSample((c) => {
             c.platform.nocobaseVersion = "2.1.41";
             c.backups = { location: "/var/backups/nocobase" };
         });
         assert.match(down.upgrade!.refused!, /^NocoBase 2\.2\.15 -> 2\.1\.41 is a downgrade/);
         assert.deepEqual([down.upgrade!.backups, down.upgrade!.workloads], [[], []]);
-        const nowhere = await diffAgainstStaging((c) => (c.platform.nocobaseVersion = "2.2.16"));
+        const nowhere = await diffAgainstSample((c) => (c.platform.nocobaseVersion = "2.2.16"));
         assert.equal(
             nowhere.upgrade!.refused,
             "upgrading NocoBase 2.2.15 -> 2.2.16 dumps every database first, and needs backups.location",
