@@ -53,7 +53,10 @@ export function upgradePlan(
         backups: refused ? [] : databases.map((d) => d.name),
         workloads: refused
             ? []
-            : steps.filter((s) => WORKLOAD_TYPES.includes(s.type)).map((s) => ({ op: s.op, name: s.name })),
+            : steps
+                  .filter((s) => WORKLOAD_TYPES.includes(s.type))
+                  .map((s) => ({ op: s.op, name: s.name }))
+                  .sort((a, b) => a.name.localeCompare(b.name)),
         notUpgraded: (reveal(backup?.inputs.notUpgraded) ?? []) as string[],
     };
 }
