@@ -294,14 +294,14 @@ describe("policy pack on rendered stacks", function () {
         it("names the version most processes run, also when the odd one out is the first", async () => {
             const regs = withRegistration(
                 samples.staging.registrations,
-                "platform-entry-workload-image",
+                "platform-env-env_a-workload-image",
                 (r) => (r.inputs.name = "nocobase/nocobase:2.2.14"),
             );
             assert.deepEqual(
                 named(await run(regs), "nocobase-same-version").map((f) => [resourceOf(f), f.message]),
                 [
                     [
-                        "platform-entry-workload-container",
+                        "platform-env-env_a-workload-container",
                         "runs nocobase/nocobase:2.2.14, but the other NocoBase processes run nocobase/nocobase:2.2.15",
                     ],
                 ],
@@ -404,6 +404,11 @@ describe("policy pack on rendered stacks", function () {
                     ...samples.prod.registrations,
                     configMap("platform-settings", { TZ: "UTC", DB_PASSWORD: "hunter2" }),
                     configMap("platform-empty"),
+                    // A Secret is where such a key belongs.
+                    {
+                        ...configMap("platform-secret", { DB_PASSWORD: Buffer.from("hunter2").toString("base64") }),
+                        type: "kubernetes:core/v1:Secret",
+                    },
                 ]),
                 "no-plaintext-secrets",
             );
