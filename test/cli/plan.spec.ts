@@ -87,6 +87,34 @@ describe("plan: tenant diff and resource steps", function () {
         assert.equal(result.report.resources.byType["pulumi-nodejs:dynamic/nocobase:App"], 54);
     });
 
+    it("keeps a mandatory finding out of the advisory ones, and fails the plan on it alone", async () => {
+        const result = await plan({
+            file: writeStackFile("prod", (c) => {
+                for (let n = 0; n < 50; n++)
+                    c.apps.push({
+                        id: `t${n}`,
+                        displayName: `T${n}`,
+                        environment: "eu_1",
+                        database: { mode: "schema" },
+                    });
+                // demo shares the entry app's sessions without saying so.
+                delete appOf(c, "demo").acknowledgeSharedSessions;
+            }),
+            stack: "prod",
+            json: true,
+        });
+        assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
+        const { mandatory, advisory } = result.report.policies;
+        assert.deepEqual(
+            [mandatory, advisory].map((findings) => findings.map((f) => [f.policy, f.enforcementLevel])),
+            [[["no-shared-jwt-secret-in-production", "mandatory"]], [["apps-per-environment", "advisory"]]],
+        );
+        assert.deepEqual(
+            result.problems.map((p) => p.split(":")[0]),
+            ["no-shared-jwt-secret-in-production"],
+        );
+    });
+
     it("removes an app: its data-holding resources are flagged, protected and retained", async () => {
         const diff = await diffAgainstSample(
             (c) => (c.apps = c.apps.filter((a: { id: string }) => a.id !== "helpdesk")),

@@ -126,6 +126,41 @@ const report: PlanReport = {
 } as PlanReport;
 
 describe("plan: the text view", () => {
+    it("counts one database in the singular, leaves out an empty upgrade: false, and a connection without schema", () => {
+        const single: PlanReport = {
+            ...report,
+            apps: [
+                { ...report.apps[2], database: { mode: "connection", host: "db.wayne.example", name: "wayne" } },
+            ] as PlanReport["apps"],
+            diff: { ...report.diff!, upgrade: { ...report.diff!.upgrade!, backups: ["crm"], notUpgraded: [] } },
+        };
+        const lines = formatPlan(single).split("\n");
+        assert.ok(
+            lines.some((l) => /^ {2}wayne {2}local {8}connection db\.wayne\.example\/wayne {2}/.test(l)),
+            lines.join("\n"),
+        );
+        const upgrade = lines.slice(
+            lines.indexOf("Upgrade NocoBase 2.2.14 -> 2.2.15"),
+            lines.indexOf("    replace platform-entry-workload-container") + 1,
+        );
+        assert.deepEqual(upgrade, [
+            "Upgrade NocoBase 2.2.14 -> 2.2.15",
+            "  first, dumps 1 database to ./backups/staging/upgrade-2.2.14-to-2.2.15-<time>/",
+            "    crm.dump",
+            "  then, once every dump reads back:",
+            "    replace platform-entry-workload-container",
+        ]);
+        assert.equal(lines[lines.indexOf("    replace platform-entry-workload-container") + 1], "");
+    });
+
+    it("lists every app upgrade: false leaves behind", () => {
+        const two: PlanReport = {
+            ...report,
+            diff: { ...report.diff!, upgrade: { ...report.diff!.upgrade!, notUpgraded: ["wayne", "crm"] } },
+        };
+        assert.ok(formatPlan(two).includes("\n  upgrade: false (NocoBase leaves their data at 2.2.14): wayne, crm\n"));
+    });
+
     it("prints every part of the report, aligned, with each data-holding step's fate", () => {
         assert.equal(
             formatPlan(report),

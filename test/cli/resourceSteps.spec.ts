@@ -4,7 +4,7 @@
  * data at risk, and how a replacement reaches the resources that read its outputs.
  */
 import * as assert from "node:assert/strict";
-import type { Registration } from "../../cli/harness/render";
+import { Registration, SecretValue } from "../../cli/harness/render";
 import { resourceSteps } from "../../cli/plan/resourceSteps";
 
 const DATABASE = "postgresql:index/database:Database";
@@ -145,6 +145,36 @@ describe("plan: resource steps", () => {
             "replace sidecar [outputs of app]",
             "update note [outputs of sidecar]",
         ]);
+    });
+
+    it("keeps a replacement a replacement when it also reads a replaced resource's outputs", () => {
+        const image = (name: string) => reg(IMAGE, "img", { name });
+        const database = (lcCollate: string) =>
+            reg(DATABASE, "db", { name: "crm", lcCollate }, { dependencies: [urn(IMAGE, "img")] });
+        assert.deepEqual(show([image("a"), database("C")], [image("b"), database("en_US")]), [
+            "replace img [name]",
+            "!replace db [lcCollate]",
+        ]);
+    });
+
+    it("carries a replacement whatever the order of the registrations", () => {
+        const image = (name: string) => reg(IMAGE, "img", { name });
+        const app = reg(CONTAINER, "app", { image: "id" }, { dependencies: [urn(IMAGE, "img")] });
+        const sidecar = reg(CONTAINER, "sidecar", { image: "s" }, { dependencies: [urn(CONTAINER, "app")] });
+        assert.deepEqual(show([sidecar, app, image("a")], [sidecar, app, image("b")]).sort(), [
+            "replace app [outputs of img]",
+            "replace img [name]",
+            "replace sidecar [outputs of app]",
+        ]);
+    });
+
+    it("compares a secret as one value, without looking inside its mark", () => {
+        const secret = (password: string) =>
+            reg("kubernetes:core/v1:Secret", "s", {
+                metadata: { name: "s" },
+                stringData: new SecretValue({ DB_PASSWORD: password }),
+            });
+        assert.deepEqual(show([secret("a")], [secret("b")]), ["update s [stringData]"]);
     });
 
     it("keeps a dependent's own changes, before the outputs it reads, and makes one step of both", () => {
