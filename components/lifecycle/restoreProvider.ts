@@ -20,6 +20,7 @@ import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { IDENTIFIER, PgTarget, SHA256_SUFFIX, archiveEntries, psql, restoreFrom, sha256 } from "./pgTools";
 import { isKnownString } from "../core/engine";
+import { wire } from "./wire";
 
 export const RESTORE_PROVIDER_VERSION = "1";
 
@@ -145,7 +146,7 @@ export class TenantRestoreProvider implements pulumi.dynamic.ResourceProvider<Re
     }
 
     async create(inputs: RestoreInputs): Promise<pulumi.dynamic.CreateResult<RestoreOutputs>> {
-        return { id: inputs.appId, outs: JSON.parse(JSON.stringify(await restore(inputs))) as RestoreOutputs };
+        return { id: inputs.appId, outs: wire(await restore(inputs)) };
     }
 
     async update(
