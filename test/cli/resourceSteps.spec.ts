@@ -47,6 +47,17 @@ const show = (base: Registration[], next: Registration[]) =>
         (s) => `${s.dataAtRisk ? "!" : ""}${s.op} ${s.name}${s.changed.length ? ` [${s.changed.join(", ")}]` : ""}`,
     );
 
+/** A Deployment with a name, one label and the image of its pod template. */
+const deployment = (name: string, label: string, image: string) =>
+    reg(DEPLOYMENT, "d", { metadata: { name, labels: { x: label } }, spec: { template: { spec: { image } } } });
+
+/** The image every dependent below reads; a new name replaces it. */
+const image = (name: string) => reg(IMAGE, "img", { name });
+const IMG = urn(IMAGE, "img");
+/** A container on that image, and a sidecar that reads the container's outputs. */
+const app = reg(CONTAINER, "app", { image: "id" }, { dependencies: [IMG] });
+const sidecar = reg(CONTAINER, "sidecar", { image: "s" }, { dependencies: [urn(CONTAINER, "app")] });
+
 describe("plan: resource steps", () => {
     const db = reg(DATABASE, "crm-db", { name: "crm", owner: "crm", lcCollate: "C" });
 
@@ -100,26 +111,14 @@ describe("plan: resource steps", () => {
         ],
         [
             "a Deployment renamed is replaced; its labels and pod template are updates, named at the rules' depth",
-            reg(DEPLOYMENT, "d", {
-                metadata: { name: "a", labels: { x: "1" } },
-                spec: { template: { spec: { image: "a" } } },
-            }),
-            reg(DEPLOYMENT, "d", {
-                metadata: { name: "b", labels: { x: "2" } },
-                spec: { template: { spec: { image: "b" } } },
-            }),
+            deployment("a", "1", "a"),
+            deployment("b", "2", "b"),
             ["replace d [metadata.name, metadata.labels, spec.template]"],
         ],
         [
             "a Deployment's labels and pod template alone are an update",
-            reg(DEPLOYMENT, "d", {
-                metadata: { name: "a", labels: { x: "1" } },
-                spec: { template: { spec: { image: "a" } } },
-            }),
-            reg(DEPLOYMENT, "d", {
-                metadata: { name: "a", labels: { x: "2" } },
-                spec: { template: { spec: { image: "b" } } },
-            }),
+            deployment("a", "1", "a"),
+            deployment("a", "2", "b"),
             ["update d [metadata.labels, spec.template]"],
         ],
         [
@@ -133,11 +132,8 @@ describe("plan: resource steps", () => {
         it(what, () => assert.deepEqual(show([before], [after]), expected));
 
     it("carries a replacement to what reads its outputs, through a chain, but never to what is new", () => {
-        const image = (name: string) => reg(IMAGE, "img", { name });
-        const app = reg(CONTAINER, "app", { image: "id" }, { dependencies: [urn(IMAGE, "img")] });
-        const sidecar = reg(CONTAINER, "sidecar", { image: "s" }, { dependencies: [urn(CONTAINER, "app")] });
         const note = reg(RANDOM_STRING, "note", { length: 8 }, { dependencies: [urn(CONTAINER, "sidecar")] });
-        const fresh = reg(CONTAINER, "fresh", { image: "f" }, { dependencies: [urn(IMAGE, "img")] });
+        const fresh = reg(CONTAINER, "fresh", { image: "f" }, { dependencies: [IMG] });
         assert.deepEqual(show([image("a"), app, sidecar, note], [image("b"), app, sidecar, note, fresh]), [
             "replace img [name]",
             "create fresh",
@@ -148,9 +144,8 @@ describe("plan: resource steps", () => {
     });
 
     it("keeps a replacement a replacement when it also reads a replaced resource's outputs", () => {
-        const image = (name: string) => reg(IMAGE, "img", { name });
         const database = (lcCollate: string) =>
-            reg(DATABASE, "db", { name: "crm", lcCollate }, { dependencies: [urn(IMAGE, "img")] });
+            reg(DATABASE, "db", { name: "crm", lcCollate }, { dependencies: [IMG] });
         assert.deepEqual(show([image("a"), database("C")], [image("b"), database("en_US")]), [
             "replace img [name]",
             "!replace db [lcCollate]",
@@ -158,9 +153,6 @@ describe("plan: resource steps", () => {
     });
 
     it("carries a replacement whatever the order of the registrations", () => {
-        const image = (name: string) => reg(IMAGE, "img", { name });
-        const app = reg(CONTAINER, "app", { image: "id" }, { dependencies: [urn(IMAGE, "img")] });
-        const sidecar = reg(CONTAINER, "sidecar", { image: "s" }, { dependencies: [urn(CONTAINER, "app")] });
         assert.deepEqual(show([sidecar, app, image("a")], [sidecar, app, image("b")]).sort(), [
             "replace app [outputs of img]",
             "replace img [name]",
@@ -178,10 +170,9 @@ describe("plan: resource steps", () => {
     });
 
     it("keeps a dependent's own changes, before the outputs it reads, and makes one step of both", () => {
-        const image = (name: string) => reg(IMAGE, "img", { name });
-        const app = (memory: number) => reg(CONTAINER, "app", { memory }, { dependencies: [urn(IMAGE, "img")] });
-        const role = (password: string) => reg(ROLE, "role", { password }, { dependencies: [urn(IMAGE, "img")] });
-        assert.deepEqual(show([image("a"), app(512), role("x")], [image("b"), app(1024), role("y")]), [
+        const tuned = (memory: number) => reg(CONTAINER, "app", { memory }, { dependencies: [IMG] });
+        const role = (password: string) => reg(ROLE, "role", { password }, { dependencies: [IMG] });
+        assert.deepEqual(show([image("a"), tuned(512), role("x")], [image("b"), tuned(1024), role("y")]), [
             "replace img [name]",
             "replace app [memory, outputs of img]",
             "update role [password]",
