@@ -25,6 +25,12 @@ async function diffAgainstSample(edit: ConfigEdit, stack = "staging"): Promise<N
     return result.report.diff!;
 }
 
+/** Fifty schema-mode apps more on one environment: past the pack's default cap of 50 apps. */
+function fiftyMoreApps(c: Parameters<ConfigEdit>[0], environment: string): void {
+    for (let n = 0; n < 50; n++)
+        c.apps.push({ id: `t${n}`, displayName: `T${n}`, environment, database: { mode: "schema" } });
+}
+
 const stepsOf = (diff: NonNullable<PlanReport["diff"]>) =>
     diff.steps.map((s) => `${s.op} ${s.name}${s.changed.length ? ` [${s.changed.join(",")}]` : ""}`);
 
@@ -63,15 +69,7 @@ describe("plan: tenant diff and resource steps", function () {
 
     it("sorts findings by level: an environment over the apps cap is advisory, and the plan passes", async () => {
         const result = await plan({
-            file: writeStackFile("staging", (c) => {
-                for (let n = 0; n < 50; n++)
-                    c.apps.push({
-                        id: `t${n}`,
-                        displayName: `T${n}`,
-                        environment: "env_a",
-                        database: { mode: "schema" },
-                    });
-            }),
+            file: writeStackFile("staging", (c) => fiftyMoreApps(c, "env_a")),
             stack: "staging",
             json: true,
         });
@@ -90,13 +88,7 @@ describe("plan: tenant diff and resource steps", function () {
     it("keeps a mandatory finding out of the advisory ones, and fails the plan on it alone", async () => {
         const result = await plan({
             file: writeStackFile("prod", (c) => {
-                for (let n = 0; n < 50; n++)
-                    c.apps.push({
-                        id: `t${n}`,
-                        displayName: `T${n}`,
-                        environment: "eu_1",
-                        database: { mode: "schema" },
-                    });
+                fiftyMoreApps(c, "eu_1");
                 // demo shares the entry app's sessions without saying so.
                 delete appOf(c, "demo").acknowledgeSharedSessions;
             }),
