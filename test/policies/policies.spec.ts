@@ -36,6 +36,12 @@ describe("policy pack on rendered stacks", function () {
         for (const stack of ["dev", "staging", "prod"]) samples[stack] = await renderStack(stack);
     });
 
+    /** A Kubernetes resource added to prod beside its entry Deployment, under the same parent and provider. */
+    const besideEntry = (type: string, name: string, inputs: Record<string, unknown>): Registration => {
+        const base = samples.prod.registrations.find((r) => r.name === "platform-entry-workload-deployment")!;
+        return { ...base, name, type, urn: base.urn.replace(`${base.type}::${base.name}`, `${type}::${name}`), inputs };
+    };
+
     it("leaves the three sample stacks without findings", async () => {
         for (const stack of ["dev", "staging", "prod"])
             assert.deepEqual(await run(samples[stack].registrations), [], stack);
@@ -308,28 +314,21 @@ describe("policy pack on rendered stacks", function () {
             );
         });
         it("checks a Job's NocoBase image and plain variables, but counts no Job as a NocoBase process", async () => {
-            const deployment = samples.prod.registrations.find((r) => r.name === "platform-entry-workload-deployment")!;
-            const job: Registration = {
-                ...deployment,
-                name: "platform-migrate",
-                urn: deployment.urn.replace(/apps\/v1:Deployment::.*$/, "batch/v1:Job::platform-migrate"),
-                type: "kubernetes:batch/v1:Job",
-                inputs: {
-                    spec: {
-                        template: {
-                            spec: {
-                                containers: [
-                                    {
-                                        name: "migrate",
-                                        image: "nocobase/nocobase:latest",
-                                        env: [{ name: "DB_PASSWORD", value: "hunter2" }],
-                                    },
-                                ],
-                            },
+            const job = besideEntry("kubernetes:batch/v1:Job", "platform-migrate", {
+                spec: {
+                    template: {
+                        spec: {
+                            containers: [
+                                {
+                                    name: "migrate",
+                                    image: "nocobase/nocobase:latest",
+                                    env: [{ name: "DB_PASSWORD", value: "hunter2" }],
+                                },
+                            ],
                         },
                     },
                 },
-            };
+            });
             const found = await run([...samples.prod.registrations, job]);
             assert.deepEqual(
                 found.map((f) => [f.policy, resourceOf(f), f.message]),
@@ -391,24 +390,17 @@ describe("policy pack on rendered stacks", function () {
             );
         });
         it("reports a ConfigMap key that holds a secret, and a ConfigMap without data not at all", async () => {
-            const base = samples.prod.registrations.find((r) => r.name === "platform-entry-workload-deployment")!;
-            const configMap = (name: string, data?: Record<string, string>): Registration => ({
-                ...base,
-                name,
-                urn: base.urn.replace(/[^:]+$/, name).replace(/apps\/v1:Deployment/, "core/v1:ConfigMap"),
-                type: "kubernetes:core/v1:ConfigMap",
-                inputs: data ? { data } : {},
-            });
+            const configMap = (name: string, data?: Record<string, string>) =>
+                besideEntry("kubernetes:core/v1:ConfigMap", name, data ? { data } : {});
             const found = named(
                 await run([
                     ...samples.prod.registrations,
                     configMap("platform-settings", { TZ: "UTC", DB_PASSWORD: "hunter2" }),
                     configMap("platform-empty"),
                     // A Secret is where such a key belongs.
-                    {
-                        ...configMap("platform-secret", { DB_PASSWORD: Buffer.from("hunter2").toString("base64") }),
-                        type: "kubernetes:core/v1:Secret",
-                    },
+                    besideEntry("kubernetes:core/v1:Secret", "platform-secret", {
+                        data: { DB_PASSWORD: Buffer.from("hunter2").toString("base64") },
+                    }),
                 ]),
                 "no-plaintext-secrets",
             );
