@@ -13,7 +13,8 @@ const shard = process.env.MUTATE_SHARD?.replace(/\/+$/, "");
 // every test, up to 90 s each (in one run, 12% of the mutants and 40% of the time). Such mutants are
 // reported as ignored unless MUTATE_STATIC=1.
 const ignoreStatic = process.env.MUTATE_STATIC !== "1";
-const reports = shard ? `reports/mutation/shards/${shard.replaceAll("/", "-")}` : "reports/mutation";
+const part = shard ? shard.replaceAll("/", "-") : "all";
+const reports = shard ? `reports/mutation/shards/${part}` : "reports/mutation";
 
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
@@ -41,7 +42,9 @@ export default {
     mutate: shard ? [shard.endsWith(".ts") ? shard : `${shard}/**/*.ts`] : SCOPE,
     ignorePatterns: ["bench", ".ci", "reports", "docs"],
     incremental: true,
-    incrementalFile: `${reports}/stryker-incremental.json`,
+    // Committed, unlike the reports: a clean checkout reruns only what changed since the last
+    // measurement, and `npm run mutate:score` reads the scores from these files.
+    incrementalFile: `stryker-incremental/${part}.json`,
     reporters: ["clear-text", "progress", "html", "json"],
     htmlReporter: { fileName: `${reports}/index.html` },
     jsonReporter: { fileName: `${reports}/mutation.json` },
