@@ -7,7 +7,7 @@
 // reports of its own: on two cores the whole scope takes hours, and a part that was finished is
 // kept even if a later one is stopped. `npm run mutate:score` adds the parts up.
 
-const SCOPE = ["components/**/*.ts", "cli/**/*.ts", "policies/**/*.ts"];
+export const SCOPE = ["components/**/*.ts", "cli/**/*.ts", "policies/**/*.ts"];
 const shard = process.env.MUTATE_SHARD?.replace(/\/+$/, "");
 // A mutant in code that runs when a module loads can only be tried in a fresh process against
 // every test, up to 90 s each (in one run, 12% of the mutants and 40% of the time). Such mutants are

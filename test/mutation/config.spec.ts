@@ -4,8 +4,10 @@
  * mutants survive for no reason, as a pattern mocha cannot expand once did.
  */
 import * as assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
+import { BASELINES } from "./score";
+import { KEPT } from "./scrub";
 
 // Mocha's own file collection, as both runners use it.
 const collectFiles = require("mocha/lib/cli/collect-files.js") as (options: object) => { files: string[] };
@@ -48,4 +50,23 @@ describe("mutation run configuration", () => {
             "test/cli/verify.spec.ts",
         ]);
     });
+});
+
+describe("committed mutation measurements", () => {
+    const names = readdirSync(BASELINES).filter((n) => n.endsWith(".json"));
+
+    it("exist, one per measured part", () => {
+        assert.ok(names.length > 0, `no measurement in ${path.relative(ROOT, BASELINES)}`);
+    });
+
+    // Stryker also writes its options and the directory it ran in; neither belongs in a commit.
+    for (const name of names) {
+        it(`${name} holds only what an incremental run reads, under paths inside the project`, () => {
+            const report = JSON.parse(readFileSync(path.join(BASELINES, name), "utf8")) as Record<string, object>;
+            assert.deepEqual(Object.keys(report).sort(), [...KEPT].sort());
+            const files = [...Object.keys(report.files), ...Object.keys(report.testFiles)];
+            assert.ok(files.length > 0);
+            for (const file of files) assert.ok(!path.isAbsolute(file) && !file.startsWith(".."), file);
+        });
+    }
 });

@@ -1,19 +1,23 @@
 /**
  * `npm run mutate:score [-- --survivors <path prefix>]`: the mutation score per folder, from the
- * reports `npm run mutate` wrote (the whole scope's and every shard's; for a file in several, the
- * newest report wins), computed by Stryker's own metrics library. With `--survivors`, also lists
- * the mutants under that prefix that no test killed.
+ * incremental files `npm run mutate` keeps in `stryker-incremental/` (committed, so a clean checkout
+ * shows the last measurement), computed by Stryker's own metrics library. A file measured in
+ * several parts is taken from the part whose recorded source is the file's current one. Files whose
+ * source changed since they were measured, and files of the scope never measured, are listed: their
+ * rows are not the current code's. With `--survivors`, also lists the mutants under that prefix that
+ * no test killed.
  */
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { globSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type { MetricsResult } from "mutation-testing-metrics";
 import { PROJECT_ROOT } from "../../components/core/project";
 
-type Files = Record<string, { mutants: Mutant[] }>;
-interface Report {
-    files: Files;
+interface FileResult {
+    source: string;
+    mutants: Mutant[];
 }
+type Files = Record<string, FileResult>;
 interface Mutant {
     mutatorName: string;
     replacement?: string;
@@ -21,30 +25,40 @@ interface Mutant {
     location: { start: { line: number; column: number } };
 }
 
-const REPORTS = path.join(PROJECT_ROOT, "reports", "mutation");
+export const BASELINES = path.join(PROJECT_ROOT, "stryker-incremental");
 const UNDETECTED = new Set(["Survived", "NoCoverage"]);
 
-function reportFiles(dir: string): string[] {
-    let entries: string[];
+const current = (file: string): string | undefined => {
     try {
-        entries = readdirSync(dir);
+        return readFileSync(path.join(PROJECT_ROOT, file), "utf8");
     } catch {
-        return [];
+        return undefined;
     }
-    return entries.flatMap((name) => {
-        const full = path.join(dir, name);
-        if (statSync(full).isDirectory()) return name.startsWith(".") ? [] : reportFiles(full);
-        return name === "mutation.json" ? [full] : [];
-    });
+};
+
+/** Every part's files in one; where parts overlap, the one that measured the current source wins. */
+function mergedFiles(dir = BASELINES): Files {
+    const merged: Files = {};
+    for (const name of readdirSync(dir)
+        .filter((n) => n.endsWith(".json"))
+        .sort()) {
+        const { files } = JSON.parse(readFileSync(path.join(dir, name), "utf8")) as { files: Files };
+        for (const [file, result] of Object.entries(files)) {
+            if (!merged[file] || result.source === current(file)) merged[file] = result;
+        }
+    }
+    return merged;
 }
 
-/** Every report's files in one, a file from the newest report that has it. */
-function mergedFiles(): Files | undefined {
-    const reports = reportFiles(REPORTS)
-        .map((file) => ({ file, mtime: statSync(file).mtimeMs }))
-        .sort((a, b) => a.mtime - b.mtime);
-    if (reports.length === 0) return undefined;
-    return Object.assign({}, ...reports.map(({ file }) => (JSON.parse(readFileSync(file, "utf8")) as Report).files));
+/** Files measured against a source other than today's, and files of the scope never measured. */
+function staleness(files: Files, scope: readonly string[]): { changed: string[]; unmeasured: string[] } {
+    const inScope = globSync(scope, { cwd: PROJECT_ROOT }).sort();
+    return {
+        changed: Object.keys(files)
+            .filter((f) => files[f].source !== current(f))
+            .sort(),
+        unmeasured: inScope.filter((f) => !files[f]),
+    };
 }
 
 const pct = (n: number) => (Number.isNaN(n) ? "n/a" : `${n.toFixed(1)}%`);
@@ -63,16 +77,20 @@ function folders(result: MetricsResult, at: string, depth = 0): [string, Metrics
 async function main(): Promise<void> {
     const { values } = parseArgs({ options: { survivors: { type: "string" } } });
     const files = mergedFiles();
-    if (!files) {
-        console.error(`no mutation report under ${path.relative(process.cwd(), REPORTS)}: run npm run mutate first`);
+    if (Object.keys(files).length === 0) {
+        console.error(`no measurement in ${path.relative(process.cwd(), BASELINES)}: run npm run mutate first`);
         process.exit(1);
     }
+    const { SCOPE } = (await import(path.join(PROJECT_ROOT, "stryker.config.mjs"))) as { SCOPE: string[] };
     const { calculateMetrics } = await import("mutation-testing-metrics");
-    const root = calculateMetrics(files as Parameters<typeof calculateMetrics>[0]);
+    const root = calculateMetrics(files as unknown as Parameters<typeof calculateMetrics>[0]);
     console.log("| folder | valid | killed | timed out | survived | no coverage | type errors | ignored | score |");
     console.log("|---|---|---|---|---|---|---|---|---|");
     for (const [name, folder] of folders(root, "")) console.log(row(name, folder.metrics));
-    console.log(row("**all**", root.metrics));
+    console.log(row("**measured**", root.metrics));
+    const { changed, unmeasured } = staleness(files, SCOPE);
+    if (changed.length) console.log(`\nchanged since measured (rerun to update): ${changed.join(", ")}`);
+    if (unmeasured.length) console.log(`\nnot measured, or without mutants (${unmeasured.length} files): ${unmeasured.join(", ")}`);
     if (values.survivors === undefined) return;
     console.log();
     for (const [file, { mutants }] of Object.entries(files).sort()) {
@@ -86,4 +104,4 @@ async function main(): Promise<void> {
     }
 }
 
-void main();
+if (require.main === module) void main();
