@@ -90,7 +90,8 @@ async function main(): Promise<void> {
     console.log(row("**measured**", root.metrics));
     const { changed, unmeasured } = staleness(files, SCOPE);
     if (changed.length) console.log(`\nchanged since measured (rerun to update): ${changed.join(", ")}`);
-    if (unmeasured.length) console.log(`\nnot measured, or without mutants (${unmeasured.length} files): ${unmeasured.join(", ")}`);
+    if (unmeasured.length)
+        console.log(`\nnot measured, or without mutants (${unmeasured.length} files): ${unmeasured.join(", ")}`);
     if (values.survivors === undefined) return;
     console.log();
     for (const [file, { mutants }] of Object.entries(files).sort()) {
