@@ -179,3 +179,105 @@ describe("plan: resource steps", () => {
         ]);
     });
 });
+
+/**
+ * The providers' replacement rules one input at a time, as the providers document them (ForceNew
+ * in the PostgreSQL and Docker providers' schemas, Kubernetes' immutable fields, the app
+ * provider's diff): written here, not read from the plan's table, so that an entry dropped from
+ * that table, or one added, shows as a wrong step. `!` marks data at risk.
+ */
+describe("plan: each provider's replacement rules", () => {
+    const CONTAINER_UPDATES = [
+        "restart",
+        "rm",
+        "start",
+        "wait",
+        "waitTimeout",
+        "attach",
+        "logs",
+        "mustRun",
+        "maxRetryCount",
+        "removeVolumes",
+        "destroyGraceSeconds",
+        "memory",
+        "memoryReservation",
+        "memorySwap",
+        "cpuShares",
+        "cpuSet",
+        "cpuPeriod",
+        "cpuQuota",
+        "healthcheck",
+        "init",
+        "tmpfs",
+    ];
+    const K8S = ["kubernetes:core/v1:", "kubernetes:apps/v1:", "kubernetes:networking.k8s.io/v1:"];
+    const RULES: Array<[type: string, replacing: string[], updating: string[]]> = [
+        [DATABASE, ["template", "encoding", "lcCollate", "lcCtype"], ["name", "owner", "connectionLimit"]],
+        [SCHEMA, ["database"], ["name", "owner"]],
+        [ROLE, [], ["name", "password", "login"]],
+        [
+            "postgresql:index/grant:Grant",
+            ["role", "database", "schema", "objectType", "objects", "columns", "withGrantOption"],
+            ["privileges"],
+        ],
+        [CONTAINER, ["image", "name", "envs", "volumes", "networksAdvanced"], CONTAINER_UPDATES],
+        ["docker:index/volume:Volume", ["name", "driver"], []],
+        ["docker:index/network:Network", ["name", "driver"], []],
+        [IMAGE, ["name", "platform", "build"], ["keepLocally"]],
+        ["random:index/randomPassword:RandomPassword", ["length", "special"], []],
+        ["random:index/randomId:RandomId", ["byteLength", "keepers"], []],
+        [`${K8S[0]}Namespace`, ["metadata.name"], ["metadata.labels"]],
+        [`${K8S[0]}Secret`, ["metadata.name", "metadata.namespace", "type"], ["data", "stringData"]],
+        [`${K8S[0]}Service`, ["metadata.name", "metadata.namespace", "spec.clusterIP"], ["spec.ports"]],
+        [
+            `${K8S[0]}PersistentVolumeClaim`,
+            [
+                "metadata.name",
+                "metadata.namespace",
+                "spec.accessModes",
+                "spec.storageClassName",
+                "spec.volumeName",
+                "spec.volumeMode",
+                "spec.selector",
+            ],
+            ["spec.resources", "metadata.labels"],
+        ],
+        [DEPLOYMENT, ["metadata.name", "metadata.namespace", "spec.selector"], ["spec.replicas", "spec.template"]],
+        [`${K8S[2]}Ingress`, ["metadata.name", "metadata.namespace"], ["spec.rules"]],
+        ["pulumi-nodejs:dynamic/nocobase:App", ["appId"], ["displayName", "cname", "status", "options"]],
+    ];
+    const DATA_HOLDING = [DATABASE, SCHEMA, ROLE, "docker:index/volume:Volume", `${K8S[0]}PersistentVolumeClaim`];
+
+    /** Inputs with `value` at a dotted path. */
+    const at = (dotted: string, value: string): Record<string, unknown> =>
+        dotted
+            .split(".")
+            .reverse()
+            .reduce<Record<string, unknown> | string>((inner, key) => ({ [key]: inner }), value) as Record<
+            string,
+            unknown
+        >;
+    const edit = (type: string, dotted: string) =>
+        show([reg(type, "r", at(dotted, "a"))], [reg(type, "r", at(dotted, "b"))]);
+    const mark = (type: string) => (DATA_HOLDING.includes(type) ? "!" : "");
+
+    for (const [type, replacing, updating] of RULES) {
+        it(`${type}: ${replacing.join(", ") || "nothing"} replace it; ${updating.join(", ") || "nothing else"} update it`, () => {
+            assert.deepEqual(
+                [...replacing, ...updating].map((p) => edit(type, p)),
+                [
+                    ...replacing.map((p) => [`${mark(type)}replace r [${p}]`]),
+                    ...updating.map((p) => [`update r [${p}]`]),
+                ],
+            );
+        });
+    }
+
+    it("puts data at risk by deleting a database, schema, role, volume or claim, and by nothing else", () => {
+        const deleted = RULES.map(([type]) => resourceSteps([reg(type, "r", {})], [])[0]);
+        assert.deepEqual(
+            deleted.filter((s) => s.dataAtRisk).map((s) => s.type),
+            DATA_HOLDING,
+        );
+    });
+});
