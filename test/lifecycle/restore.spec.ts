@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { reveal } from "../../cli/harness/render";
 import { AppDecommissionProvider } from "../../components/lifecycle/decommissionProvider";
 import { providerBundle } from "../../components/lifecycle/providerBundle";
+import { RestoreInputs, RestoreOutputs, TenantRestoreProvider } from "../../components/lifecycle/restoreProvider";
 import { adminSql, localAdminLogin, tenantLogin } from "../support/localPostgres";
 import type { PgTarget } from "../../components/lifecycle/pgTools";
 import { HostError, ProviderHost } from "../support/providerHost";
@@ -165,6 +166,66 @@ describe("restore provider on a real PostgreSQL, through Pulumi's provider host"
         assert.deepEqual(
             checked.failures.map((f) => f.property),
             ["file", "target.database"],
+        );
+    });
+});
+
+/** The provider's diff and update called in process: which change is another restore. */
+describe("restore provider's rules, in process", () => {
+    const provider = new TenantRestoreProvider();
+    const login = { host: "localhost", port: 5432, user: "crm", password: "a", sslMode: "disable" };
+    const inputs = (over: Partial<RestoreInputs> = {}, target: Partial<PgTarget> = {}): RestoreInputs => ({
+        appId: "crm",
+        file: "/backups/crm.dump",
+        target: { ...login, database: "crm", ...target },
+        providerVersion: "1",
+        ...over,
+    });
+    const deployed: RestoreOutputs = {
+        ...inputs(),
+        sha256: "0".repeat(64),
+        bytes: 10,
+        verified: true,
+        relations: 3,
+        restoredAt: "2026-01-01T00:00:00.000Z",
+    };
+    const diff = (news: RestoreInputs) => provider.diff("crm", deployed, news);
+
+    it("another dump, app or storage is another restore: a replacement, each named", async () => {
+        const cases: Array<[RestoreInputs, string[]]> = [
+            [inputs({ file: "/backups/other.dump" }), ["file"]],
+            [inputs({ appId: "sales" }), ["appId"]],
+            [inputs({}, { database: "crm2" }), ["target"]],
+            [inputs({}, { schema: "crm" }), ["target"]],
+            [inputs({ file: "/backups/other.dump", appId: "sales" }, { database: "x" }), ["file", "appId", "target"]],
+        ];
+        for (const [news, replaces] of cases)
+            assert.deepEqual(await diff(news), { changes: true, replaces, deleteBeforeReplace: false });
+    });
+
+    it("a new password is no change; a new provider version is an update that restores nothing", async () => {
+        assert.deepEqual(await diff(inputs({}, { password: "b", port: 6432 })), {
+            changes: false,
+            replaces: [],
+            deleteBeforeReplace: false,
+        });
+        const news = inputs({ providerVersion: "2" });
+        assert.deepEqual(await diff(news), { changes: true, replaces: [], deleteBeforeReplace: false });
+        assert.deepEqual((await provider.update("crm", deployed, news)).outs, { ...deployed, providerVersion: "2" });
+    });
+
+    it("names each input that is no absolute path or plain identifier, with the value", async () => {
+        const { failures } = await provider.check(
+            inputs(),
+            inputs({ file: "crm.dump", appId: "Crm" }, { schema: "a b" }),
+        );
+        assert.deepEqual(
+            failures?.map((f) => `${f.property}: ${f.reason}`),
+            [
+                "file: crm.dump is not an absolute path",
+                'appId: "Crm" is not a plain PostgreSQL identifier',
+                'target.schema: "a b" is not a plain PostgreSQL identifier',
+            ],
         );
     });
 });

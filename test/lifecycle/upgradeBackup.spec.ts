@@ -12,6 +12,12 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { reveal } from "../../cli/harness/render";
 import { providerBundle } from "../../components/lifecycle/providerBundle";
+import {
+    UpgradeBackupInputs,
+    UpgradeBackupProvider,
+    downgradeProblem,
+    versionChangeProblem,
+} from "../../components/lifecycle/upgradeBackupProvider";
 import { PlatformStatus, buildStatus } from "../../components/platform/status";
 import type { PlatformConfig } from "../../components/config/types";
 import { adminSql, localAdminLogin, tenantLogin } from "../support/localPostgres";
@@ -282,5 +288,89 @@ describe("upgrade backup provider on a real PostgreSQL, through Pulumi's provide
         const dirs = readdirSync(path.join(location, "it")).filter((d) => d.startsWith("upgrade-2.2.16-2.2.17-"));
         assert.equal(dirs.length, 1);
         assert.ok(!existsSync(path.join(location, "it", dirs[0], "manifest.json")), "no manifest: not a backup");
+    });
+});
+
+/** The provider's rules called in process, where no server is needed: check, diff and a same-version update. */
+describe("upgrade backup provider's rules, in process", () => {
+    const provider = new UpgradeBackupProvider();
+    let location: string;
+    before(() => (location = mkdtempSync(path.join(tmpdir(), "nocobase-upgrade-rules-"))));
+    after(() => rmSync(location, { recursive: true, force: true }));
+
+    const inputs = (nocobaseVersion: string, extra: Partial<UpgradeBackupInputs> = {}): UpgradeBackupInputs => ({
+        stack: "dev",
+        nocobaseVersion,
+        location,
+        databases: [],
+        notUpgraded: [],
+        providerVersion: "1",
+        ...extra,
+    });
+    const reasons = async (olds: Partial<UpgradeBackupInputs>, news: UpgradeBackupInputs) =>
+        ((await provider.check(olds, news)).failures ?? []).map((f) => `${f.property}: ${f.reason}`);
+
+    it("accepts the same version without a backup location, and an upgrade with one", async () => {
+        assert.deepEqual(await reasons(inputs("2.2.15"), inputs("2.2.15", { location: undefined })), []);
+        assert.deepEqual(await reasons(inputs("2.2.15"), inputs("2.2.16")), []);
+        assert.deepEqual(await reasons({}, inputs("2.2.15", { location: undefined })), []);
+        // The same release, spelled with a leading zero, is no downgrade.
+        assert.equal(versionChangeProblem("2.2.15", "2.2.015", location), undefined);
+    });
+
+    it("names a version that is no release, and each database entry that would need quoting", async () => {
+        const target = { host: "localhost", port: 5432, user: "u", password: "p", sslMode: "disable" };
+        assert.deepEqual(
+            await reasons(
+                {},
+                inputs("2.2", {
+                    databases: [
+                        { ...target, name: "app-crm", owned: true, database: "crm" },
+                        { ...target, name: "App CRM", owned: true, database: 'x"y', schema: "Helpdesk" },
+                    ],
+                }),
+            ),
+            [
+                "nocobaseVersion: 2.2 is not a release like 2.2.15",
+                'databases[1].name: "App CRM" is not a plain PostgreSQL identifier',
+                'databases[1].database: "x\\"y" is not a plain PostgreSQL identifier',
+                'databases[1].schema: "Helpdesk" is not a plain PostgreSQL identifier',
+            ],
+        );
+    });
+
+    it("diff: a version, a location, a stack or a provider version is an update, never a replacement", async () => {
+        const deployed = { ...inputs("2.2.15"), lastUpgrade: null };
+        const changes = async (news: UpgradeBackupInputs) => provider.diff("dev", deployed, news);
+        assert.deepEqual(await changes(inputs("2.2.15")), { changes: false, replaces: [], deleteBeforeReplace: false });
+        for (const news of [
+            inputs("2.2.16"),
+            inputs("2.2.15", { location: `${location}/other` }),
+            inputs("2.2.15", { stack: "prod" }),
+            inputs("2.2.15", { providerVersion: "2" }),
+        ])
+            assert.deepEqual(await changes(news), { changes: true, replaces: [], deleteBeforeReplace: false });
+        // An upgrade with nowhere to dump is check's to refuse; diff still reports the change.
+        assert.equal((await changes(inputs("2.2.16", { location: undefined }))).changes, true);
+        await assert.rejects(changes(inputs("2.2.14")), { message: downgradeProblem("2.2.15", "2.2.14") });
+    });
+
+    it("an update that keeps the version keeps the last upgrade's record and dumps nothing", async () => {
+        const lastUpgrade = {
+            from: "2.2.14",
+            to: "2.2.15",
+            at: "t",
+            directory: "d",
+            dumps: [],
+            skipped: [],
+            notUpgraded: [],
+        };
+        const { outs } = await provider.update(
+            "dev",
+            { ...inputs("2.2.15"), lastUpgrade },
+            inputs("2.2.15", { stack: "prod" }),
+        );
+        assert.deepEqual(outs, { ...inputs("2.2.15", { stack: "prod" }), lastUpgrade });
+        assert.deepEqual(readdirSync(location), []);
     });
 });
