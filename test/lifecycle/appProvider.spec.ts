@@ -453,6 +453,17 @@ describe("NocoBaseApp provider on the fake entry app", () => {
         assert.equal(server.appsNamed("prov2").length, 0);
     });
 
+    it("keeps a client per set of timeouts: a provider without retries never borrows one that retries", async () => {
+        const withRetries = (retries: number) =>
+            new NocoBaseAppProvider({ timeouts: { pollMs: 20, retries, backoffBaseMs: 1, backoffCapMs: 1 } });
+        const created = (await withRetries(3).create(await checked({ state: "stopped" }))).outs as AppOutputs;
+        const badGateway = { kind: "status", status: 502, body: "<html>Bad Gateway</html>" } as const;
+        server.inject("*", badGateway, 1);
+        assert.ok((await withRetries(3).read("prov1", created)).props, "a retrying provider rides out one 502");
+        server.inject("*", badGateway, 1);
+        await assert.rejects(withRetries(0).read("prov1", created), /502/);
+    });
+
     for (const restarting of [false, true]) {
         it(`reports a stop that ends in error as it is, not as NocoBase's stale status${restarting ? " (before a restart)" : ""}`, async () => {
             process.env.NOCOBASE_API_KEY = API_KEY;
