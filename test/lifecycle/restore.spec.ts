@@ -14,7 +14,7 @@ import { AppDecommissionProvider } from "../../components/lifecycle/decommission
 import { providerBundle } from "../../components/lifecycle/providerBundle";
 import { RestoreInputs, RestoreOutputs, TenantRestoreProvider } from "../../components/lifecycle/restoreProvider";
 import { adminSql, localAdminLogin, tenantLogin } from "../support/localPostgres";
-import type { PgTarget } from "../../components/lifecycle/pgTools";
+import { PgTarget, dumpTo } from "../../components/lifecycle/pgTools";
 import { HostError, ProviderHost } from "../support/providerHost";
 import { byName } from "../support/stacks";
 import { renderTyped } from "../support/typedStacks";
@@ -117,6 +117,29 @@ describe("restore provider on a real PostgreSQL, through Pulumi's provider host"
             adminSql(fresh, `SET ROLE ${fresh}; INSERT INTO customers (name) VALUES ('x') RETURNING id`),
             "76",
         );
+    });
+
+    it("restores a dump with no SHA-256 beside it, unverified, and one whose database has more schemas than the app's", async () => {
+        const other = `rs_multi_${id}`;
+        adminSql("postgres", `CREATE ROLE ${other} LOGIN PASSWORD 'pw'`);
+        try {
+            for (const db of [other, `${other}_new`]) adminSql("postgres", `CREATE DATABASE ${db} OWNER ${other}`);
+            adminSql(
+                other,
+                `SET ROLE ${other}; CREATE SCHEMA audit; CREATE TABLE audit.log (id int); CREATE TABLE deals (id int); INSERT INTO deals VALUES (1), (2)`,
+            );
+            const file = path.join(location, "multi.dump");
+            await dumpTo(tenantLogin(other, other), file);
+            rmSync(`${file}.sha256`);
+            const created = await restore("sales", file, tenantLogin(other, `${other}_new`));
+            assert.equal(created.outs.verified, false);
+            assert.equal(adminSql(`${other}_new`, "SELECT count(*) FROM deals"), "2");
+            assert.equal(adminSql(`${other}_new`, "SELECT count(*) FROM audit.log"), "0");
+        } finally {
+            for (const db of [other, `${other}_new`])
+                adminSql("postgres", `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+            adminSql("postgres", `DROP ROLE IF EXISTS ${other}`);
+        }
     });
 
     it("refuses a restore into storage that already holds data, and leaves it as it was", async () => {
