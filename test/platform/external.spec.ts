@@ -4,6 +4,7 @@
  * status the stack reports, and the provider that reads the entry app's version and its other apps.
  */
 import * as assert from "node:assert/strict";
+import { UNKNOWN_VALUE } from "../../components/core/engine";
 import { buildStatus } from "../../components/platform/status";
 import type { PlatformStatus } from "../../components/platform/status";
 import { validateStackConfig, formatIssues } from "../../components/config/validate";
@@ -186,6 +187,31 @@ describe("the adopted entry app's provider", () => {
             result.failures?.[0].reason,
             `the entry app at ${server.url} runs NocoBase 2.1.41, but platform.nocobaseVersion is 2.2.15: set platform.nocobaseVersion to 2.1.41 (an adopted entry app is upgraded by its owners, not by this stack)`,
         );
+    });
+
+    it("asks nothing while the preview does not know the URL, key or version yet", async () => {
+        for (const key of ["url", "apiKey", "nocobaseVersion"] as const) {
+            const news = { ...inputs("2.2.15"), [key]: UNKNOWN_VALUE };
+            assert.deepEqual(await new ExternalEntryProvider().check(news as never, news), { inputs: news });
+        }
+        assert.equal(server.requests.length, 0);
+    });
+
+    it("creates and updates by recording the inputs, and refresh reads what NocoBase says now", async () => {
+        const provider = new ExternalEntryProvider();
+        const recorded = { ...inputs("2.2.15"), runningVersion: "2.2.15", unmanagedApps: [] };
+        assert.deepEqual(await provider.create(recorded), { id: server.url, outs: recorded });
+        assert.deepEqual(await provider.update(server.url, recorded, { ...recorded, managedApps: ["crm"] }), {
+            outs: { ...recorded, managedApps: ["crm"] },
+        });
+        server.version = "2.2.16";
+        assert.deepEqual(await provider.read(server.url, recorded), {
+            id: server.url,
+            props: { ...recorded, runningVersion: "2.2.16", unmanagedApps: ["billing", "legacy"] },
+        });
+        await assert.rejects(provider.read(server.url), {
+            message: `nocobase:ExternalEntry "${server.url}": read needs the stored state`,
+        });
     });
 
     it("unmanagedApps: what NocoBase has and the stack does not name, once each, sorted", () => {
