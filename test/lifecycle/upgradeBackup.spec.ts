@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { reveal } from "../../cli/harness/render";
+import { UNKNOWN_VALUE } from "../../components/core/engine";
 import { providerBundle } from "../../components/lifecycle/providerBundle";
 import {
     UpgradeBackupInputs,
@@ -353,6 +354,19 @@ describe("upgrade backup provider's rules, in process", () => {
         // An upgrade with nowhere to dump is check's to refuse; diff still reports the change.
         assert.equal((await changes(inputs("2.2.16", { location: undefined }))).changes, true);
         await assert.rejects(changes(inputs("2.2.14")), { message: downgradeProblem("2.2.15", "2.2.14") });
+    });
+
+    it("an update refuses a downgrade itself, even past check and diff, and dumps nothing", async () => {
+        const deployed = { ...inputs("2.2.15"), lastUpgrade: null };
+        await assert.rejects(provider.update("dev", deployed, inputs("2.2.14")), {
+            message: downgradeProblem("2.2.15", "2.2.14"),
+        });
+        assert.deepEqual(readdirSync(location), []);
+    });
+
+    it("checks no database entry while the preview does not know the list yet", async () => {
+        const news = { ...inputs("2.2.15"), databases: UNKNOWN_VALUE } as unknown as UpgradeBackupInputs;
+        assert.deepEqual(await reasons({}, news), []);
     });
 
     it("an update that keeps the version keeps the last upgrade's record and dumps nothing", async () => {
