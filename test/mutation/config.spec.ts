@@ -4,9 +4,9 @@
  * mutants survive for no reason, as a pattern mocha cannot expand once did.
  */
 import * as assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { BASELINES } from "./score";
+import { BASELINES, Files, baselineFiles } from "./score";
 import { KEPT } from "./scrub";
 
 // Mocha's own file collection, as both runners use it.
@@ -53,21 +53,21 @@ describe("mutation run configuration", () => {
 });
 
 describe("committed mutation measurements", () => {
-    const names = readdirSync(BASELINES).filter((n) => n.endsWith(".json"));
+    const baselines = baselineFiles();
 
     it("exist, one per measured part", () => {
-        assert.ok(names.length > 0, `no measurement in ${path.relative(ROOT, BASELINES)}`);
+        assert.ok(baselines.length > 0, `no measurement in ${path.relative(ROOT, BASELINES)}`);
     });
 
     // Stryker also writes its options and the directory it ran in; neither belongs in a commit.
-    for (const name of names) {
-        it(`${name} holds only what an incremental run reads, under paths inside the project, without status reasons`, () => {
-            const report = JSON.parse(readFileSync(path.join(BASELINES, name), "utf8")) as Record<string, object>;
+    for (const baseline of baselines) {
+        it(`${path.basename(baseline)} holds only what an incremental run reads, under paths inside the project, without status reasons`, () => {
+            const report = JSON.parse(readFileSync(baseline, "utf8")) as { files: Files; testFiles: object };
             assert.deepEqual(Object.keys(report).sort(), [...KEPT].sort());
             const files = [...Object.keys(report.files), ...Object.keys(report.testFiles)];
             assert.ok(files.length > 0);
             for (const file of files) assert.ok(!path.isAbsolute(file) && !file.startsWith(".."), file);
-            const reasons = Object.values(report.files as Record<string, { mutants: object[] }>)
+            const reasons = Object.values(report.files)
                 .flatMap((f) => f.mutants)
                 .filter((m) => "statusReason" in m);
             assert.equal(reasons.length, 0, "mutants with a status reason (it names the run's sandbox)");

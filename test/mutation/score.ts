@@ -13,36 +13,49 @@ import { parseArgs } from "node:util";
 import type { MetricsResult } from "mutation-testing-metrics";
 import { PROJECT_ROOT } from "../../components/core/project";
 
-interface FileResult {
+export interface FileResult {
     source: string;
     mutants: Mutant[];
 }
-type Files = Record<string, FileResult>;
+export type Files = Record<string, FileResult>;
 interface Mutant {
     mutatorName: string;
     replacement?: string;
     status: string;
+    /** The killing test's message; scrub.ts removes it before a file is committed. */
+    statusReason?: string;
     location: { start: { line: number; column: number } };
 }
 
 export const BASELINES = path.join(PROJECT_ROOT, "stryker-incremental");
 const UNDETECTED = new Set(["Survived", "NoCoverage"]);
 
-const current = (file: string): string | undefined => {
-    try {
-        return readFileSync(path.join(PROJECT_ROOT, file), "utf8");
-    } catch {
-        return undefined;
+/** The committed measurement files, one per part, in a stable order. */
+export function baselineFiles(): string[] {
+    return readdirSync(BASELINES)
+        .filter((n) => n.endsWith(".json"))
+        .sort()
+        .map((n) => path.join(BASELINES, n));
+}
+
+const sources = new Map<string, string | undefined>();
+/** A file's source today (read once: several parts and the staleness check compare against it). */
+function current(file: string): string | undefined {
+    if (!sources.has(file)) {
+        try {
+            sources.set(file, readFileSync(path.join(PROJECT_ROOT, file), "utf8"));
+        } catch {
+            sources.set(file, undefined);
+        }
     }
-};
+    return sources.get(file);
+}
 
 /** Every part's files in one; where parts overlap, the one that measured the current source wins. */
-function mergedFiles(dir = BASELINES): Files {
+function mergedFiles(): Files {
     const merged: Files = {};
-    for (const name of readdirSync(dir)
-        .filter((n) => n.endsWith(".json"))
-        .sort()) {
-        const { files } = JSON.parse(readFileSync(path.join(dir, name), "utf8")) as { files: Files };
+    for (const baseline of baselineFiles()) {
+        const { files } = JSON.parse(readFileSync(baseline, "utf8")) as { files: Files };
         for (const [file, result] of Object.entries(files)) {
             if (!merged[file] || result.source === current(file)) merged[file] = result;
         }

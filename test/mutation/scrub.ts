@@ -5,18 +5,14 @@
  * measured on. A mutant's status reason (the message of the test that killed it) goes too: it
  * names the directory the run's sandbox was in.
  */
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
-import * as path from "node:path";
-import { BASELINES } from "./score";
-
-type Files = Record<string, { mutants: Array<{ statusReason?: string }> }>;
+import { readFileSync, writeFileSync } from "node:fs";
+import { Files, baselineFiles } from "./score";
 
 /** The keys of Stryker's report that its incremental run reads back. */
 export const KEPT = ["schemaVersion", "thresholds", "files", "testFiles"] as const;
 
 function scrub(): void {
-    for (const name of readdirSync(BASELINES).filter((n) => n.endsWith(".json"))) {
-        const file = path.join(BASELINES, name);
+    for (const file of baselineFiles()) {
         const report = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
         const kept = Object.fromEntries(KEPT.map((key) => [key, report[key]])) as { files: Files };
         for (const { mutants } of Object.values(kept.files)) for (const m of mutants) delete m.statusReason;
