@@ -15,6 +15,7 @@ import { UNKNOWN_VALUE } from "../../components/core/engine";
 import { providerBundle } from "../../components/lifecycle/providerBundle";
 import {
     UpgradeBackupInputs,
+    UpgradeBackupOutputs,
     UpgradeBackupProvider,
     downgradeProblem,
     versionChangeProblem,
@@ -308,6 +309,8 @@ describe("upgrade backup provider's rules, in process", () => {
         providerVersion: "1",
         ...extra,
     });
+    /** Deployed at 2.2.15, never upgraded. */
+    const deployed = (): UpgradeBackupOutputs => ({ ...inputs("2.2.15"), lastUpgrade: null });
     const reasons = async (olds: Partial<UpgradeBackupInputs>, news: UpgradeBackupInputs) =>
         ((await provider.check(olds, news)).failures ?? []).map((f) => `${f.property}: ${f.reason}`);
 
@@ -341,8 +344,7 @@ describe("upgrade backup provider's rules, in process", () => {
     });
 
     it("diff: a version, a location, a stack or a provider version is an update, never a replacement", async () => {
-        const deployed = { ...inputs("2.2.15"), lastUpgrade: null };
-        const changes = async (news: UpgradeBackupInputs) => provider.diff("dev", deployed, news);
+        const changes = async (news: UpgradeBackupInputs) => provider.diff("dev", deployed(), news);
         assert.deepEqual(await changes(inputs("2.2.15")), { changes: false, replaces: [], deleteBeforeReplace: false });
         for (const news of [
             inputs("2.2.16"),
@@ -357,8 +359,7 @@ describe("upgrade backup provider's rules, in process", () => {
     });
 
     it("an update refuses a downgrade itself, even past check and diff, and dumps nothing", async () => {
-        const deployed = { ...inputs("2.2.15"), lastUpgrade: null };
-        await assert.rejects(provider.update("dev", deployed, inputs("2.2.14")), {
+        await assert.rejects(provider.update("dev", deployed(), inputs("2.2.14")), {
             message: downgradeProblem("2.2.15", "2.2.14"),
         });
         assert.deepEqual(readdirSync(location), []);
