@@ -208,8 +208,16 @@ describe("upgrade backup provider on a real PostgreSQL, through Pulumi's provide
         assert.deepEqual([record.from, record.to], ["2.2.15", "2.2.16"]);
         assert.match(record.directory, new RegExp(`^${location}/it/upgrade-2\\.2\\.15-2\\.2\\.16-\\d{4}-.*Z$`));
         assert.deepEqual(
-            record.dumps.map((d: { name: string }) => d.name),
-            [`entry-${main}`, "app-crm", "app-helpdesk"],
+            record.dumps.map((d: { name: string; database: string; schema?: string }) => [
+                d.name,
+                d.database,
+                d.schema,
+            ]),
+            [
+                [`entry-${main}`, main, undefined],
+                ["app-crm", crm, undefined],
+                ["app-helpdesk", tenants, helpdesk],
+            ],
         );
         assert.deepEqual(record.skipped, ["app-newcomer"]);
         assert.deepEqual(record.notUpgraded, ["helpdesk"]);
@@ -290,6 +298,46 @@ describe("upgrade backup provider on a real PostgreSQL, through Pulumi's provide
         const dirs = readdirSync(path.join(location, "it")).filter((d) => d.startsWith("upgrade-2.2.16-2.2.17-"));
         assert.equal(dirs.length, 1);
         assert.ok(!existsSync(path.join(location, "it", dirs[0], "manifest.json")), "no manifest: not a backup");
+    });
+
+    it("skips an owned schema that is not there yet, asking through an admin login that owns no database", async () => {
+        // The catalogs are read from the `postgres` database: this login has no database of its name.
+        const reader = `ub_reader_${id}`;
+        adminSql("postgres", `CREATE ROLE ${reader} LOGIN PASSWORD 'pw'`);
+        try {
+            const { notUpgraded: _, ...older } = inputs("2.2.17", {
+                stack: "reader",
+                admin: { ...admin, user: reader, password: "pw" },
+                databases: [
+                    { name: "app-crm", owned: true, ...tenantLogin(crm, crm) },
+                    { name: "app-later", owned: true, ...tenantLogin(helpdesk, tenants, `ub_later_${id}`) },
+                ],
+            });
+            // A state written before `notUpgraded` existed: the record says no app was left behind.
+            const { inputs: news } = await host.check("backup", {}, older);
+            const outs = await host.update("backup", "reader", { ...news, nocobaseVersion: "2.2.16" }, news);
+            const record = outs.lastUpgrade;
+            assert.deepEqual(
+                [record.dumps.map((d: { name: string }) => d.name), record.skipped, record.notUpgraded],
+                [["app-crm"], ["app-later"], []],
+            );
+        } finally {
+            adminSql("postgres", `DROP ROLE IF EXISTS ${reader}`);
+        }
+    });
+
+    it("names the schema of a failed dump in the error", async () => {
+        const gone = inputs("2.2.18", {
+            stack: "schema-failure",
+            databases: [{ name: "app-gone", owned: false, ...tenantLogin(helpdesk, tenants, `ub_gone_${id}`) }],
+        });
+        const { inputs: checked } = await host.check("backup", {}, gone);
+        await assert.rejects(
+            host.update("backup", "schema-failure", { ...checked, nocobaseVersion: "2.2.17" }, checked),
+            (e: Error) =>
+                e instanceof HostError &&
+                e.message.includes(`the backup of app-gone (${tenants}.ub_gone_${id}) failed: pg_dump failed`),
+        );
     });
 });
 
