@@ -6,7 +6,7 @@
  */
 import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { reveal } from "../../cli/harness/render";
@@ -190,6 +190,40 @@ describe("restore provider on a real PostgreSQL, through Pulumi's provider host"
             checked.failures.map((f) => f.property),
             ["file", "target.database"],
         );
+    });
+
+    it("in process: a dump that is not there, and a restore the server refuses, named; no temporary folder stays", async () => {
+        const provider = new TenantRestoreProvider();
+        const missing = path.join(location, "gone.dump");
+        await assert.rejects(
+            provider.create({ appId: "crm", file: missing, target: tenantLogin(fresh, fresh), providerVersion: "1" }),
+            { message: `crm: not restoring: restoreFrom ${missing} does not exist` },
+        );
+        // The restore leaves out the schema's creation (the platform makes it): without the schema the
+        // server refuses the first table, and the single transaction restores nothing.
+        adminSql(tenants, `DROP SCHEMA ${schemaRole} CASCADE`);
+        const scratch = mkdtempSync(path.join(tmpdir(), "restore-scratch-"));
+        const tmp = process.env.TMPDIR;
+        process.env.TMPDIR = scratch;
+        try {
+            await assert.rejects(
+                provider.create({
+                    appId: "helpdesk",
+                    file: schemaDump,
+                    target: tenantLogin(schemaRole, tenants, schemaRole),
+                    providerVersion: "1",
+                }),
+                (e: Error) =>
+                    e.message.startsWith(
+                        `helpdesk: restoring ${schemaDump} into ${tenants}.${schemaRole} failed, nothing was restored: pg_restore failed`,
+                    ),
+            );
+            assert.deepEqual(readdirSync(scratch), [], "the entry list's folder is removed");
+        } finally {
+            if (tmp === undefined) delete process.env.TMPDIR;
+            else process.env.TMPDIR = tmp;
+            rmSync(scratch, { recursive: true, force: true });
+        }
     });
 });
 
