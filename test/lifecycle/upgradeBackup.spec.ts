@@ -17,6 +17,7 @@ import {
     UpgradeBackupInputs,
     UpgradeBackupOutputs,
     UpgradeBackupProvider,
+    UpgradeRecord,
     downgradeProblem,
     versionChangeProblem,
 } from "../../components/lifecycle/upgradeBackupProvider";
@@ -316,9 +317,9 @@ describe("upgrade backup provider on a real PostgreSQL, through Pulumi's provide
             // A state written before `notUpgraded` existed: the record says no app was left behind.
             const { inputs: news } = await host.check("backup", {}, older);
             const outs = await host.update("backup", "reader", { ...news, nocobaseVersion: "2.2.16" }, news);
-            const record = outs.lastUpgrade;
+            const record = outs.lastUpgrade as UpgradeRecord;
             assert.deepEqual(
-                [record.dumps.map((d: { name: string }) => d.name), record.skipped, record.notUpgraded],
+                [record.dumps.map((d) => d.name), record.skipped, record.notUpgraded],
                 [["app-crm"], ["app-later"], []],
             );
         } finally {
