@@ -17,11 +17,10 @@ import { RedisServer } from "../data/redisServer";
 import { DockerTarget, Runtime, RuntimeTarget } from "../runtimes/runtime";
 import { RuntimeEnvironment } from "../nocobase/worker";
 import { SharedTenantsDatabase } from "../data/sharedTenantsDatabase";
-import { PlatformStatus, buildStatus } from "./status";
+import { PlatformStatus, buildStatus, notUpgradedApps } from "./status";
 import { TenantAccess, TenantApp } from "../tenants/tenantApp";
 import { TYPES } from "../core/typeTokens";
 import { UpgradeBackup } from "../lifecycle/upgradeBackup";
-import { RETIRED_STATE } from "../core/modes";
 import { upgradeBackupTargets } from "./backupTargets";
 import type { Credentials } from "../supervisor";
 
@@ -111,7 +110,7 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
                 location: config.backups?.location,
                 databases: upgradeBackupTargets(config, (purpose) => secrets.derive(purpose), postgres.adminLogin),
                 admin: postgres.adminLogin,
-                notUpgraded: config.apps.filter((a) => !a.upgrade && a.state !== RETIRED_STATE).map((a) => a.id),
+                notUpgraded: notUpgradedApps(config),
             },
             { parent: this },
         );
@@ -195,7 +194,7 @@ export class NocoBasePlatform extends pulumi.ComponentResource {
         this.status = pulumi
             .all([observed, backups, upgradeBackup.lastUpgrade, entry.unmanagedApps])
             .apply(([seen, dumps, upgrade, unmanaged]) =>
-                buildStatus(config, environmentUrls, seen, dumps, upgrade ?? null, unmanaged),
+                buildStatus(config, environmentUrls, seen, dumps, upgrade, unmanaged),
             );
         const passwords = pulumi.all(Object.fromEntries(apps.map((a, i) => [config.apps[i].id, a.access.password])));
         this.databases = pulumi.secret(

@@ -100,6 +100,11 @@ export function observedCategory(status: string | null | undefined): ObservedCat
     }
 }
 
+/** Apps with `upgrade: false` that NocoBase still runs: an upgrade leaves their data at the old version. */
+export function notUpgradedApps(config: PlatformConfig): string[] {
+    return config.apps.filter((a) => !a.upgrade && a.state !== RETIRED_STATE).map((a) => a.id);
+}
+
 /**
  * @param environmentUrls ENVIRONMENT_URL of each environment.
  * @param observed NocoBase's status per app id; a missing id means not observed yet.
@@ -150,7 +155,7 @@ export function buildStatus(
         }
         if (category === "running") env.appsObservedRunning++;
         // A decommissioned app is unregistered: NocoBase has nothing to say about it.
-        if (app.state !== "decommissioned") totals.observed[category]++;
+        if (app.state !== RETIRED_STATE) totals.observed[category]++;
         totals.byDatabaseMode[app.database.mode]++;
         const db = app.database;
         apps[app.id] = {
@@ -167,7 +172,7 @@ export function buildStatus(
             desired: { state: app.state, startMode: app.startMode },
             observed: seen,
             inSync: seen === null ? null : category === app.state,
-            backup: app.state === "decommissioned" ? { location: config.backups!.location, ...backups[app.id] } : null,
+            backup: app.state === RETIRED_STATE ? { location: config.backups!.location, ...backups[app.id] } : null,
         };
     }
     return {
@@ -182,7 +187,7 @@ export function buildStatus(
                 dumps: lastUpgrade.dumps.map((d) => ({ name: d.name, file: d.file, bytes: d.bytes, sha256: d.sha256 })),
                 skipped: lastUpgrade.skipped,
             },
-            notUpgraded: config.apps.filter((a) => !a.upgrade && a.state !== RETIRED_STATE).map((a) => a.id),
+            notUpgraded: notUpgradedApps(config),
         },
         supervisor: config.supervisor,
         entry: {
