@@ -7,7 +7,6 @@ import * as assert from "node:assert/strict";
 import { UNKNOWN_VALUE } from "../../components/core/engine";
 import { buildStatus } from "../../components/platform/status";
 import type { PlatformStatus } from "../../components/platform/status";
-import { validateStackConfig, formatIssues } from "../../components/config/validate";
 import type { PlatformConfig } from "../../components/config/types";
 import {
     ExternalEntryProvider,
@@ -15,8 +14,8 @@ import {
     versionMismatch,
 } from "../../components/lifecycle/externalEntryProvider";
 import type { ExternalEntryInputs } from "../../components/lifecycle/externalEntryProvider";
-import { SecretValue } from "../../cli/harness/render";
-import { adoptEntry, byName, nonEmpty, ofType, renderStack } from "../support/stacks";
+import { SecretValue, reveal } from "../../cli/harness/render";
+import { adoptEntry, byName, nonEmpty, ofType, renderStack, validConfig } from "../support/stacks";
 import { API_KEY, FaultServer } from "../support/faultServer";
 
 const URL_OF_ENTRY = "https://nocobase.example.com";
@@ -56,6 +55,21 @@ describe("an adopted entry app (entry.external) under mocks", function () {
                     .sort(),
                 ["crm", "nocobase_tenants"],
                 "only the tenants' databases: crm's, and the one of the schemas of helpdesk and sandbox",
+            );
+        });
+
+        it("makes the tenants' shared database only after the entry app is checked; backs up none of the entry's data", () => {
+            const check = byName(r, "platform-entry-external").urn;
+            for (const x of nonEmpty(
+                r.registrations.filter((x) => x.name.startsWith("platform-tenants-")),
+                "the shared tenants database's resources",
+            ))
+                assert.ok(x.dependencies.includes(check), x.name);
+            const databases = reveal(byName(r, "platform-upgrade-backup").inputs.databases) as Array<{ name: string }>;
+            assert.deepEqual(
+                databases.map((d) => d.name),
+                ["app-crm", "app-helpdesk", "app-sandbox"],
+                "the adopted entry app's database is its owners' to back up",
             );
         });
 
@@ -120,20 +134,16 @@ describe("an adopted entry app (entry.external) under mocks", function () {
 });
 
 describe("status of an adopted entry app (buildStatus)", () => {
-    const config = (() => {
-        const result = validateStackConfig({
-            values: {
-                platform: { mode: "shared-memory", nocobaseVersion: "2.2.15" },
-                runtimes: {},
-                postgres: { host: "db.example.com", adminUser: "admin", adminPassword: "pw" },
-                entry: { external: { url: URL_OF_ENTRY, apiKey: "key" } },
-                apps: [{ id: "crm", displayName: "CRM", database: { mode: "database" } }],
-            },
-            secretKeys: new Set(["postgres", "entry"]),
-        });
-        assert.ok(result.ok, result.ok ? "" : formatIssues(result.issues));
-        return result.config;
-    })();
+    const config = validConfig(
+        {
+            platform: { mode: "shared-memory", nocobaseVersion: "2.2.15" },
+            runtimes: {},
+            postgres: { host: "db.example.com", adminUser: "admin", adminPassword: "pw" },
+            entry: { external: { url: URL_OF_ENTRY, apiKey: "key" } },
+            apps: [{ id: "crm", displayName: "CRM", database: { mode: "database" } }],
+        },
+        ["postgres", "entry"],
+    );
 
     it("lists the apps on it that the stack does not name", () => {
         const status = buildStatus(config, {}, { crm: "running" }, {}, null, ["legacy", "sales"]);

@@ -6,6 +6,7 @@
 import * as assert from "node:assert/strict";
 import { Rendered, Registration, SecretValue, reveal } from "../../cli/harness/render";
 import type { PlatformStatus } from "../../components/platform/status";
+import type { DatabaseAccess } from "../../components/platform/platform";
 import {
     EditableConfig,
     byName,
@@ -413,6 +414,24 @@ describe("program under mocks", function () {
                 }
             });
         }
+
+        it("the databases output gives each environment with a process of its own its database and login", () => {
+            const environments = (r: Rendered) => (reveal(r.outputs.databases.value) as DatabaseAccess).environments;
+            assert.deepEqual(environments(stacks.dev), {}, "dev's one environment is the entry app's process");
+            assert.deepEqual(environments(stacks.staging), {
+                env_a: { database: "nocobase_env_env_a", user: "nocobase_env_env_a" },
+                env_b: { database: "nocobase_env_env_b", user: "nocobase_env_env_b" },
+            });
+        });
+
+        it("the shared tenants database is made only once an app keeps its data in a schema", async () => {
+            const tenants = (r: Rendered) => r.registrations.filter((x) => x.name.startsWith("platform-tenants"));
+            assert.ok(tenants(stacks.dev).length > 0, "dev's helpdesk and sandbox use schemas");
+            const none = await renderStack("dev", (c) =>
+                c.apps.forEach((a: EditableConfig) => (a.database = { mode: "database" })),
+            );
+            assert.deepEqual(tenants(none), []);
+        });
 
         it("the entry app and each environment get their own database", () => {
             const names = (r: Rendered) =>

@@ -10,6 +10,8 @@ import { PROJECT } from "../../components/core/project";
 import { environmentDatabase } from "../../components/platform/naming";
 import { ENTRY_DATABASE } from "../../components/core/identifiers";
 import { Secret } from "../../components/core/secret";
+import { formatIssues, validateStackConfig } from "../../components/config/validate";
+import type { PlatformConfig } from "../../components/config/types";
 
 /** The stack's config as plain objects, keyed without the project prefix, for a test to edit. */
 export type EditableConfig = Record<string, any>;
@@ -21,6 +23,13 @@ export function adoptEntry(url: string): ConfigEdit {
         c.entry = { external: { url, apiKey: { secure: "v1:abc:def" } } };
         c.environments?.forEach((e: EditableConfig, i: number) => (e.url = `http://worker-${i}.example.com`));
     };
+}
+
+/** The typed configuration of a stack file's values (keys without the project prefix); fails the test with every issue of invalid ones. */
+export function validConfig(values: EditableConfig, secretKeys: string[] = []): PlatformConfig {
+    const result = validateStackConfig({ values, secretKeys: new Set(secretKeys) });
+    assert.ok(result.ok, result.ok ? "" : formatIssues(result.issues));
+    return result.config;
 }
 
 export function stackConfig(file: StackFile): EditableConfig {
