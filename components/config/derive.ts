@@ -39,13 +39,12 @@ export function runtimeNamed(
     return runtimes && name !== undefined && Object.hasOwn(runtimes, name) ? runtimes[name] : undefined;
 }
 
-/** `given`: the top-level keys the stack file has, parsed or not. */
-export function derive(raw: Raw, given: ReadonlySet<string>): Loose<PlatformConfig> {
+export function derive(raw: Raw): Loose<PlatformConfig> {
     const mode = raw.platform?.mode;
     const runtimes = raw.runtimes && deriveRuntimes(raw.runtimes);
     const postgres = raw.postgres && derivePostgres(raw.postgres);
     const entry = raw.entry && deriveEntry(raw.entry, runtimes);
-    const environments = deriveEnvironments(raw, given.has("environments"), mode, entry);
+    const environments = deriveEnvironments(raw, mode, entry);
     const names = environments?.map((e) => e?.name);
     const fallback = names && (names[0] ?? LOCAL_ENVIRONMENT);
     return {
@@ -137,10 +136,13 @@ function deriveEntry(raw: RawOf<"entry">, runtimes: Runtimes | undefined): Loose
     };
 }
 
-/** Every environment, or undefined when the list did not parse; an entry that did not parse is undefined. */
+/**
+ * Every environment, or undefined when the mode did not parse; an entry that did not parse is
+ * undefined. A list that did not parse is empty, as is a list not given: the rules that need a
+ * complete list check none of an empty one.
+ */
 function deriveEnvironments(
     raw: Raw,
-    given: boolean,
     mode: PlatformMode | undefined,
     entry: Loose<EntryConfig> | undefined,
 ): Array<Loose<EnvironmentConfig> | undefined> | undefined {
@@ -149,7 +151,7 @@ function deriveEnvironments(
             { name: LOCAL_ENVIRONMENT, runtime: entry?.runtime, replicas: entry?.replicas, sharesEntryProcess: true },
         ];
     }
-    if (mode === undefined || (given && !raw.environments)) return undefined;
+    if (mode === undefined) return undefined;
     return (raw.environments ?? []).map(
         (env) =>
             env && {

@@ -102,7 +102,7 @@ export function validateStackConfig(input: StackConfigInput): ValidationResult {
     const given = new Set(
         Object.keys(input.values).filter((key) => input.values[key] !== undefined && input.values[key] !== null),
     );
-    const config = derive(parsed.value, given);
+    const config = derive(parsed.value);
     const report = (path: string, message: string) => issues.push({ path, message });
     for (const rule of RULES) rule({ raw: parsed.value, config, given, stack: input.stack, report });
     if (issues.length > 0) return { ok: false, issues: firstPerPath(issues) };

@@ -132,6 +132,15 @@ describe("stack configuration validation", () => {
             );
         });
 
+        it("drops every slash the URL ends with", () => {
+            const result = check(adopted({ external: { url: "https://nocobase.example.com//", apiKey: KEY } }));
+            assert.ok(result.ok, result.ok ? "" : formatIssues(result.issues));
+            assert.deepEqual(
+                [result.config.entry.url, result.config.entry.external?.url],
+                ["https://nocobase.example.com", "https://nocobase.example.com"],
+            );
+        });
+
         it("needs no runtime when nothing runs on one", () => {
             const result = check(
                 adopted({}, (c) => {
@@ -235,6 +244,28 @@ describe("stack configuration validation", () => {
         assert.deepEqual(hr.database, { mode: "schema", database: "nocobase_tenants", schema: "hr", role: "hr" });
         assert.deepEqual(config.apps[0].database, { mode: "database", database: "crm", role: "crm" });
         assert.equal(config.entry.url, "http://localhost:13000");
+    });
+
+    it("gives a Kubernetes runtime the nginx ingress class unless it names one", () => {
+        const c = multiConfig();
+        c.runtimes.cluster = { type: "kubernetes", namespace: "tenants" };
+        c.runtimes.edge = { type: "kubernetes", namespace: "tenants", ingressClass: "traefik" };
+        const result = validate(c);
+        assert.ok(result.ok, result.ok ? "" : formatIssues(result.issues));
+        const classOf = (name: string) => {
+            const runtime = result.config.runtimes[name];
+            return runtime.type === "kubernetes" ? runtime.ingressClass : runtime.type;
+        };
+        assert.deepEqual([classOf("cluster"), classOf("edge")], ["nginx", "traefik"]);
+    });
+
+    it("reports an environments list that does not parse once, not again as no environment at all", () => {
+        const c = multiConfig();
+        c.environments = "env_a";
+        assert.deepEqual(
+            issuesOf(c).map((i) => `${i.path}: ${i.message}`),
+            ['environments: expected a list, got "env_a"'],
+        );
     });
 
     it("puts every app of a shared-memory stack in the local environment", () => {
