@@ -4,13 +4,18 @@
  * the bundles may contain, and that the program registers them unchanged.
  */
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { providerBundle, providerSource } from "../../components/lifecycle/providerBundle";
 import { ProviderHost } from "../support/providerHost";
 import { ofType, renderStack } from "../support/stacks";
 import { PROJECT_ROOT as ROOT } from "../../components/core/project";
 
 const APP = "pulumi-nodejs:dynamic/nocobase:App";
+const METHODS = ["check", "diff", "create", "update", "delete"];
 const PROVIDERS = {
     [APP]: require.resolve("../../components/lifecycle/appProvider"),
     "pulumi-nodejs:dynamic/nocobase:Decommission": require.resolve("../../components/lifecycle/decommissionProvider"),
@@ -58,11 +63,21 @@ describe("provider bundles", function () {
             });
 
             it("exports the handler the host calls, returning the provider's methods", () => {
-                const mod = { exports: {} as { handler?: () => Record<string, unknown> } };
-                new Function("module", "exports", "require", packed)(mod, mod.exports, require);
-                const provider = mod.exports.handler!();
-                for (const method of ["check", "diff", "create", "update", "delete"])
-                    assert.equal(typeof provider[method], "function", method);
+                // Loaded in a process of its own, as the host loads it. (Evaluated here, the bundle's
+                // module-level code would count as tested by this test alone in a mutation run.)
+                const dir = mkdtempSync(path.join(tmpdir(), "provider-bundle-"));
+                try {
+                    const file = path.join(dir, "bundle.js");
+                    writeFileSync(file, packed);
+                    const script = `const p = require(${JSON.stringify(file)}).handler(); console.log(JSON.stringify(${JSON.stringify(METHODS)}.map((m) => typeof p[m])))`;
+                    const types = JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" }));
+                    assert.deepEqual(
+                        types,
+                        METHODS.map(() => "function"),
+                    );
+                } finally {
+                    rmSync(dir, { recursive: true, force: true });
+                }
             });
         });
     }
