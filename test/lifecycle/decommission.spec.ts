@@ -99,14 +99,32 @@ describe("decommissioning under mocks", function () {
     it("a decommissioned external connection is dumped with the app's own login and never dropped", async () => {
         const r = await renderStack("prod", (c) => {
             c.backups = { location: "./backups" };
-            c.apps.find((a: any) => a.id === "wayne").state = "decommissioned";
+            for (const id of ["wayne", "tyrell"]) c.apps.find((a: any) => a.id === id).state = "decommissioned";
+        });
+        // The stack file says nothing of an external server's TLS: what libpq tries by default.
+        const login = (id: string) => {
+            const { password: _, ...rest } = reveal(byName(r, `platform-app-${id}-decommission`).inputs.tenant) as any;
+            return rest;
+        };
+        assert.deepEqual(login("wayne"), {
+            host: "wayne-db.us.example.com",
+            port: 5432,
+            user: "wayne_app",
+            sslMode: "prefer",
+            database: "wayne",
+        });
+        assert.deepEqual(login("tyrell"), {
+            host: "tyrell-db.us.example.com",
+            port: 6432,
+            user: "tyrell_app",
+            sslMode: "prefer",
+            database: "tyrell",
+            schema: "nocobase",
         });
         const dc = byName(r, "platform-app-wayne-decommission");
-        assert.equal((reveal(dc.inputs.tenant) as any).host, "wayne-db.us.example.com");
-        assert.equal((reveal(dc.inputs.tenant) as any).user, "wayne_app");
         assert.equal(dc.inputs.admin, undefined);
         assert.equal(dc.inputs.role, undefined);
-        assert.equal(ofType(r, DECOMMISSION).length, 1);
+        assert.equal(ofType(r, DECOMMISSION).length, 2);
     });
 
     const base = () => ({

@@ -58,13 +58,17 @@ describe("an adopted entry app (entry.external) under mocks", function () {
             );
         });
 
-        it("makes the tenants' shared database only after the entry app is checked; backs up none of the entry's data", () => {
+        it("makes the tenants' storage only after the entry app is checked; backs up none of the entry's data", () => {
             const check = byName(r, "platform-entry-external").urn;
             for (const x of nonEmpty(
-                r.registrations.filter((x) => x.name.startsWith("platform-tenants-")),
-                "the shared tenants database's resources",
+                r.registrations.filter((x) => /^platform-(tenants-|app-\w+-db$)/.test(x.name)),
+                "the tenants' storage",
             ))
                 assert.ok(x.dependencies.includes(check), x.name);
+            // A schema goes into the shared database, which must be there first.
+            const shared = byName(r, "platform-tenants-database").urn;
+            for (const id of ["helpdesk", "sandbox"])
+                assert.ok(byName(r, `platform-app-${id}-db`).dependencies.includes(shared), id);
             const databases = reveal(byName(r, "platform-upgrade-backup").inputs.databases) as Array<{ name: string }>;
             assert.deepEqual(
                 databases.map((d) => d.name),
