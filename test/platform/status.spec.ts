@@ -5,55 +5,60 @@
  */
 import * as assert from "node:assert/strict";
 import { buildStatus, notUpgradedApps, observedCategory } from "../../components/platform/status";
+import type { PlatformConfig } from "../../components/config/types";
 import { validConfig } from "../support/stacks";
 
 describe("platform status (buildStatus)", () => {
-    const config = validConfig(
-        {
-            platform: { mode: "multi-environment", nocobaseVersion: "2.2.15" },
-            runtimes: { local: { type: "docker" } },
-            postgres: { runtime: "local" },
-            redis: { runtime: "local" },
-            entry: { runtime: "local", domain: "apps.example.com" },
-            backups: { location: "/var/backups/nocobase" },
-            environments: [
-                { name: "env_a", runtime: "local" },
-                { name: "env_b", runtime: "local", url: "https://b.env.example.com" },
-            ],
-            apps: [
-                { id: "crm", displayName: "CRM", environment: "env_a", database: { mode: "database" } },
-                {
-                    id: "wiki",
-                    displayName: "Wiki",
-                    environment: "env_a",
-                    database: { mode: "schema" },
-                    state: "stopped",
-                },
-                {
-                    id: "erp",
-                    displayName: "ERP",
-                    environment: "env_b",
-                    database: {
-                        mode: "connection",
-                        host: "erp-db.example.com",
-                        user: "erp",
-                        password: "pw",
-                        database: "erp_prod",
+    // Validated in a hook, not when the file loads: a mutation run then sees this suite reach derive.
+    let config: PlatformConfig;
+    before(() => {
+        config = validConfig(
+            {
+                platform: { mode: "multi-environment", nocobaseVersion: "2.2.15" },
+                runtimes: { local: { type: "docker" } },
+                postgres: { runtime: "local" },
+                redis: { runtime: "local" },
+                entry: { runtime: "local", domain: "apps.example.com" },
+                backups: { location: "/var/backups/nocobase" },
+                environments: [
+                    { name: "env_a", runtime: "local" },
+                    { name: "env_b", runtime: "local", url: "https://b.env.example.com" },
+                ],
+                apps: [
+                    { id: "crm", displayName: "CRM", environment: "env_a", database: { mode: "database" } },
+                    {
+                        id: "wiki",
+                        displayName: "Wiki",
+                        environment: "env_a",
+                        database: { mode: "schema" },
+                        state: "stopped",
                     },
-                    upgrade: false,
-                },
-                {
-                    id: "old",
-                    displayName: "Old",
-                    environment: "env_b",
-                    database: { mode: "database" },
-                    state: "decommissioned",
-                    upgrade: false,
-                },
-            ],
-        },
-        ["apps"],
-    );
+                    {
+                        id: "erp",
+                        displayName: "ERP",
+                        environment: "env_b",
+                        database: {
+                            mode: "connection",
+                            host: "erp-db.example.com",
+                            user: "erp",
+                            password: "pw",
+                            database: "erp_prod",
+                        },
+                        upgrade: false,
+                    },
+                    {
+                        id: "old",
+                        displayName: "Old",
+                        environment: "env_b",
+                        database: { mode: "database" },
+                        state: "decommissioned",
+                        upgrade: false,
+                    },
+                ],
+            },
+            ["apps"],
+        );
+    });
 
     it("sorts every status NocoBase reports into running, stopped, error, transitioning or unknown", () => {
         const expected: Record<string, string> = {
