@@ -53,13 +53,14 @@ export class EntryApp extends pulumi.ComponentResource {
             this.ready = adopted;
             this.unmanagedApps = adopted.unmanagedApps;
         } else {
-            this.ready = createNocoBaseInstance(this, name, runArgs(args), {
+            const run = runArgs(args);
+            this.ready = createNocoBaseInstance(this, name, run, {
                 database: ENTRY_DATABASE,
                 role: { kind: "entry" },
-                hostName: entryHostName(args.runtime!.type, args.namePrefix),
+                hostName: entryHostName(run.runtime.type, args.namePrefix),
                 replicas: config.entry.replicas,
                 domains: args.domains,
-                publishPort: args.runtime!.type === "docker" ? config.entry.port : undefined,
+                publishPort: config.entry.port,
             }).ready;
         }
         this.url = config.entry.url;

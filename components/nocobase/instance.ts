@@ -85,6 +85,6 @@ export function createNocoBaseInstance(
             storagePath: STORAGE_PATH,
             after: [database.storage, ...(args.upgradeBackup ? [args.upgradeBackup] : [])],
         },
-        { parent, dependsOn: [database.storage] },
+        { parent },
     );
 }

@@ -15,7 +15,16 @@ import {
 } from "../../components/lifecycle/externalEntryProvider";
 import type { ExternalEntryInputs } from "../../components/lifecycle/externalEntryProvider";
 import { SecretValue, reveal } from "../../cli/harness/render";
-import { adoptEntry, byName, nonEmpty, ofType, renderStack, validConfig } from "../support/stacks";
+import {
+    adoptEntry,
+    assertNamedTree,
+    byName,
+    nonEmpty,
+    ofType,
+    parentName,
+    renderStack,
+    validConfig,
+} from "../support/stacks";
 import { API_KEY, FaultServer } from "../support/faultServer";
 
 const URL_OF_ENTRY = "https://nocobase.example.com";
@@ -28,6 +37,11 @@ describe("an adopted entry app (entry.external) under mocks", function () {
         let r: Awaited<ReturnType<typeof renderStack>>;
         before(async () => {
             r = await renderStack("dev", adopt);
+        });
+
+        it("keeps the resource tree: the adopted entry's check is a child of the entry app", () => {
+            assertNamedTree(r);
+            assert.equal(parentName(r, byName(r, "platform-entry-external")), "platform-entry");
         });
 
         it("registers no workload, database or secret for the entry app", () => {

@@ -9,12 +9,14 @@ import type { PlatformStatus } from "../../components/platform/status";
 import type { DatabaseAccess } from "../../components/platform/platform";
 import {
     EditableConfig,
+    assertNamedTree,
     byName,
     compare,
     envMap,
     knownSecrets,
     nonEmpty,
     ofType,
+    parentName,
     plainStrings,
     renderStack,
 } from "../support/stacks";
@@ -73,10 +75,6 @@ const SECRET_VARS = [
 
 const stacks: Record<string, Rendered & { config: EditableConfig }> = {};
 
-function parentName(r: Rendered, reg: Registration): string | undefined {
-    return r.registrations.find((p) => p.urn === reg.parent)?.name;
-}
-
 describe("program under mocks", function () {
     this.timeout(120_000);
 
@@ -87,28 +85,7 @@ describe("program under mocks", function () {
     describe("resource graph", () => {
         for (const stack of ["dev", "staging", "prod"]) {
             it(`${stack}: one root, every child named <parent>-<role> under a registered parent`, () => {
-                const r = stacks[stack];
-                const urns = new Set(r.registrations.map((x) => x.urn));
-                assert.equal(
-                    new Set(r.registrations.map((x) => x.urn)).size,
-                    r.registrations.length,
-                    "URNs are unique",
-                );
-                const roots = r.registrations.filter((x) => x.parent === "");
-                assert.deepEqual(
-                    roots.map((x) => `${x.type}::${x.name}`),
-                    ["nocobase-platform:index:NocoBasePlatform::platform"],
-                );
-                for (const reg of nonEmpty(
-                    r.registrations.filter((x) => x.parent !== ""),
-                    "children",
-                )) {
-                    assert.ok(urns.has(reg.parent), `${reg.name}: parent ${reg.parent} is registered`);
-                    assert.ok(
-                        reg.name.startsWith(`${parentName(r, reg)}-`),
-                        `${reg.name} is named after its parent ${parentName(r, reg)}`,
-                    );
-                }
+                assertNamedTree(stacks[stack]);
             });
 
             it(`${stack}: one TenantApp per app, child of the platform, named after the app id only`, () => {
@@ -303,6 +280,15 @@ describe("program under mocks", function () {
                 );
                 assert.equal(worker.APP_KEY, supervisor.APP_KEY);
             }
+        });
+
+        it("staging: a worker with a public URL on the entry's runtime is still proxied to at its internal address", async () => {
+            const r = await renderStack("staging", (c) => {
+                c.environments[1].url = "https://b.env.example.com";
+            });
+            const worker = envMap(byName(r, "platform-env-env_b-workload-container").inputs.envs);
+            assert.equal(worker.ENVIRONMENT_URL, "https://b.env.example.com");
+            assert.equal(worker.ENVIRONMENT_PROXY_URL, "http://nocobase-staging-env-env-b");
         });
 
         it("prod: every Deployment stops the old pods before it starts new ones (two versions never migrate one database)", () => {

@@ -85,6 +85,32 @@ export function byName(rendered: Rendered, name: string): Registration {
     return found;
 }
 
+/** The name of a registration's parent, if that parent is registered. */
+export function parentName(r: Rendered, reg: Registration): string | undefined {
+    return r.registrations.find((p) => p.urn === reg.parent)?.name;
+}
+
+/** One root, the platform; every other resource under a registered parent and named `<parent>-<role>`. */
+export function assertNamedTree(r: Rendered): void {
+    const urns = new Set(r.registrations.map((x) => x.urn));
+    assert.equal(urns.size, r.registrations.length, "URNs are unique");
+    const roots = r.registrations.filter((x) => x.parent === "");
+    assert.deepEqual(
+        roots.map((x) => `${x.type}::${x.name}`),
+        ["nocobase-platform:index:NocoBasePlatform::platform"],
+    );
+    for (const reg of nonEmpty(
+        r.registrations.filter((x) => x.parent !== ""),
+        "children",
+    )) {
+        assert.ok(urns.has(reg.parent), `${reg.name}: parent ${reg.parent} is registered`);
+        assert.ok(
+            reg.name.startsWith(`${parentName(r, reg)}-`),
+            `${reg.name} is named after its parent ${parentName(r, reg)}`,
+        );
+    }
+}
+
 export function ofType(rendered: Rendered, type: string): Registration[] {
     return rendered.registrations.filter((r) => r.type === type);
 }
