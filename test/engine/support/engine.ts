@@ -61,9 +61,15 @@ export class EngineStack {
         mkdirSync(backend);
         this.configFile = path.join(this.dir, `Pulumi.${stack}.yaml`);
         this.log = path.join(this.dir, "engine.log");
+        const tmp = path.join(this.dir, "tmp");
+        mkdirSync(tmp);
         this.env = {
             ...process.env,
             ...toolchainEnv(),
+            // The engine's plugins write temporary files they do not all remove (a kubeconfig with
+            // its client key, each time a Kubernetes provider is configured): kept in this stack's
+            // folder, which remove() deletes, instead of the machine's temporary directory.
+            TMPDIR: tmp,
             PULUMI_BACKEND_URL: `file://${backend}`,
             PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
             // Plain, uncoloured output: what a CI log shows.
