@@ -72,7 +72,8 @@ function nocobaseError(body: unknown): { message?: string; code?: string } {
 
 function networkCode(err: unknown): string {
     const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
-    if (e?.name === "TimeoutError" || e?.name === "AbortError") return "timeout";
+    // AbortSignal.timeout() rejects with a TimeoutError; nothing else aborts these requests.
+    if (e?.name === "TimeoutError") return "timeout";
     return e?.cause?.code ?? e?.code ?? e?.cause?.message ?? e?.message ?? String(err);
 }
 

@@ -18,7 +18,7 @@ export interface SupervisorClientOptions {
 
 export function createSupervisorClient(opts: SupervisorClientOptions): SupervisorClient {
     const session = new Session(
-        { baseUrl: opts.baseUrl.replace(/\/+$/, ""), timeouts: { ...DEFAULT_TIMEOUTS, ...opts.timeouts } },
+        { baseUrl: opts.baseUrl, timeouts: { ...DEFAULT_TIMEOUTS, ...opts.timeouts } },
         opts.auth,
     );
     switch (opts.adapter) {

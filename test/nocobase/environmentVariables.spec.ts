@@ -12,7 +12,13 @@ import type { EditableConfig } from "../support/stacks";
 import { validConfig } from "../support/stacks";
 
 const MULTI_APP = /^(APP_MODE|APP_DISCOVERY_ADAPTER|APP_PROCESS_ADAPTER|APP_COMMAND_ADAPTER|ENVIRONMENT_)/;
-const DATABASE = { host: "db.example.com", port: 5432, database: "nocobase_main", user: "nocobase_main", password: "pw" };
+const DATABASE = {
+    host: "db.example.com",
+    port: 5432,
+    database: "nocobase_main",
+    user: "nocobase_main",
+    password: "pw",
+};
 const SECRETS = { appKey: "app-key", adminPassword: "admin-pw", aesKey: "a".repeat(64) };
 
 function sharedMemory(supervisor: Supervisor): EditableConfig {

@@ -6,8 +6,12 @@ import {
     ProtocolError,
     SupervisorClient,
     TimeoutError,
+    DEFAULT_TIMEOUTS,
+    Session,
+    SupervisorError,
     TransientError,
     ValidationError,
+    createRootApiKey,
     createSupervisorClient,
 } from "../../components/supervisor";
 import { ADMIN, API_KEY, FaultServer } from "../support/faultServer";
@@ -263,9 +267,110 @@ describe("supervisor client under faults (applications adapter)", () => {
         server.healthy = false;
         const [err, ms] = await elapsed(() => client.waitForHealthy(200));
         assert.ok(err instanceof TimeoutError, String(err));
+        assert.equal(err.lastStatus, "unhealthy");
+        assert.equal(err.message, `entry app at ${server.url} not healthy within 200 ms (/api/__health_check)`);
         assert.ok(ms < 1_500);
         server.healthy = true;
         await client.waitForHealthy(200);
+    });
+});
+
+describe("supervisor sessions: sign-in tokens and API keys", () => {
+    let server: FaultServer;
+    let client: SupervisorClient;
+    const signIns = () => server.count("auth:signIn");
+
+    beforeEach(async () => {
+        server = new FaultServer();
+        const baseUrl = await server.start();
+        client = createSupervisorClient({ adapter: "applications", baseUrl, auth: ADMIN, timeouts: FAST });
+    });
+    afterEach(() => server.close());
+
+    it("signs in once more when its cached token has expired, and the call goes on", async () => {
+        await client.list();
+        server.expireSessions();
+        assert.deepEqual(await client.list(), []);
+        assert.equal(signIns(), 2);
+        assert.equal(server.requests.at(-1)!.authorization, "Bearer signed-in-2");
+    });
+
+    it("does not sign in again when a token it has just been given is refused", async () => {
+        server.inject("applications:list", {
+            kind: "status",
+            status: 401,
+            body: { errors: [{ message: "Your session has expired. Please sign in again.", code: "INVALID_TOKEN" }] },
+        });
+        const [err] = await elapsed(() => client.list());
+        assert.ok(err instanceof AuthError, String(err));
+        assert.equal(signIns(), 1);
+    });
+
+    it("does not sign in again for a 403: the account lacks the permission, a new token would too", async () => {
+        await client.list();
+        server.inject("applications:list", {
+            kind: "status",
+            status: 403,
+            body: { errors: [{ message: "No permissions" }] },
+        });
+        const [err] = await elapsed(() => client.list());
+        assert.ok(err instanceof AuthError && err.httpStatus === 403, String(err));
+        assert.equal(signIns(), 1);
+    });
+
+    it("does not keep a failed sign-in: the next call signs in afresh", async () => {
+        server.inject("auth:signIn", { kind: "raw", status: 500, text: "Internal Server Error" });
+        const [err] = await elapsed(() => client.list());
+        assert.ok(err instanceof SupervisorError, String(err));
+        assert.deepEqual(await client.list(), []);
+        assert.equal(signIns(), 2);
+    });
+
+    it("sends the sign-in again when its answer was lost (a sign-in changes nothing)", async () => {
+        server.inject("auth:signIn", { kind: "resetAfter" });
+        assert.deepEqual(await client.list(), []);
+        assert.equal(signIns(), 2);
+    });
+
+    it("refuses a sign-in answer without a token", async () => {
+        server.inject("auth:signIn", { kind: "status", status: 200, body: { data: { user: { id: 1 } } } });
+        const [err] = await elapsed(() => client.list());
+        assert.ok(err instanceof ProtocolError, String(err));
+        assert.equal(err.message, "POST /api/auth:signIn: answer carries no data.token");
+    });
+
+    describe("createRootApiKey", () => {
+        let session: Session;
+        beforeEach(() => {
+            session = new Session({ baseUrl: server.url, timeouts: { ...DEFAULT_TIMEOUTS, ...FAST } }, ADMIN);
+        });
+
+        it("mints a root key that never expires, and the key works as the client's credentials", async () => {
+            const key = await createRootApiKey(session, "ci");
+            const created = server.requests.find((r) => r.action === "apiKeys:create")!;
+            assert.deepEqual(created.body, { name: "ci", role: { name: "root" }, expiresIn: "never" });
+            const byKey = createSupervisorClient({
+                adapter: "applications",
+                baseUrl: server.url,
+                auth: { apiKey: key },
+                timeouts: FAST,
+            });
+            assert.deepEqual(await byKey.list(), []);
+        });
+
+        it("never mints a second key for a lost answer: it says the outcome is unknown", async () => {
+            server.inject("apiKeys:create", { kind: "resetAfter" });
+            const [err] = await elapsed(() => createRootApiKey(session, "ci"));
+            assert.ok(err instanceof TransientError && err.outcomeUnknown, String(err));
+            assert.equal(server.count("apiKeys:create"), 1);
+        });
+
+        it("refuses an answer without a key", async () => {
+            server.inject("apiKeys:create", { kind: "status", status: 200, body: { data: { token: "" } } });
+            const [err] = await elapsed(() => createRootApiKey(session, "ci"));
+            assert.ok(err instanceof ProtocolError, String(err));
+            assert.equal(err.message, "POST /api/apiKeys:create: answer carries no data.token");
+        });
     });
 });
 
@@ -333,7 +438,181 @@ for (const adapter of ["applications", "app-supervisor"] as const) {
             await assert.rejects(client.update("missing", spec("missing")), NotFoundError);
         });
 
+        const resource = adapter === "applications" ? "applications" : "apps";
+        const answer = (body: unknown) => ({ kind: "status" as const, status: 200, body });
+
+        it("names the app when updating one that is not there", async () => {
+            const [err] = await elapsed(() => client.update("missing", spec("missing")));
+            assert.ok(err instanceof NotFoundError, String(err));
+            assert.equal(err.message, 'app "missing" is not registered with the entry app');
+        });
+
+        // Each of these changes nothing when sent twice, so a lost answer is sent again.
+        const repeatable: Array<[string, (c: SupervisorClient) => Promise<unknown>]> = [
+            ["list", (c) => c.list()],
+            ["update", (c) => c.update("r1", spec("r1", { displayName: "again" }))],
+            ["start", (c) => c.start("r1")],
+            ["stop", (c) => c.stop("r1")],
+            ["destroy", (c) => c.destroy("r1")],
+        ];
+        for (const [verb, call] of repeatable) {
+            it(`sends ${resource}:${verb} again when its answer was lost`, async () => {
+                await client.create(spec("r1"));
+                const before = server.count(`${resource}:${verb}`);
+                server.inject(`${resource}:${verb}`, { kind: "resetAfter" });
+                await call(client);
+                assert.equal(server.count(`${resource}:${verb}`) - before, 2);
+            });
+        }
+
+        it("asks the version again when its answer was lost, and refuses an answer without one", async () => {
+            server.inject("app:getInfo", { kind: "resetAfter" });
+            assert.equal(await client.version(), "2.2.15");
+            assert.equal(server.count("app:getInfo"), 2);
+            for (const version of ["", undefined]) {
+                server.version = version as unknown as string;
+                const [err] = await elapsed(() => client.version());
+                assert.ok(err instanceof ProtocolError, `${String(version)}: ${String(err)}`);
+                assert.equal(err.message, "GET /api/app:getInfo: answer carries no data.version");
+            }
+        });
+
+        it("does not send a create again when its answer was lost, and does not call the app adopted", async () => {
+            server.uniqueNames = false;
+            server.inject(`${resource}:create`, { kind: "resetAfter" });
+            const { record, adopted } = await client.register(spec("l1"));
+            assert.equal(record.id, "l1");
+            assert.equal(adopted, false, "it is the app this call created");
+            assert.equal(server.count(`${resource}:create`), 1);
+            assert.equal(server.appsNamed("l1").length, 1);
+        });
+
+        it("says whether register created the app or adopted one that was there", async () => {
+            assert.equal((await client.register(spec("a1"))).adopted, false);
+            assert.equal((await client.register(spec("a1"))).adopted, true);
+        });
+
+        it("creates again after an ambiguous failure that left no app, and gives up after three", async () => {
+            server.inject(`${resource}:create`, { kind: "status", status: 502, body: "Bad Gateway" });
+            assert.equal((await client.register(spec("g1"))).record.id, "g1");
+            assert.equal(server.count(`${resource}:create`), 2);
+
+            server.inject(`${resource}:create`, { kind: "status", status: 502, body: "Bad Gateway" }, Infinity);
+            const [err] = await elapsed(() => client.register(spec("g2")));
+            assert.ok(err instanceof TransientError && err.outcomeUnknown, String(err));
+            assert.equal(server.count(`${resource}:create`), 2 + 3);
+            assert.equal(server.appsNamed("g2").length, 0);
+        });
+
+        it("does not create again after a failure that is not ambiguous", async () => {
+            server.inject(`${resource}:create`, { kind: "raw", status: 500, text: "Internal Server Error" });
+            const [err] = await elapsed(() => client.register(spec("f1")));
+            assert.ok(err instanceof SupervisorError && !(err instanceof TransientError), String(err));
+            assert.equal(server.count(`${resource}:create`), 1);
+        });
+
+        it("writes and reads a schema-mode database", async () => {
+            const inSchema = { ...spec("s1").database, database: "tenants", schema: "s1" };
+            const record = await client.create(spec("s1", { database: inSchema }));
+            assert.deepEqual(record.database, inSchema);
+            const sent = server.requests.find((r) => r.action.endsWith(":create"))!.body;
+            assert.equal(sent.options.database.schema, "s1");
+        });
+
+        it("reads stored options: defaults for a missing port and password, no database without host, name or user", async () => {
+            const stored = (name: string, database: Record<string, unknown>) =>
+                server.apps.push({ name, cname: null, options: { database }, status: "stopped" });
+            const full = { host: "db", port: 6543, username: "u", password: "p", database: "d" };
+            stored("o1", { host: "db", username: "u", database: "d" });
+            assert.deepEqual((await client.get("o1"))!.database, {
+                dialect: "postgres",
+                host: "db",
+                port: 5432,
+                username: "u",
+                password: "",
+                database: "d",
+            });
+            for (const missing of ["host", "database", "username"] as const) {
+                const { [missing]: _dropped, ...rest } = full;
+                stored(`no-${missing}`, rest);
+                assert.equal((await client.get(`no-${missing}`))!.database, undefined, missing);
+            }
+        });
+
+        it("refuses a list answer without rows, and finds an app only under its own name", async () => {
+            server.inject(`${resource}:list`, answer({ meta: { page: 1 } }));
+            const [err] = await elapsed(() => client.list());
+            assert.ok(err instanceof ProtocolError, String(err));
+            assert.equal(err.message, `GET /api/${resource}:list: answer has no data array`);
+            server.inject(`${resource}:list`, answer({ meta: { page: 1 } }));
+            const [byName] = await elapsed(() => client.get("x"));
+            assert.ok(byName instanceof ProtocolError, String(byName));
+            assert.equal(byName.message, `GET /api/${resource}:list: answer has no data array`);
+            // A server that ignored the filter: the row is another app's.
+            server.inject(`${resource}:list`, answer({ data: [{ name: "other", status: "running", options: {} }] }));
+            assert.equal(await client.get("x"), undefined);
+        });
+
+        it("fails the wait for an app's health check when the app is not there, and times out naming its status", async () => {
+            const [missing] = await elapsed(() => client.waitForAppHealthy("nope", 1_000));
+            assert.ok(missing instanceof SupervisorError, String(missing));
+            assert.equal(missing.message, 'app "nope" is in status "not_found" while waiting for it to run');
+            server.startDelayMs = 10_000;
+            await client.create(spec("h1"));
+            const [slow] = await elapsed(() => client.waitForAppHealthy("h1", 200));
+            assert.ok(slow instanceof TimeoutError, String(slow));
+            assert.equal(
+                slow.message,
+                'app "h1" did not answer its health check within 200 ms; last status: commanding',
+            );
+        });
+
+        if (adapter === "applications") {
+            it("refuses an update answer that is not a list of rows", async () => {
+                await client.create(spec("u1"));
+                server.inject("applications:update", answer({ data: { name: "u1" } }));
+                const [err] = await elapsed(() => client.update("u1", spec("u1")));
+                assert.ok(err instanceof ProtocolError, String(err));
+                assert.equal(err.message, "POST /api/applications:update: answer has no data array");
+            });
+        }
+
         if (adapter === "app-supervisor") {
+            it("accepts an update answered with the row itself, and takes null for no row", async () => {
+                await client.create(spec("u1"));
+                server.inject("apps:update", answer({ data: { name: "u1" } }));
+                assert.equal((await client.update("u1", spec("u1"))).id, "u1");
+                server.inject("apps:update", answer({ data: null }));
+                await assert.rejects(client.update("u1", spec("u1")), /app "u1" is not registered/);
+            });
+
+            it("writes and reads the upgrade choice only when the stack makes one", async () => {
+                const held = await client.create(spec("v1", { upgrade: false }));
+                assert.equal(held.upgrade, false);
+                await client.create(spec("v2"));
+                const bodies = server.requests.filter((r) => r.action === "apps:create").map((r) => r.body.options);
+                assert.equal(bodies[0].upgrade, false);
+                assert.ok(!("upgrade" in bodies[1]), "no upgrade key when the stack says nothing");
+                assert.equal((await client.get("v2"))!.upgrade, undefined);
+            });
+
+            it("reads an app without a title or a status as untitled and stopped", async () => {
+                server.inject("apps:list", answer({ data: [{ name: "n1", status: null, options: {} }] }));
+                const record = await client.get("n1");
+                assert.equal(record!.displayName, "");
+                assert.equal(record!.status, "stopped");
+            });
+
+            it("refuses an environment without a heartbeat, and says when none is known", async () => {
+                server.environments = [{ name: "local", available: false }];
+                const [stale] = await elapsed(() => client.create(spec("e2", { environment: "local" })));
+                assert.ok(stale instanceof ValidationError, String(stale));
+                assert.equal(stale.message, 'environment "local" has sent no heartbeat for over 2 minutes');
+                server.environments = [];
+                const [none] = await elapsed(() => client.create(spec("e2", { environment: "local" })));
+                assert.match(String(none), /environment "local" is not registered with the entry app \(known: none\)/);
+            });
+
             it("refuses an environment the entry app does not know (unverified API shape)", async () => {
                 const [err] = await elapsed(() => client.create(spec("e1", { environment: "env_b" })));
                 assert.ok(err instanceof ValidationError, String(err));

@@ -27,6 +27,7 @@ export interface RecordedRequest {
     query: Record<string, string>;
     body: any;
     authorization?: string;
+    contentType?: string;
 }
 
 interface StoredApp {
@@ -69,6 +70,7 @@ export class FaultServer {
     private server?: http.Server;
     private timers: NodeJS.Timeout[] = [];
     private issuedTokens = new Set<string>([API_KEY]);
+    private signIns = 0;
 
     async start(): Promise<string> {
         this.server = http.createServer((req, res) => void this.handle(req, res));
@@ -85,6 +87,11 @@ export class FaultServer {
 
     inject(action: string, fault: FaultKind, times = 1): void {
         this.faults.push({ action, fault, times });
+    }
+
+    /** Every sign-in token stops working, as after NocoBase's 24 h expiry; the API key keeps working. */
+    expireSessions(): void {
+        this.issuedTokens = new Set([API_KEY]);
     }
 
     count(action?: string): number {
@@ -108,6 +115,8 @@ export class FaultServer {
         for await (const c of req) chunks.push(c as Buffer);
         if (url.pathname === "/api/__health_check") {
             this.requests.push({ method: req.method ?? "", action: "__health_check", query: {}, body: undefined });
+            const fault = this.takeFault("__health_check");
+            if (fault?.kind === "slow") await sleep(fault.ms);
             res.writeHead(this.healthy ? 200 : 503).end(this.healthy ? "ok" : "starting");
             return;
         }
@@ -132,7 +141,14 @@ export class FaultServer {
         const text = Buffer.concat(chunks).toString("utf8");
         const body = text ? JSON.parse(text) : undefined;
         const query = Object.fromEntries(url.searchParams);
-        this.requests.push({ method: req.method ?? "", action, query, body, authorization: req.headers.authorization });
+        this.requests.push({
+            method: req.method ?? "",
+            action,
+            query,
+            body,
+            authorization: req.headers.authorization,
+            contentType: req.headers["content-type"],
+        });
 
         const fault = this.takeFault(action);
         const send = (status: number, payload: unknown) =>
@@ -162,7 +178,7 @@ export class FaultServer {
     ): [number, unknown] {
         if (action === "auth:signIn") {
             if (body?.account === ADMIN.account && body?.password === ADMIN.password) {
-                const token = `signed-in-${this.issuedTokens.size}`;
+                const token = `signed-in-${++this.signIns}`;
                 this.issuedTokens.add(token);
                 return [200, { data: { user: { id: 1 }, token } }];
             }
@@ -186,6 +202,11 @@ export class FaultServer {
                 200,
                 { data: { database: { dialect: "postgres" }, version: this.version, lang: "en-US", name: "main" } },
             ];
+        if (action === "apiKeys:create") {
+            const token = `api-key-${this.issuedTokens.size}`;
+            this.issuedTokens.add(token);
+            return [200, { data: { token } }];
+        }
         const [resource, verb] = action.split(":");
         if (resource === "appEnvironments" && verb === "list") return [200, this.page(this.environments, q)];
         if (resource !== "applications" && resource !== "apps") return [404, "Not Found"];
