@@ -291,6 +291,64 @@ describe("program under mocks", function () {
             assert.equal(worker.ENVIRONMENT_PROXY_URL, "http://nocobase-staging-env-env-b");
         });
 
+        it("every NocoBase workload starts only once its database is there (dev's containers, prod's Deployments)", () => {
+            for (const [stack, type, role] of [
+                ["dev", T.container, "container"],
+                ["prod", T.deployment, "deployment"],
+            ]) {
+                const r = stacks[stack];
+                const workload = byName(r, `platform-entry-workload-${role}`);
+                assert.equal(workload.type, type);
+                const database = byName(r, "platform-entry-db-database");
+                assert.ok(
+                    workload.dependencies.includes(database.urn),
+                    `${stack}: ${workload.name} waits for ${database.name}`,
+                );
+            }
+        });
+
+        it("prod: requests cover the resident memory measured of one NocoBase process (560-610 MB), under its limits", () => {
+            const bytes = (q: string) => {
+                const m = /^(\d+)(Mi|Gi)$/.exec(q);
+                assert.ok(m, `memory quantity ${q}`);
+                return Number(m[1]) * 2 ** (m[2] === "Gi" ? 30 : 20);
+            };
+            const cores = (q: string) => (q.endsWith("m") ? Number(q.slice(0, -1)) / 1000 : Number(q));
+            for (const deployment of nonEmpty(ofType(stacks.prod, T.deployment), "Deployments")) {
+                const { requests, limits } = (reveal(deployment.inputs.spec) as any).template.spec.containers[0]
+                    .resources;
+                assert.ok(bytes(requests.memory) >= 610 * 10 ** 6, `${deployment.name}: requests ${requests.memory}`);
+                assert.ok(bytes(limits.memory) > bytes(requests.memory), `${deployment.name}: limit above the request`);
+                assert.ok(cores(requests.cpu) > 0 && cores(limits.cpu) >= cores(requests.cpu), deployment.name);
+            }
+        });
+
+        it("prod: a one-replica workload's claim is named after it alone (ReadWriteOnce)", () => {
+            const claims = ofType(stacks.prod, "kubernetes:core/v1:PersistentVolumeClaim");
+            const single = nonEmpty(
+                claims.filter((c) => (c.inputs.spec as any).accessModes[0] === "ReadWriteOnce"),
+                "one-replica claims",
+            );
+            for (const claim of single) {
+                const deployment = byName(stacks.prod, claim.name.replace(/-storage$/, "-deployment"));
+                assert.equal(
+                    (claim.inputs.metadata as any).name,
+                    `${(deployment.inputs.metadata as any).name}-storage`,
+                );
+            }
+        });
+
+        it("each runtime's provider belongs to that runtime", () => {
+            for (const stack of ["dev", "prod"]) {
+                const providers = nonEmpty(
+                    stacks[stack].registrations.filter((x) => /^platform-runtime-[a-z0-9-]+-provider$/.test(x.name)),
+                    "runtime providers",
+                );
+                for (const provider of providers)
+                    assert.equal(parentName(stacks[stack], provider), provider.name.replace(/-provider$/, ""));
+            }
+        });
+
         it("prod: every Deployment stops the old pods before it starts new ones (two versions never migrate one database)", () => {
             const deployments = ofType(stacks.prod, T.deployment);
             assert.ok(deployments.length > 0, "prod has Deployments");
