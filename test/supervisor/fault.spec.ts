@@ -58,6 +58,13 @@ describe("supervisor client under faults (applications adapter)", () => {
     });
     afterEach(() => server.close());
 
+    it("refuses an adapter it does not know, naming the ones it does", () => {
+        assert.throws(
+            () => createSupervisorClient({ adapter: "apps" as never, baseUrl: server.url, auth: { apiKey: API_KEY } }),
+            /^Error: unknown supervisor adapter "apps" \(applications \| app-supervisor\)$/,
+        );
+    });
+
     it("rides out a storm of 503 APP_INITIALIZING and then succeeds", async () => {
         server.inject("applications:list", busy("APP_INITIALIZING"), 4);
         const apps = await client.list();
@@ -332,11 +339,13 @@ describe("supervisor sessions: sign-in tokens and API keys", () => {
         assert.equal(signIns(), 2);
     });
 
-    it("refuses a sign-in answer without a token", async () => {
-        server.inject("auth:signIn", { kind: "status", status: 200, body: { data: { user: { id: 1 } } } });
-        const [err] = await elapsed(() => client.list());
-        assert.ok(err instanceof ProtocolError, String(err));
-        assert.equal(err.message, "POST /api/auth:signIn: answer carries no data.token");
+    it("refuses a sign-in answer without a token, or with an empty one", async () => {
+        for (const data of [{ user: { id: 1 } }, { user: { id: 1 }, token: "" }]) {
+            server.inject("auth:signIn", { kind: "status", status: 200, body: { data } });
+            const [err] = await elapsed(() => client.list());
+            assert.ok(err instanceof ProtocolError, String(err));
+            assert.equal(err.message, "POST /api/auth:signIn: answer carries no data.token");
+        }
     });
 
     describe("createRootApiKey", () => {
@@ -440,6 +449,11 @@ for (const adapter of ["applications", "app-supervisor"] as const) {
 
         const resource = adapter === "applications" ? "applications" : "apps";
         const answer = (body: unknown) => ({ kind: "status" as const, status: 200, body });
+
+        it("reads an app without a display name as untitled", async () => {
+            server.inject(`${resource}:list`, answer({ data: [{ name: "n1", status: "running", options: {} }] }));
+            assert.equal((await client.get("n1"))!.displayName, "");
+        });
 
         it("names the app when updating one that is not there", async () => {
             const [err] = await elapsed(() => client.update("missing", spec("missing")));
@@ -596,11 +610,9 @@ for (const adapter of ["applications", "app-supervisor"] as const) {
                 assert.equal((await client.get("v2"))!.upgrade, undefined);
             });
 
-            it("reads an app without a title or a status as untitled and stopped", async () => {
+            it("reads an app without a status as stopped", async () => {
                 server.inject("apps:list", answer({ data: [{ name: "n1", status: null, options: {} }] }));
-                const record = await client.get("n1");
-                assert.equal(record!.displayName, "");
-                assert.equal(record!.status, "stopped");
+                assert.equal((await client.get("n1"))!.status, "stopped");
             });
 
             it("refuses an environment without a heartbeat, and says when none is known", async () => {
@@ -608,6 +620,12 @@ for (const adapter of ["applications", "app-supervisor"] as const) {
                 const [stale] = await elapsed(() => client.create(spec("e2", { environment: "local" })));
                 assert.ok(stale instanceof ValidationError, String(stale));
                 assert.equal(stale.message, 'environment "local" has sent no heartbeat for over 2 minutes');
+                server.environments = [
+                    { name: "env_a", available: true },
+                    { name: "env_b", available: true },
+                ];
+                const [other] = await elapsed(() => client.create(spec("e2", { environment: "local" })));
+                assert.match(String(other), /\(known: env_a, env_b\)/);
                 server.environments = [];
                 const [none] = await elapsed(() => client.create(spec("e2", { environment: "local" })));
                 assert.match(String(none), /environment "local" is not registered with the entry app \(known: none\)/);

@@ -186,6 +186,24 @@ describe("the entry app's HTTP calls (requestJson, apiUrl, probe)", () => {
         assert.match(err.message, /gave up after 3 attempt\(s\) in \d+ ms; last: ECONNREFUSED$/);
     });
 
+    it("ends a call whose answers never come at its deadline, the last attempt cut to the time left", async () => {
+        server.inject("applications:list", { kind: "slow", ms: 5_000 }, Infinity);
+        const bounded = { ...ctx, timeouts: { ...FAST, callMs: 700 } };
+        const err = await failure(requestJson(bounded, { ...LIST, headers: AUTH }));
+        assert.ok(err instanceof TransientError, String(err));
+        // 300 ms, 300 ms, then what is left: no attempt is started once the deadline has passed.
+        assert.match(err.message, /last: no answer within [1-9]\d* ms$/);
+        assert.ok(err.attempts >= 2 && err.attempts <= 3, `${err.attempts} attempts`);
+    });
+
+    it("says so when the deadline leaves no time for a single attempt", async () => {
+        const none = { ...ctx, timeouts: { ...FAST, callMs: 0 } };
+        const err = await failure(requestJson(none, { ...LIST, headers: AUTH }));
+        assert.ok(err instanceof TransientError, String(err));
+        assert.match(err.message, /gave up after 0 attempt\(s\) in \d+ ms; last: call deadline reached$/);
+        assert.equal(server.count(), 0);
+    });
+
     it("reports how long it tried, within the call's deadline", async () => {
         server.inject("applications:list", BUSY, Infinity);
         const started = Date.now();
