@@ -5,10 +5,10 @@
  * built locally. The repo's file stays as it is; edit that one, this copy is made anew each run.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { parseDocument } from "yaml";
 import { stackFilePath } from "../../components/config/stackFile";
 import { PROJECT } from "../../components/core/project";
+import { HelpRequested, UsageError, parseCommandLine } from "../harness/commandLine";
 
 export interface LocalOverrides {
     salt?: string;
@@ -28,19 +28,33 @@ export function localStackText(text: string, overrides: LocalOverrides): string 
     return doc.toString();
 }
 
-function main(): void {
-    const { values } = parseArgs({
-        options: {
-            stack: { type: "string", default: "dev" },
-            out: { type: "string" },
-            salt: { type: "string" },
-            "image-nocobase": { type: "string" },
-            "image-postgres": { type: "string" },
-            "image-redis": { type: "string" },
-        },
-        strict: true,
-    });
-    if (!values.out) throw new Error("--out is required");
+const USAGE =
+    "usage: tsx cli/local/localStack.ts --out FILE [--stack NAME] [--salt SALT] [--image-nocobase REPO] [--image-postgres REF] [--image-redis REF]";
+
+const OPTIONS = {
+    stack: { type: "string", default: "dev" },
+    out: { type: "string" },
+    salt: { type: "string" },
+    "image-nocobase": { type: "string" },
+    "image-postgres": { type: "string" },
+    "image-redis": { type: "string" },
+} as const;
+
+/** The exit code: 0, or 2 for a usage error. */
+function main(args: string[]): number {
+    let values;
+    try {
+        values = parseCommandLine(args, OPTIONS);
+        if (!values.out) throw new UsageError("--out is required");
+    } catch (e) {
+        if (e instanceof HelpRequested) {
+            console.log(USAGE);
+            return 0;
+        }
+        if (!(e instanceof UsageError)) throw e;
+        console.error(`${e.message}\n${USAGE}`);
+        return 2;
+    }
     const text = readFileSync(stackFilePath(values.stack), "utf8");
     const images = {
         nocobase: values["image-nocobase"],
@@ -48,6 +62,7 @@ function main(): void {
         redis: values["image-redis"],
     };
     writeFileSync(values.out, localStackText(text, { salt: values.salt, images }));
+    return 0;
 }
 
-if (require.main === module) main();
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -82,14 +82,19 @@ describe("the local stack file (cli/local/localStack.ts)", () => {
             );
         });
 
-        it("refuses to run without --out, and an option it does not know", () => {
+        it("refuses to run without --out, and an option it does not know, with its usage (exit 2)", () => {
             const noOut = run(["--stack", "dev"]);
-            assert.notEqual(noOut.status, 0);
-            // Anchored: Node prints the throwing line of source too, which holds the words either way.
-            assert.match(noOut.stderr, /^Error: --out is required$/m);
-            const unknown = run(["--out", path.join(dir, "x.yaml"), "--images", "x"]);
-            assert.notEqual(unknown.status, 0);
-            assert.match(unknown.stderr, /Unknown option '--images'/);
+            assert.equal(noOut.status, 2);
+            assert.match(noOut.stderr, /^--out is required\nusage: tsx cli\/local\/localStack.ts --out FILE/);
+            const unknown = run(["--out", path.join(dir, "x.yaml"), "--image-redi", "x"]);
+            assert.equal(unknown.status, 2);
+            assert.match(unknown.stderr, /^unknown argument --image-redi \(did you mean --image-redis\?\)\nusage: /);
+        });
+
+        it("prints its usage for --help, and exits 0", () => {
+            const help = run(["--help"]);
+            assert.equal(help.status, 0);
+            assert.match(help.stdout, /^usage: tsx cli\/local\/localStack.ts /);
         });
     });
 });
