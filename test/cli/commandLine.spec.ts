@@ -62,6 +62,11 @@ describe("the commands' argument parser (cli/harness/commandLine.ts)", () => {
             usageError(() => parseCommandLine(["--json=1"], OPTIONS)),
             "Option '--json' does not take an argument",
         );
+        // Node goes on to a hint, on the next line: only the first sentence is kept.
+        assert.equal(
+            usageError(() => parseCommandLine(["--file", "--json"], OPTIONS)),
+            "Option '--file' argument is ambiguous",
+        );
     });
 
     describe("readableFile", () => {
