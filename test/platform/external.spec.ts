@@ -152,16 +152,20 @@ describe("an adopted entry app (entry.external) under mocks", function () {
 });
 
 describe("status of an adopted entry app (buildStatus)", () => {
-    const config = validConfig(
-        {
-            platform: { mode: "shared-memory", nocobaseVersion: "2.2.15" },
-            runtimes: {},
-            postgres: { host: "db.example.com", adminUser: "admin", adminPassword: "pw" },
-            entry: { external: { url: URL_OF_ENTRY, apiKey: "key" } },
-            apps: [{ id: "crm", displayName: "CRM", database: { mode: "database" } }],
-        },
-        ["postgres", "entry"],
-    );
+    // Validated in a hook, not when the file loads: a mutation run then sees this suite reach derive.
+    let config: PlatformConfig;
+    before(() => {
+        config = validConfig(
+            {
+                platform: { mode: "shared-memory", nocobaseVersion: "2.2.15" },
+                runtimes: {},
+                postgres: { host: "db.example.com", adminUser: "admin", adminPassword: "pw" },
+                entry: { external: { url: URL_OF_ENTRY, apiKey: "key" } },
+                apps: [{ id: "crm", displayName: "CRM", database: { mode: "database" } }],
+            },
+            ["postgres", "entry"],
+        );
+    });
 
     it("lists the apps on it that the stack does not name", () => {
         const status = buildStatus(config, {}, { crm: "running" }, {}, null, ["legacy", "sales"]);
