@@ -360,6 +360,23 @@ describe("verify: command line and outputs of the wrong shape", function () {
                 (o) => (o.databases.environments = { eu: "x" }),
                 /^verify: databases\.environments\.eu: expected an object, got a string$/m,
             ],
+            [
+                (o) => delete o.entryUrl,
+                /^verify: entryUrl: expected a string \(is this a nocobase-platform stack\?\)$/m,
+            ],
+            [(o) => (o.status = "[secret]"), /^verify: status is hidden: read the outputs with --show-secrets$/m],
+            [
+                (o) => (o.databases.tenants.crm.password = "[secret]"),
+                /^verify: databases\.tenants\.crm\.password is hidden: read the outputs with --show-secrets$/m,
+            ],
+            [(o) => (o.databases.server.port = Number.NaN), /^verify: databases\.server\.port: expected a number/m],
+            [(o) => (o.databases.entry = {}), /^verify: databases\.entry\.database: expected a string, got nothing$/m],
+            [
+                (o) => (o.databases.tenants.crm.schema = 7),
+                /^verify: databases\.tenants\.crm\.schema: expected a string, got a number$/m,
+            ],
+            [(o) => (o.databases.tenants = []), /^verify: databases\.tenants: expected an object, got a list$/m],
+            [(o) => (o.databases.server = null), /^verify: databases\.server: expected an object, got null$/m],
         ];
         for (const [edit, message] of cases) {
             lines.err = [];
