@@ -119,6 +119,12 @@ describe("the offline policy runner (cli/harness/policyRun.ts)", () => {
         assert.deepEqual(byName("app").dependencies, [byName("db")]);
         assert.deepEqual(byName("app").props, { env: ["KEY=v"], name: "app" });
         assert.equal(byName("app").provider?.name, "local");
+        class Container {
+            static __pulumiType = "docker:index/container:Container";
+        }
+        assert.deepEqual(byName("app").asType(Container as never), { env: ["KEY=v"], name: "app" });
+        assert.equal(byName("platform").asType(Container as never), undefined);
+        assert.ok(byName("app").isType(Container as never) && !byName("platform").isType(Container as never));
     });
 
     it("reports each violation at its resource, at the policy's level, and a stack policy's where it says", async () => {
