@@ -8,53 +8,41 @@
 import * as assert from "node:assert/strict";
 import type { Policies, PolicyResource, ResourceValidationArgs } from "@pulumi/policy";
 import { runPolicies } from "../../cli/harness/policyRun";
-import { Registration, SecretValue } from "../../cli/harness/render";
+import { SecretValue } from "../../cli/harness/render";
+import { registration } from "../support/registrations";
 
 const STACK = "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev";
 const PROVIDER_URN = "urn:pulumi:dev::p::pulumi:providers:docker::local";
 
-function registration(name: string, over: Partial<Registration> = {}): Registration {
-    return {
-        urn: `urn:pulumi:dev::p::docker:index/container:Container::${name}`,
-        type: "docker:index/container:Container",
-        name,
-        custom: true,
-        parent: "",
-        provider: "",
-        inputs: {},
-        protect: false,
-        retainOnDelete: false,
-        dependencies: [],
-        additionalSecretOutputs: [],
-        deleteBeforeReplace: false,
-        ignoreChanges: [],
-        aliases: 0,
-        ...over,
-    };
-}
+const CONTAINER = "docker:index/container:Container";
 
-const provider = registration("local", {
-    urn: PROVIDER_URN,
-    type: "pulumi:providers:docker",
-    inputs: { host: "unix:///var/run/docker.sock" },
-});
-const component = registration("platform", {
-    urn: "urn:pulumi:dev::p::nocobase-platform:index:NocoBasePlatform::platform",
-    type: "nocobase-platform:index:NocoBasePlatform",
-    custom: false,
-    parent: STACK,
-});
-const db = registration("db", { parent: component.urn, provider: `${PROVIDER_URN}::id-1` });
-const app = registration("app", {
-    parent: component.urn,
-    provider: `${PROVIDER_URN}::id-1`,
-    dependencies: [db.urn, "urn:pulumi:dev::p::random:index/randomId:RandomId::not-registered"],
-    inputs: { env: new SecretValue(["KEY=v"]), __defaults: [], name: "app" },
-    protect: true,
-    ignoreChanges: ["env"],
-    deleteBeforeReplace: true,
-    additionalSecretOutputs: ["env"],
-});
+const provider = registration(
+    "pulumi:providers:docker",
+    "local",
+    { host: "unix:///var/run/docker.sock" },
+    { urn: PROVIDER_URN },
+);
+const component = registration(
+    "nocobase-platform:index:NocoBasePlatform",
+    "platform",
+    {},
+    { custom: false, parent: STACK },
+);
+const db = registration(CONTAINER, "db", {}, { parent: component.urn, provider: `${PROVIDER_URN}::id-1` });
+const app = registration(
+    CONTAINER,
+    "app",
+    { env: new SecretValue(["KEY=v"]), __defaults: [], name: "app" },
+    {
+        parent: component.urn,
+        provider: `${PROVIDER_URN}::id-1`,
+        dependencies: [db.urn, "urn:pulumi:dev::p::random:index/randomId:RandomId::not-registered"],
+        protect: true,
+        ignoreChanges: ["env"],
+        deleteBeforeReplace: true,
+        additionalSecretOutputs: ["env"],
+    },
+);
 const REGISTRATIONS = [provider, component, db, app];
 
 describe("the offline policy runner (cli/harness/policyRun.ts)", () => {

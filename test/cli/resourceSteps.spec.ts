@@ -6,6 +6,7 @@
 import * as assert from "node:assert/strict";
 import { Registration, SecretValue } from "../../cli/harness/render";
 import { resourceSteps } from "../../cli/plan/resourceSteps";
+import { registration, urnOf } from "../support/registrations";
 
 const DATABASE = "postgresql:index/database:Database";
 const SCHEMA = "postgresql:index/schema:Schema";
@@ -15,31 +16,8 @@ const CONTAINER = "docker:index/container:Container";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const RANDOM_STRING = "random:index/randomString:RandomString";
 
-const urn = (type: string, name: string) => `urn:pulumi:dev::nocobase-platform::${type}::${name}`;
-
-function reg(
-    type: string,
-    name: string,
-    inputs: Record<string, unknown>,
-    over: Partial<Registration> = {},
-): Registration {
-    return {
-        urn: urn(type, name),
-        type,
-        name,
-        custom: true,
-        parent: "",
-        provider: "",
-        inputs,
-        protect: false,
-        retainOnDelete: false,
-        dependencies: [],
-        additionalSecretOutputs: [],
-        deleteBeforeReplace: false,
-        ignoreChanges: [],
-        ...over,
-    } as Registration;
-}
+const urn = urnOf;
+const reg = registration;
 
 /** `op name [changed]`, and `!` for a step that puts data at risk. */
 const show = (base: Registration[], next: Registration[]) =>
