@@ -784,6 +784,101 @@ describe("stack configuration validation", () => {
         });
     }
 
+    describe("references to runtimes", () => {
+        it("lists every runtime an unknown name could have meant", () => {
+            const config = devConfig();
+            config.runtimes.db = { type: "docker" };
+            config.entry.runtime = "remote";
+            assert.deepEqual(issuesOf(config), [
+                { path: "entry.runtime", message: 'no runtime named "remote" (expected one of local, db)' },
+            ]);
+        });
+        it("says to define runtimes first where none is", () => {
+            const config = devConfig();
+            config.runtimes = {};
+            assert.deepEqual(issuesOf(config), [
+                { path: "runtimes", message: "define at least one runtime" },
+                {
+                    path: "postgres.runtime",
+                    message: 'no runtime named "local" (expected one of none: define runtimes first)',
+                },
+                {
+                    path: "entry.runtime",
+                    message: 'no runtime named "local" (expected one of none: define runtimes first)',
+                },
+            ]);
+        });
+        it("refuses several replicas of an environment on Docker, at the environment's key", () => {
+            const config = multiConfig();
+            config.environments[1].replicas = 3;
+            assert.deepEqual(issuesOf(config), [
+                { path: "environments[1].replicas", message: "a docker runtime runs one container, got 3" },
+            ]);
+        });
+    });
+
+    describe("published ports", () => {
+        it("lets Docker engines of different hosts publish one port each", () => {
+            const config = devConfig();
+            config.runtimes = {
+                web: { type: "docker", host: "ssh://web.example.com" },
+                db: { type: "docker", host: "ssh://db.example.com" },
+            };
+            Object.assign(config.entry, { runtime: "web", port: 15432 });
+            Object.assign(config.postgres, { runtime: "db", port: 15432 });
+            const result = validate(config);
+            assert.ok(result.ok, result.ok ? "" : formatIssues(result.issues));
+            config.postgres.runtime = "web";
+            assert.deepEqual(issuesOf(config), [
+                { path: "postgres.port", message: "port 15432 is published on the same Docker host by entry.port too" },
+            ]);
+        });
+    });
+
+    describe("a connection on the platform's own PostgreSQL", () => {
+        /** `crm` is a database the platform manages; `bi` connects to a database of that name. */
+        const connectingTo = (host: string, port: number, postgres?: Record<string, unknown>) => {
+            const config = devConfig();
+            if (postgres) config.postgres = postgres;
+            config.apps.push({
+                id: "bi",
+                displayName: "BI",
+                database: { mode: "connection", host, port, user: "bi", password: "p", database: "crm" },
+            });
+            return validate(config, ["apps", "postgres"]);
+        };
+        const clash = {
+            path: "apps[2].database.database",
+            message: 'database "crm" on the platform\'s own server is already used by apps[0].id',
+        };
+        const issuesOfResult = (result: ReturnType<typeof validate>) => (result.ok ? [] : result.issues);
+
+        it("is the local server's host and port, by either loopback name", () => {
+            assert.deepEqual(issuesOfResult(connectingTo("127.0.0.1", 5432)), [clash]);
+            assert.deepEqual(issuesOfResult(connectingTo("localhost", 5432)), [clash]);
+            assert.deepEqual(issuesOfResult(connectingTo("localhost", 5433)), [], "another server on this machine");
+            assert.deepEqual(issuesOfResult(connectingTo("db.example.com", 5432)), [], "another machine's server");
+        });
+        it("is the external server's own host and port", () => {
+            const external = { host: "pg.example.com", port: 6432, adminUser: "admin", adminPassword: "p" };
+            assert.deepEqual(issuesOfResult(connectingTo("pg.example.com", 6432, external)), [clash]);
+            assert.deepEqual(issuesOfResult(connectingTo("pg.example.com", 5432, external)), []);
+            assert.deepEqual(issuesOfResult(connectingTo("localhost", 6432, external)), []);
+        });
+    });
+
+    it("allows Kubernetes names of 63 characters, not 64", () => {
+        const config = multiConfig();
+        config.runtimes.k = { type: "kubernetes", namespace: "nb" };
+        config.apps[1].environment = "env_b";
+        // "nocobase-dev-env-" is 17 characters.
+        config.environments[0] = { name: `e${"x".repeat(45)}`, runtime: "k", url: "https://env.example.com" };
+        const result = validate(config);
+        assert.ok(result.ok, result.ok ? "" : formatIssues(result.issues));
+        config.environments[0].name += "x";
+        assert.match(issuesOf(config)[0].message, /, 64 characters; Kubernetes allows at most 63$/);
+    });
+
     it("reports every problem of a config in one go", () => {
         const config = devConfig();
         config.platform.nocobaseVersion = "latest";
