@@ -3,19 +3,56 @@
 // Surviving mutants that no test can or needs to kill are listed, with the reason, in
 // stryker.equivalent.md. `npm run mutate:score` prints the score per folder.
 //
-// `MUTATE_SHARD=<folder or file>[,<folder or file>...] npm run mutate` tests only that part, with an
-// incremental file and reports of its own: on two cores the whole scope takes hours, and a part
-// that was finished is kept even if a later one is stopped. Several small files go in one part to
-// pay for one dry run. `npm run mutate:score` adds the parts up.
+// On two cores the whole scope takes hours, so it is measured in PARTS, each with an incremental
+// file of its own in stryker-incremental/ (committed): a finished part is kept even if a later one
+// is stopped, and a clean checkout reruns only what changed since the last measurement.
+// `npm run mutate` (test/mutation/run.ts) runs the parts one after another, and
+// `MUTATE_SHARD=<folder or file>[,<folder or file>...]` one part. Several small files go in one part
+// to pay for one dry run.
 
 export const SCOPE = ["components/**/*.ts", "cli/**/*.ts", "policies/**/*.ts"];
+/** Every file of SCOPE in exactly one part (test/mutation/config.spec.ts checks it). */
+export const PARTS = [
+    ["components/lifecycle"],
+    ["components/data"],
+    ["components/platform"],
+    ["components/tenants"],
+    ["components/core"],
+    ["components/nocobase"],
+    ["components/supervisor"],
+    ["components/runtimes"],
+    ["components/config/derive.ts"],
+    ["components/config/rules.ts"],
+    [
+        "components/config/parse.ts",
+        "components/config/stackFile.ts",
+        "components/config/validate.ts",
+        "components/config/load.ts",
+        "components/config/stackSchema.ts",
+        "components/config/schemaParts.ts",
+        "components/config/messages.ts",
+        "components/config/types.ts",
+        "components/config/index.ts",
+    ],
+    ["cli/plan"],
+    ["cli/harness"],
+    ["cli/local"],
+    ["cli/verify", "cli/verify.ts"],
+    ["cli/plan.ts", "cli/schema.ts"],
+    ["policies"],
+];
+
+/** The files a part's paths name: a folder stands for the TypeScript files under it. */
+export const partPatterns = (paths) => paths.map((p) => (p.endsWith(".ts") ? p : `${p}/**/*.ts`));
+/** A part's name, as its incremental file and reports are named. */
+export const partName = (paths) => paths.join("+").replaceAll("/", "-");
+
 const shard = process.env.MUTATE_SHARD?.split(",").map((p) => p.trim().replace(/\/+$/, ""));
 // A mutant in code that runs when a module loads can only be tried in a fresh process against
 // every test, up to 90 s each (in one run, 12% of the mutants and 40% of the time). Such mutants are
 // reported as ignored unless MUTATE_STATIC=1.
 const ignoreStatic = process.env.MUTATE_STATIC !== "1";
-const part = shard ? shard.join("+").replaceAll("/", "-") : "all";
-const reports = shard ? `reports/mutation/shards/${part}` : "reports/mutation";
+const reports = shard ? `reports/mutation/shards/${partName(shard)}` : "reports/mutation";
 
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
@@ -40,12 +77,13 @@ export default {
     typescriptChecker: { prioritizePerformanceOverAccuracy: true },
     coverageAnalysis: "perTest",
     ignoreStatic,
-    mutate: shard ? shard.map((p) => (p.endsWith(".ts") ? p : `${p}/**/*.ts`)) : SCOPE,
+    mutate: shard ? partPatterns(shard) : SCOPE,
     ignorePatterns: ["bench", ".ci", "reports", "docs"],
     incremental: true,
-    // Committed, unlike the reports: a clean checkout reruns only what changed since the last
-    // measurement, and `npm run mutate:score` reads the scores from these files.
-    incrementalFile: `stryker-incremental/${part}.json`,
+    // A part's file is committed, unlike the reports: a clean checkout reruns only what changed
+    // since the last measurement, and `npm run mutate:score` reads the scores from these files.
+    // `stryker run` over the whole scope at once keeps its file with the reports.
+    incrementalFile: shard ? `stryker-incremental/${partName(shard)}.json` : `${reports}/incremental.json`,
     reporters: ["clear-text", "progress", "html", "json"],
     htmlReporter: { fileName: `${reports}/index.html` },
     jsonReporter: { fileName: `${reports}/mutation.json` },

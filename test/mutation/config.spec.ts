@@ -4,7 +4,7 @@
  * mutants survive for no reason, as a pattern mocha cannot expand once did.
  */
 import * as assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { globSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { BASELINES, Files, baselineFiles } from "./score";
 import { KEPT } from "./scrub";
@@ -49,6 +49,36 @@ describe("mutation run configuration", () => {
             "test/cli/plan.spec.ts",
             "test/cli/verify.spec.ts",
         ]);
+    });
+});
+
+describe("the parts a mutation run measures", () => {
+    it("hold every file of the scope, each in one part", async () => {
+        const { SCOPE, PARTS, partPatterns } = (await import(path.join(ROOT, "stryker.config.mjs"))) as {
+            SCOPE: string[];
+            PARTS: string[][];
+            partPatterns: (paths: string[]) => string[];
+        };
+        const scope = globSync(SCOPE, { cwd: ROOT }).sort();
+        assert.ok(scope.length > 50, `${scope.length} files in scope`);
+        const inParts = PARTS.flatMap((part) => {
+            const files = globSync(partPatterns(part), { cwd: ROOT });
+            assert.ok(files.length > 0, `no file in part ${part.join(",")}`);
+            return files;
+        }).sort();
+        assert.deepEqual(inParts, scope);
+    });
+
+    it("name every committed measurement", async () => {
+        const { PARTS, partName } = (await import(path.join(ROOT, "stryker.config.mjs"))) as {
+            PARTS: string[][];
+            partName: (paths: string[]) => string;
+        };
+        const names = new Set(PARTS.map((part) => `${partName(part)}.json`));
+        const orphans = baselineFiles()
+            .map((f) => path.basename(f))
+            .filter((f) => !names.has(f));
+        assert.deepEqual(orphans, [], "measurements no part of stryker.config.mjs reruns");
     });
 });
 
