@@ -282,7 +282,7 @@ export async function verifyPlatform(outputs: PlatformOutputs, options: VerifyOp
                         ? `database ${target.database}`
                         : `schema ${target.schema} in ${target.database}`;
                 const outcome = await session(target.database);
-                let leaks: string[] = [];
+                let leaks: string[];
                 if (outcome.kind === "refused") {
                     report.crossTenant.refused++;
                     continue;

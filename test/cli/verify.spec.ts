@@ -49,7 +49,9 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
 
     before(async () => {
         entry = http.createServer((req, res) => {
-            res.statusCode = req.url === HEALTH_CHECK_PATH ? healthStatus : 404;
+            // A redirect leads to a page that answers 200: following it would hide the health check's answer.
+            if (req.url === HEALTH_CHECK_PATH && healthStatus === 302) res.setHeader("location", "/elsewhere");
+            res.statusCode = req.url === HEALTH_CHECK_PATH ? healthStatus : req.url === "/elsewhere" ? 200 : 404;
             res.end();
         });
         await new Promise<void>((resolve) => entry.listen(0, "127.0.0.1", resolve));
@@ -75,19 +77,35 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
 
     it("passes a platform whose storage was created exactly as the program creates it", async () => {
         clean = await verify();
-        assert.equal(clean.failed, 0, formatReport(clean));
-        const tenants = Object.keys(outputs.databases.tenants).length;
+        const { entryUrl, status, databases } = outputs;
+        const tenants = Object.entries(databases.tenants);
+        assert.equal(tenants.length, 5);
         // The fixture's storages: the entry's and the environment's databases, three database-mode
         // tenants, two schemas and the tenants database that holds them. A database-mode tenant
-        // tries the 7 that are not its own; a schema-mode one the 6 that are neither its schema
-        // nor the database it lives in.
-        assert.equal(tenants, 5);
-        assert.equal(clean.crossTenant.tried, 3 * 7 + 2 * 6, formatReport(clean));
-        assert.equal(clean.crossTenant.refused, clean.crossTenant.tried);
-        for (const id of Object.keys(outputs.databases.tenants)) {
-            assert.match(formatReport(clean), new RegExp(`ok +tenant ${id}: connects to .* creates and reads a table`));
-            assert.match(formatReport(clean), new RegExp(`ok +tenant ${id}: refused on all \\d+ other`));
-        }
+        // tries the 7 that are not its own, over 5 connections (the two schemas share the tenants
+        // database's); a schema-mode one the 6 that are neither its schema nor the database it
+        // lives in, over 6 connections. Each also connects to its own storage.
+        const others = (mode: string) => (mode === "schema" ? 6 : 7);
+        assert.deepEqual(formatReport(clean).split("\n"), [
+            `ok    entry app is healthy: GET ${entryUrl}${HEALTH_CHECK_PATH} answered 200`,
+            ...Object.entries(status.apps).map(
+                ([id, app]) => `ok    app ${id}: desired ${app.desired.state}, observed ${app.observed}`,
+            ),
+            ...tenants.flatMap(([id, t]) => [
+                `ok    tenant ${id}: connects to ${t.database}${t.mode === "schema" ? ` (schema ${t.schema})` : ""} as ${t.user}, creates and reads a table`,
+                `ok    tenant ${id}: role ${t.user} has no SUPERUSER, CREATEDB or CREATEROLE, itself or through a role it belongs to`,
+                `ok    tenant ${id}: refused on all ${others(t.mode)} other databases and schemas on its server`,
+            ]),
+            "",
+            `checks: ${1 + 5 + 3 * 5}, passed ${1 + 5 + 3 * 5}, failed 0`,
+            `cross-tenant attempts: ${3 * 7 + 2 * 6} tried, ${3 * 7 + 2 * 6} refused as expected, 0 unexpected successes, 0 inconclusive (${3 * (1 + 5) + 2 * (1 + 6)} connections)`,
+        ]);
+        // Its probe tables were made in transactions it rolled back: none is left in any storage.
+        for (const database of new Set(tenants.map(([, t]) => t.database)))
+            assert.equal(
+                adminSql(database, "SELECT count(*) FROM pg_class WHERE relname LIKE 'verify\\_probe\\_%'"),
+                "0",
+            );
     });
 
     it("exits 0 from the command line on the same platform", async () => {
@@ -142,7 +160,9 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
                 new RegExp(
                     `FAIL +tenant ${databaseA}: reached database ${databaseB} \\(tenant ${databaseB}\\): connected`,
                 ),
-                /1 unexpected successes/,
+                / 1 unexpected successes/,
+                // Not also said to be refused everywhere.
+                new RegExp(`^(?![^]*ok +tenant ${databaseA}: refused on all)`),
             ],
             true,
         );
@@ -210,13 +230,16 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
         );
     });
 
-    it("catches a tenant role with CREATEDB", async () => {
+    it("catches a tenant role with SUPERUSER, CREATEDB and CREATEROLE, naming each", async () => {
         const { named } = fixture.apps;
         const role = outputs.databases.tenants[named].user;
         await catches(
-            () => fixture.admin("postgres", `ALTER ROLE ${role} CREATEDB`),
-            () => fixture.admin("postgres", `ALTER ROLE ${role} NOCREATEDB`),
-            [new RegExp(`FAIL +tenant ${named}: role ${role} has CREATEDB$`, "m")],
+            () => fixture.admin("postgres", `ALTER ROLE ${role} SUPERUSER CREATEDB CREATEROLE`),
+            () => fixture.admin("postgres", `ALTER ROLE ${role} NOSUPERUSER NOCREATEDB NOCREATEROLE`),
+            [
+                new RegExp(`FAIL +tenant ${named}: role ${role} has SUPERUSER, CREATEDB, CREATEROLE$`, "m"),
+                new RegExp(`^(?![^]*tenant ${named}: role ${role} has no )`),
+            ],
         );
     });
 
@@ -232,16 +255,100 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
         );
     });
 
-    it("catches an unhealthy entry app", async () => {
-        healthStatus = 503;
+    it("catches an unhealthy entry app, and one that redirects its health check elsewhere", async () => {
+        // Only the entry app is checked: no tenant.
+        const entryOnly = async (entryUrl = outputs.entryUrl) =>
+            (await verify({ ...outputs, entryUrl, databases: { ...outputs.databases, tenants: {} } })).lines[0];
+        const url = `${outputs.entryUrl}${HEALTH_CHECK_PATH}`;
         try {
-            const report = await verify();
-            assert.match(
-                formatReport(report),
-                /FAIL +entry app is not healthy: GET .*\/api\/__health_check answered 503/,
-            );
+            healthStatus = 503;
+            assert.deepEqual(await entryOnly(), {
+                ok: false,
+                text: `entry app is not healthy: GET ${url} answered 503`,
+            });
+            healthStatus = 302;
+            assert.deepEqual(await entryOnly(), {
+                ok: false,
+                text: `entry app is not healthy: GET ${url} answered 302`,
+            });
         } finally {
             healthStatus = 200;
+        }
+        assert.deepEqual(await entryOnly(`${outputs.entryUrl}//`), {
+            ok: true,
+            text: `entry app is healthy: GET ${url} answered 200`,
+        });
+    });
+
+    it("skips a decommissioned tenant's storage, and fails an app never observed", async () => {
+        const { databaseB, schemaA } = fixture.apps;
+        const status = structuredClone(outputs.status);
+        status.apps[databaseB].desired.state = "decommissioned";
+        status.apps[databaseB].observed = null;
+        status.apps[schemaA].observed = null;
+        const report = await verify({ ...outputs, status });
+        const lines = formatReport(report).split("\n");
+        for (const line of [
+            `ok    app ${databaseB}: decommissioned, no state to observe`,
+            `FAIL  app ${schemaA}: desired running, never observed (no update or refresh has read it)`,
+            `ok    tenant ${databaseB}: decommissioned, its storage is not checked`,
+        ])
+            assert.ok(lines.includes(line), `no line ${JSON.stringify(line)} in\n${lines.join("\n")}`);
+        assert.equal(report.failed, 1, formatReport(report));
+        assert.ok(!lines.some((l) => l.includes(`tenant ${databaseB}: connects`)));
+        // Nobody tries the retired tenant's database: each of the 4 others tries one storage fewer.
+        assert.equal(report.crossTenant.tried, 2 * 6 + 2 * 5);
+    });
+
+    it("says what it could not tell, and tries a connection's server on its own", async () => {
+        const { databaseA, schemaA, schemaB } = fixture.apps;
+        const databases = structuredClone(outputs.databases);
+        const a = databases.tenants[databaseA];
+        const sa = databases.tenants[schemaA];
+        const ghostDatabase = `${fixture.run}_ghost`;
+        const ghostSchema = `${fixture.run}_gs`;
+        // A connection-mode tenant on the same server, reached by its own address.
+        databases.tenants.bi = { ...a, mode: "connection", host: server.host, port: server.port };
+        // An environment whose database is not there, and a schema-mode tenant whose schema is not.
+        databases.environments.ghost = { database: ghostDatabase, user: ghostDatabase };
+        databases.tenants.gs = { ...sa, schema: ghostSchema };
+        const report = await verify({ ...outputs, databases });
+        const lines = formatReport(report).split("\n");
+        const expected = [
+            `ok    tenant bi: connects to ${a.database} as ${a.user}, creates and reads a table`,
+            `ok    tenant bi: refused on all 0 other databases and schemas on its server`,
+            `FAIL  tenant gs: connects to ${sa.database} (schema ${ghostSchema}) as ${sa.user} but cannot create and read a table: schema "${ghostSchema}" does not exist`,
+            // The failed create was rolled back: the next query of the same connection runs.
+            `ok    tenant gs: role ${sa.user} has no SUPERUSER, CREATEDB or CREATEROLE, itself or through a role it belongs to`,
+            ...Object.keys(outputs.databases.tenants).map(
+                (id) =>
+                    `FAIL  tenant ${id}: could not tell whether database ${ghostDatabase} (environment ghost) is refused: database "${ghostDatabase}" does not exist`,
+            ),
+            ...[schemaA, schemaB].map(
+                (id) =>
+                    `FAIL  tenant ${id}: could not tell whether schema ${ghostSchema} in ${sa.database} (tenant gs) is refused: schema ${ghostSchema} does not exist`,
+            ),
+        ];
+        for (const line of expected)
+            assert.ok(lines.includes(line), `no line ${JSON.stringify(line)} in\n${lines.join("\n")}`);
+        // The missing database, for the 6 tenants on the platform's server; the missing schema, for
+        // the 2 schema-mode tenants that can connect to the database it would be in.
+        assert.equal(report.crossTenant.inconclusive, 6 + 2);
+    });
+
+    it("does not count a table granted to another tenant whose schema it cannot use", async () => {
+        const { schemaA, schemaB } = fixture.apps;
+        const tenantsDatabase = outputs.databases.tenants[schemaB].database;
+        await fixture.admin(
+            tenantsDatabase,
+            `CREATE TABLE ${schemaB}.invoices (n int); GRANT SELECT ON ${schemaB}.invoices TO ${schemaA}`,
+        );
+        try {
+            const report = await verify();
+            assert.equal(report.failed, 0, formatReport(report));
+            assert.equal(report.crossTenant.unexpected, 0);
+        } finally {
+            await fixture.admin(tenantsDatabase, `DROP TABLE ${schemaB}.invoices`);
         }
     });
 
@@ -262,6 +369,12 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
         assert.match(
             formatReport(report),
             new RegExp(`FAIL +tenant ${databaseA}: cannot connect to its database .*permission denied`),
+        );
+        assert.match(
+            formatReport(report),
+            new RegExp(
+                `FAIL +tenant ${databaseA}: role ${databases.tenants[databaseA].user} not checked for SUPERUSER, CREATEDB or CREATEROLE \\(no connection\\)`,
+            ),
         );
     });
 
