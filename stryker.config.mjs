@@ -23,8 +23,18 @@ export const PARTS = [
     ["components/runtimes"],
     ["components/config/derive.ts"],
     ["components/config/rules.ts"],
-    // The rest of the folder: the stack file, its schema, and validation's entry points.
-    ["components/config", "!components/config/derive.ts", "!components/config/rules.ts"],
+    ["components/config/parse.ts", "components/config/validate.ts", "components/config/load.ts"],
+    ["components/config/stackFile.ts"],
+    // The rest of the folder: the schema, its parts and its messages.
+    [
+        "components/config",
+        "!components/config/derive.ts",
+        "!components/config/rules.ts",
+        "!components/config/parse.ts",
+        "!components/config/validate.ts",
+        "!components/config/load.ts",
+        "!components/config/stackFile.ts",
+    ],
     ["cli/plan"],
     ["cli/harness"],
     ["cli/local"],
