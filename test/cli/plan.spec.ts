@@ -37,6 +37,16 @@ const stepsOf = (diff: NonNullable<PlanReport["diff"]>) =>
 describe("plan: tenant diff and resource steps", function () {
     this.timeout(60_000);
 
+    it("reports a render time within the plan's own, and gives the process its stack traces back", async () => {
+        const limit = Error.stackTraceLimit;
+        const started = performance.now();
+        const result = await plan({ file: stackFilePath("staging"), stack: "staging", json: true });
+        const elapsed = performance.now() - started;
+        assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
+        assert.ok(result.renderMs >= 0 && result.renderMs <= Math.ceil(elapsed), `${result.renderMs} of ${elapsed} ms`);
+        assert.equal(Error.stackTraceLimit, limit, "the offline runtime's setting undone");
+    });
+
     it("shows nothing to do against an identical base", async () => {
         const diff = await diffAgainstSample(() => {});
         assert.deepEqual(diff.steps, []);
@@ -427,6 +437,9 @@ describe("plan: command line", function () {
             mistyped: ["--fiel", stackFilePath("dev")],
             usageJson: ["--json", "--verbose"],
             equalsForm: [`--file=${stackFilePath("dev")}`, "--json"],
+            helpJson: ["--help", "--json"],
+            invalidBase: ["--stack", "dev", "--base", invalid],
+            absoluteBase: ["--file", stackFilePath("dev"), "--base", stackFilePath("dev"), "--json"],
             yamlLevel: ["--file", yamlLevel],
             complexKey: ["--file", complexKey, "--json"],
         };
@@ -499,6 +512,18 @@ describe("plan: command line", function () {
         const doc = JSON.parse(runs.invalidJson.stdout);
         assert.equal(runs.invalidJson.code, 1);
         assert.deepEqual([doc.valid, doc.problems.length], [false, 2]);
+        // An invalid base is named as the base's.
+        assert.equal(runs.invalidBase.code, 1);
+        assert.deepEqual(runs.invalidBase.stderr.trim().split("\n"), [
+            'base apps[0].id: must match ^[a-z][a-z0-9_]{0,62}$, got "Main"',
+            'base apps[1].database.mode: expected one of database, schema, connection, got "graph"',
+        ]);
+    });
+
+    it("names the files it read relative to the working directory, however they were given", () => {
+        assert.equal(runs.absoluteBase.code, 0, runs.absoluteBase.stderr);
+        const doc = JSON.parse(runs.absoluteBase.stdout);
+        assert.deepEqual([doc.file, doc.diff.base.file], ["stacks/Pulumi.dev.yaml", "stacks/Pulumi.dev.yaml"]);
     });
 
     it("exits 2 on usage errors", () => {
@@ -513,6 +538,7 @@ describe("plan: command line", function () {
             assert.equal(runs[name].code, 2, name);
             assert.match(runs[name].stderr, pattern, name);
             assert.match(runs[name].stderr, /usage: npm run plan/, name);
+            assert.equal(runs[name].stdout, "", `${name}: a JSON document only with --json`);
         }
     });
 
@@ -522,6 +548,8 @@ describe("plan: command line", function () {
             assert.match(runs[name].stdout, /^usage: npm run plan/, name);
             assert.equal(runs[name].stderr, "", name);
         }
+        assert.equal(runs.helpJson.code, 0);
+        assert.deepEqual(JSON.parse(runs.helpJson.stdout), { usage: runs.help.stdout.trim() });
     });
 
     it("prints one JSON document with --json in every case, usage errors included", () => {
