@@ -250,25 +250,7 @@ describe("verify: outputs of the wrong shape, from a file", function () {
         );
     /** Outputs as the program exports them, for one tenant; `edit` breaks them. */
     const outputsFile = async (edit: (o: Record<string, any>) => void) => {
-        const outputs: Record<string, any> = {
-            entryUrl: "http://127.0.0.1:1",
-            status: { apps: { crm: { desired: { state: "running" }, observed: "running" } } },
-            databases: {
-                server: { host: "127.0.0.1", port: 5432, sslMode: "disable" },
-                entry: { database: "nocobase_main", user: "nocobase_main" },
-                environments: {},
-                tenants: {
-                    crm: {
-                        mode: "database",
-                        host: "127.0.0.1",
-                        port: 5432,
-                        database: "crm",
-                        user: "crm",
-                        password: "hunter2",
-                    },
-                },
-            },
-        };
+        const outputs = validOutputs();
         edit(outputs);
         const file = path.join(dir, `outputs-${Math.random().toString(16).slice(2)}.json`);
         await writeFile(file, JSON.stringify(outputs));
