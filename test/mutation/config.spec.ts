@@ -8,6 +8,7 @@ import { globSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { BASELINES, Files, baselineFiles } from "./score";
 import { KEPT } from "./scrub";
+import { loadStrykerConfig } from "./strykerConfig";
 
 // Mocha's own file collection, as both runners use it.
 const collectFiles = require("mocha/lib/cli/collect-files.js") as (options: object) => { files: string[] };
@@ -37,9 +38,7 @@ function specFiles(spec: string[]): string[] {
 
 describe("mutation run configuration", () => {
     it("loads every unit spec, each once, the fuzz and CLI suites last", async () => {
-        const { default: config } = (await import(path.join(ROOT, "stryker.config.mjs"))) as {
-            default: { mochaOptions: { spec: string[] } };
-        };
+        const { default: config } = await loadStrykerConfig();
         const unit = specFiles(mocharc.spec);
         const mutation = specFiles(config.mochaOptions.spec);
         assert.ok(unit.length > 10, `${unit.length} unit specs`);
@@ -54,11 +53,7 @@ describe("mutation run configuration", () => {
 
 describe("the parts a mutation run measures", () => {
     it("hold every file of the scope, each in one part", async () => {
-        const { SCOPE, PARTS, partPatterns } = (await import(path.join(ROOT, "stryker.config.mjs"))) as {
-            SCOPE: string[];
-            PARTS: string[][];
-            partPatterns: (paths: string[]) => string[];
-        };
+        const { SCOPE, PARTS, partPatterns } = await loadStrykerConfig();
         const scope = globSync(SCOPE, { cwd: ROOT }).sort();
         assert.ok(scope.length > 50, `${scope.length} files in scope`);
         const inParts = PARTS.flatMap((part) => {
@@ -74,10 +69,7 @@ describe("the parts a mutation run measures", () => {
     });
 
     it("name every committed measurement", async () => {
-        const { PARTS, partName } = (await import(path.join(ROOT, "stryker.config.mjs"))) as {
-            PARTS: string[][];
-            partName: (paths: string[]) => string;
-        };
+        const { PARTS, partName } = await loadStrykerConfig();
         const names = new Set(PARTS.map((part) => `${partName(part)}.json`));
         const orphans = baselineFiles()
             .map((f) => path.basename(f))

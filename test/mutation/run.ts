@@ -6,17 +6,14 @@
  * each part's time: the figures of a full and of an incremental run.
  */
 import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 import { PROJECT_ROOT } from "../../components/core/project";
 import { scrub } from "./scrub";
+import { loadStrykerConfig } from "./strykerConfig";
 
 async function main(): Promise<number> {
-    const config = (await import(path.join(PROJECT_ROOT, "stryker.config.mjs"))) as {
-        PARTS: string[][];
-        partName: (paths: string[]) => string;
-    };
+    const config = await loadStrykerConfig();
     const shard = process.env.MUTATE_SHARD;
-    const parts = shard ? [shard.split(",")] : config.PARTS;
+    const parts = shard ? [config.shardPaths(shard)] : config.PARTS;
     const times: string[] = [];
     let failed = false;
     for (const part of parts) {

@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type { MetricsResult } from "mutation-testing-metrics";
 import { PROJECT_ROOT } from "../../components/core/project";
+import { loadStrykerConfig } from "./strykerConfig";
 
 export interface FileResult {
     source: string;
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
         console.error(`no measurement in ${path.relative(process.cwd(), BASELINES)}: run npm run mutate first`);
         process.exit(1);
     }
-    const { SCOPE } = (await import(path.join(PROJECT_ROOT, "stryker.config.mjs"))) as { SCOPE: string[] };
+    const { SCOPE } = await loadStrykerConfig();
     const { calculateMetrics } = await import("mutation-testing-metrics");
     const root = calculateMetrics(files as unknown as Parameters<typeof calculateMetrics>[0]);
     console.log("| folder | valid | killed | timed out | survived | no coverage | type errors | ignored | score |");
