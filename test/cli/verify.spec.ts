@@ -33,6 +33,12 @@ async function runCli(args: string[]): Promise<{ code: number; stdout: string; s
     }
 }
 
+/** Each of `expected` is one of the report's lines. */
+function assertLines(lines: string[], expected: string[]): void {
+    for (const line of expected)
+        assert.ok(lines.includes(line), `no line ${JSON.stringify(line)} in\n${lines.join("\n")}`);
+}
+
 describe("verify: tenant isolation on a real PostgreSQL", function () {
     this.timeout(60_000);
     const server = localAdmin();
@@ -288,12 +294,11 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
         status.apps[schemaA].observed = null;
         const report = await verify({ ...outputs, status });
         const lines = formatReport(report).split("\n");
-        for (const line of [
+        assertLines(lines, [
             `ok    app ${databaseB}: decommissioned, no state to observe`,
             `FAIL  app ${schemaA}: desired running, never observed (no update or refresh has read it)`,
             `ok    tenant ${databaseB}: decommissioned, its storage is not checked`,
-        ])
-            assert.ok(lines.includes(line), `no line ${JSON.stringify(line)} in\n${lines.join("\n")}`);
+        ]);
         assert.equal(report.failed, 1, formatReport(report));
         assert.ok(!lines.some((l) => l.includes(`tenant ${databaseB}: connects`)));
         // Nobody tries the retired tenant's database: each of the 4 others tries one storage fewer.
@@ -313,7 +318,6 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
         databases.environments.ghost = { database: ghostDatabase, user: ghostDatabase };
         databases.tenants.gs = { ...sa, schema: ghostSchema };
         const report = await verify({ ...outputs, databases });
-        const lines = formatReport(report).split("\n");
         const expected = [
             `ok    tenant bi: connects to ${a.database} as ${a.user}, creates and reads a table`,
             `ok    tenant bi: refused on all 0 other databases and schemas on its server`,
@@ -329,8 +333,7 @@ describe("verify: tenant isolation on a real PostgreSQL", function () {
                     `FAIL  tenant ${id}: could not tell whether schema ${ghostSchema} in ${sa.database} (tenant gs) is refused: schema ${ghostSchema} does not exist`,
             ),
         ];
-        for (const line of expected)
-            assert.ok(lines.includes(line), `no line ${JSON.stringify(line)} in\n${lines.join("\n")}`);
+        assertLines(formatReport(report).split("\n"), expected);
         // The missing database, for the 6 tenants on the platform's server; the missing schema, for
         // the 2 schema-mode tenants that can connect to the database it would be in.
         assert.equal(report.crossTenant.inconclusive, 6 + 2);
