@@ -5,7 +5,7 @@ import Ajv2020 from "ajv/dist/2020";
 import { parse, stringify } from "yaml";
 import { stackFileJsonSchema } from "../../components/config/stackSchema";
 import { entryHostName, namePrefix, workerHostName } from "../../components/platform/naming";
-import { Issue, formatIssues, validateStackConfig } from "../../components/config/validate";
+import { Issue, formatIssues, stackConfigInput, validateStackConfig } from "../../components/config/validate";
 import {
     StackFileError,
     decodeStackFile,
@@ -545,6 +545,34 @@ describe("stack configuration validation", () => {
             ],
         ],
         [
+            // 255 is an octet still: the only problem left is the password's storage.
+            "postgres host 255.255.255.255 only for its password in plain text",
+            (c) => (c.postgres = { host: "255.255.255.255", adminUser: "admin", adminPassword: "p" }),
+            [["postgres.adminPassword", /must be stored encrypted/]],
+        ],
+        [
+            // A last label that merely starts with digits is a name: only the redis url is wrong here.
+            "a redis url of another scheme that ends in redis://, next to a domain whose last label starts with digits",
+            (c) => ((c.redis = { url: "xredis://cache:6379" }), (c.apps[0].domain = "crm.example.10x")),
+            [["redis.url", /^must be a redis:\/\/ or rediss:\/\/ URL$/]],
+            multiConfig,
+        ],
+        [
+            "a Docker host with a password",
+            (c) => (c.runtimes.far = { type: "docker", host: "ssh://ops:pw@far" }),
+            [
+                [
+                    "runtimes.far.host",
+                    /^must not carry a password \(ssh:\/\/ authenticates with keys\), got "ssh:\/\/\*\*\*@far"$/,
+                ],
+            ],
+        ],
+        [
+            "a Docker host of the right scheme that no URL parser reads",
+            (c) => (c.runtimes.far = { type: "docker", host: "tcp://[bad" }),
+            [["runtimes.far.host", /^is not a valid URL, got "tcp:\/\/\[bad"$/]],
+        ],
+        [
             "environment url without a proper host",
             (c) => (c.environments[0].url = "https://us../-1.env.example.com"),
             [["environments[0].url", /must name a host \(a DNS name or IPv4 address\), not "us\.\."/]],
@@ -1013,6 +1041,79 @@ describe("stack configuration validation", () => {
             adminUser: "admin",
             adminPassword: "[secret]",
         });
+    });
+});
+
+describe("the config map the Pulumi CLI hands the program", () => {
+    const entry = '{"runtime":"local"}';
+    const misspelled = "nocobase-platfrom:entry";
+
+    it("takes a misspelled namespace's key, and names the namespace meant", () => {
+        const input = stackConfigInput({ [misspelled]: entry }, [], PROJECT);
+        assert.deepEqual({ ...input.values }, { entry: { runtime: "local" } });
+        assert.deepEqual(input.issues, [
+            { path: misspelled, message: `unknown namespace (did you mean ${PROJECT}:entry?)` },
+        ]);
+    });
+
+    for (const order of ["project's first", "misspelled first"]) {
+        it(`keeps the project's own value when both are given (${order})`, () => {
+            const pairs: Array<[string, string]> = [
+                [`${PROJECT}:entry`, '{"runtime":"own"}'],
+                [misspelled, entry],
+            ];
+            if (order === "misspelled first") pairs.reverse();
+            const input = stackConfigInput(Object.fromEntries(pairs), [], PROJECT);
+            assert.deepEqual({ ...input.values }, { entry: { runtime: "own" } });
+            assert.deepEqual(input.issues, [
+                {
+                    path: misspelled,
+                    message: `unknown namespace (did you mean ${PROJECT}:entry?); ${PROJECT}:entry is given as well`,
+                },
+            ]);
+        });
+    }
+
+    it("leaves other namespaces alone", () => {
+        const input = stackConfigInput(
+            { "docker:host": "unix:///var/run/docker.sock", [`${PROJECT}:entry`]: entry },
+            [],
+            PROJECT,
+        );
+        assert.deepEqual({ ...input.values }, { entry: { runtime: "local" } });
+        assert.deepEqual(input.issues, []);
+    });
+
+    it("counts a key secret only under the project's namespace or a misspelling of it", () => {
+        const keys = (secret: string[]) => [...stackConfigInput({}, secret, PROJECT).secretKeys];
+        assert.deepEqual(keys(["acme:entry"]), []);
+        assert.deepEqual(keys([misspelled]), ["entry"]);
+        assert.deepEqual(keys([`${PROJECT}:entry`]), ["entry"]);
+        // End to end: a password marked secret under another project's namespace is still plain.
+        const config = devConfig();
+        config.postgres = { host: "db.example.com", adminUser: "admin", adminPassword: "p" };
+        const values = Object.fromEntries(
+            Object.entries(config).map(([key, value]) => [`${PROJECT}:${key}`, JSON.stringify(value)]),
+        );
+        const result = validateStackConfig({ ...stackConfigInput(values, ["acme:postgres"], PROJECT), stack: "dev" });
+        assert.equal(result.ok, false);
+        assert.deepEqual((result as { issues: Issue[] }).issues, [
+            {
+                path: "postgres.adminPassword",
+                message: "must be stored encrypted: pulumi config set --secret --path 'postgres.adminPassword' <value>",
+            },
+        ]);
+        assert.ok(
+            validateStackConfig({ ...stackConfigInput(values, [`${PROJECT}:postgres`], PROJECT), stack: "dev" }).ok,
+        );
+    });
+
+    it("reads a null redis and environments as not given in shared-memory mode", () => {
+        const config = devConfig();
+        config.redis = null;
+        config.environments = null;
+        const result = validate(config);
+        assert.ok(result.ok, result.ok ? "" : formatIssues(result.issues));
     });
 });
 

@@ -690,5 +690,14 @@ describe("program under mocks", function () {
                 },
             );
         });
+
+        it("counts a single configuration problem in the singular", async () => {
+            await assert.rejects(
+                renderStack("dev", (c) => {
+                    c.platform.nocobaseVersion = "latest";
+                }),
+                /^Error: stack configuration has 1 problem:\nplatform\.nocobaseVersion: must be a pinned version/,
+            );
+        });
     });
 });
