@@ -1,6 +1,6 @@
 /**
  * What each runtime asks its engine for, read off the program's renders: the Docker daemon or
- * cluster context a stack names, the volume several replicas can share, a NocoBase container's size.
+ * cluster context a stack names, the volume several replicas can share.
  */
 import * as assert from "node:assert/strict";
 import type { Rendered } from "../../cli/harness/render";
@@ -58,15 +58,6 @@ describe("runtimes: what each engine is asked for", function () {
                 seen.add(spec.replicas);
             }
             assert.deepEqual([...seen].sort(), [1, 2], "both kinds rendered");
-        });
-
-        it("sizes each NocoBase container past what one process holds (about 600 MB resident)", () => {
-            for (const d of nonEmpty(ofType(rendered, DEPLOYMENT), "Deployments"))
-                assert.deepEqual(
-                    (d.inputs as any).spec.template.spec.containers.map((c: any) => c.resources),
-                    [{ requests: { cpu: "250m", memory: "1Gi" }, limits: { cpu: "2", memory: "4Gi" } }],
-                    d.name,
-                );
         });
     });
 });
