@@ -25,6 +25,7 @@ import {
     stackFilePath,
 } from "../../components/config/stackFile";
 import { PROJECT } from "../../components/core/project";
+import { cliConfigValues } from "../support/stacks";
 import { STACK_CONFIG_KEYS } from "../../components/config/stackSchema";
 import { join } from "../../components/core/keyPath";
 import { Issue, StackConfigInput, validateStackConfig } from "../../components/config/validate";
@@ -358,9 +359,7 @@ describe("bad input: property-based fuzzing of stack configuration", function ()
         for (const input of sample.slice(0, RENDERS)) {
             const result = validateStackConfig(input);
             assert.ok(result.ok);
-            const values = Object.fromEntries(
-                Object.entries(input.values).map(([k, v]) => [`${PROJECT}:${k}`, JSON.stringify(v)]),
-            );
+            const values = cliConfigValues(input.values);
             let rendered;
             try {
                 rendered = await renderProgram({

@@ -16,7 +16,7 @@ import {
 } from "../../components/config/stackFile";
 import { PROJECT } from "../../components/core/project";
 import { imagePinProblem } from "../../policies/images";
-import { editedStackText } from "../support/stacks";
+import { cliConfigValues, editedStackText } from "../support/stacks";
 import { PROJECT_ROOT } from "../../components/core/project";
 import { DEFAULTS } from "../../components/core/defaults";
 
@@ -1092,9 +1092,7 @@ describe("the config map the Pulumi CLI hands the program", () => {
         // End to end: a password marked secret under another project's namespace is still plain.
         const config = devConfig();
         config.postgres = { host: "db.example.com", adminUser: "admin", adminPassword: "p" };
-        const values = Object.fromEntries(
-            Object.entries(config).map(([key, value]) => [`${PROJECT}:${key}`, JSON.stringify(value)]),
-        );
+        const values = cliConfigValues(config);
         const result = validateStackConfig({ ...stackConfigInput(values, ["acme:postgres"], PROJECT), stack: "dev" });
         assert.equal(result.ok, false);
         assert.deepEqual((result as { issues: Issue[] }).issues, [

@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Rendered, SecretValue, mockSecret, renderProgram, reveal } from "../../cli/harness/render";
 import { parseStackFile, readStackFile, stackFilePath } from "../../components/config/stackFile";
 import { PROJECT } from "../../components/core/project";
-import { derived, editedStackText, knownSecrets, plainStrings, stackConfig } from "../support/stacks";
+import { cliConfigValues, derived, editedStackText, knownSecrets, plainStrings, stackConfig } from "../support/stacks";
 import { PROJECT_ROOT } from "../../components/core/project";
 
 const SAMPLE_STACKS = readdirSync(path.join(PROJECT_ROOT, "stacks"))
@@ -160,7 +160,7 @@ function largeStack(apps = 200) {
             a.database.password ? [a.database.password] : [],
         ),
     ];
-    const values = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, JSON.stringify(v)]));
+    const values = cliConfigValues(config);
     return { config, values, secretKeys: ["postgres", "redis", "apps"].map((k) => `${PROJECT}:${k}`), configSecrets };
 }
 

@@ -13,7 +13,7 @@
 import { randomBytes } from "node:crypto";
 import { Client, escapeIdentifier, escapeLiteral } from "pg";
 import { ENTRY_DATABASE, TENANTS_GROUP_ROLE } from "../../components/core/identifiers";
-import { PROJECT } from "../../components/core/project";
+import { cliConfigValues } from "./stacks";
 import { Registration, renderProgram, reveal } from "../../cli/harness/render";
 import type { PlatformOutputs } from "../../cli/verify/checks";
 import { AdminConnection, localAdmin } from "./localPostgres";
@@ -58,9 +58,7 @@ export async function createIsolationFixture(server: AdminConnection = localAdmi
             },
         ],
     };
-    const values = Object.fromEntries(
-        Object.entries(config).map(([key, value]) => [`${PROJECT}:${key}`, JSON.stringify(value)]),
-    );
+    const values = cliConfigValues(config);
     const rendered = await renderProgram({ stack: run, values, secretKeys: [] });
 
     const renames = new Map([

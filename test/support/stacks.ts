@@ -13,6 +13,13 @@ import { Secret } from "../../components/core/secret";
 import { formatIssues, validateStackConfig } from "../../components/config/validate";
 import type { PlatformConfig } from "../../components/config/types";
 
+/** A configuration as the Pulumi CLI hands it to the program: each key in the project's namespace, its value as JSON text. */
+export function cliConfigValues(config: Record<string, unknown>): Record<string, string> {
+    return Object.fromEntries(
+        Object.entries(config).map(([key, value]) => [`${PROJECT}:${key}`, JSON.stringify(value)]),
+    );
+}
+
 /** The stack's config as plain objects, keyed without the project prefix, for a test to edit. */
 export type EditableConfig = Record<string, any>;
 export type ConfigEdit = (config: EditableConfig) => void;
