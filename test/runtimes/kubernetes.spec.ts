@@ -6,7 +6,7 @@
  */
 import * as assert from "node:assert/strict";
 import type { Registration, Rendered } from "../../cli/harness/render";
-import { EditableConfig, renderStack } from "../support/stacks";
+import { EditableConfig, nonEmpty, ofType, renderStack } from "../support/stacks";
 
 const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -47,6 +47,23 @@ describe("Kubernetes: edits the API server accepts", () => {
     before(async function () {
         this.timeout(60_000);
         base = await renderStack("prod", (c) => (c.environments[1].replicas = 2));
+    });
+
+    it("mounts a ReadWriteMany claim under several replicas and a ReadWriteOnce one under one", () => {
+        const all = claims(base);
+        const seen = new Set<number>();
+        for (const d of nonEmpty(ofType(base, DEPLOYMENT), "Deployments")) {
+            const { metadata, spec } = d.inputs as any;
+            const claimName = spec.template.spec.volumes[0].persistentVolumeClaim.claimName;
+            // Pods of one Deployment may land on different nodes: only RWX lets them all mount it.
+            assert.deepEqual(
+                all.get(`${d.provider}/${metadata.namespace}/${claimName}`)?.accessModes,
+                [spec.replicas > 1 ? "ReadWriteMany" : "ReadWriteOnce"],
+                `${d.name} (${spec.replicas} replicas) mounts ${claimName}`,
+            );
+            seen.add(spec.replicas);
+        }
+        assert.deepEqual([...seen].sort(), [1, 2], "both kinds rendered");
     });
 
     for (const [title, edit] of edits) {
